@@ -1,0 +1,18 @@
+# Writes a C++ file holding every migrations/<dialect>/NNN_name.sql as a string.
+# Called by core/CMakeLists.txt with ROOT (the migrations folder) and OUT.
+set(body "// Generated from migrations/*/*.sql by core/embed_migrations.cmake. Do not edit.\n")
+string(APPEND body "#include \"migrations.h\"\n\nnamespace switchboard {\n\n")
+string(APPEND body "const std::vector<EmbeddedMigration>& EmbeddedMigrations() {\n")
+string(APPEND body "  static const std::vector<EmbeddedMigration> all = {\n")
+foreach(dialect sqlite postgresql)
+  file(GLOB files ${ROOT}/${dialect}/*.sql)
+  list(SORT files)
+  foreach(f ${files})
+    get_filename_component(name ${f} NAME)
+    file(READ ${f} sql)
+    string(APPEND body "    {\"${dialect}\", \"${name}\", R\"switchboard_sql(${sql})switchboard_sql\"},\n")
+  endforeach()
+endforeach()
+string(APPEND body "  };\n  return all;\n}\n\n}  // namespace switchboard\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

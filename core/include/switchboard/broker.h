@@ -1,0 +1,58 @@
+// Broker configuration: one row of `mqtt_broker_config`, as resolvers see it.
+//
+// A BrokerConfig is a plain value: copy it freely, share it between threads
+// read-only. It carries the server-side secrets (`username`, `password`,
+// `client_key`, `extra_config`) because the server may need them to probe the
+// broker; ClientBrokerConfig() and BrokerUrl() are the only ways it reaches a
+// device, and neither can include those fields.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace switchboard {
+
+struct BrokerConfig {
+  std::int64_t id = 0;  // 0 when the broker does not come from storage (env plugin)
+  std::string name;
+  std::string description;
+  std::string protocol = "mqtt";  // mqtt | mqtts | ws | wss
+  std::string host;
+  int port = 1883;     // 1..65535
+  std::string path;    // ws/wss only, e.g. "/mqtt"
+  std::string username;  // server-side secret: never sent to devices
+  std::string password;  // server-side secret: never sent to devices, never logged
+  bool use_tls = false;
+  std::string ca_cert;      // PEM, empty when unset
+  std::string client_cert;  // PEM, empty when unset
+  std::string client_key;   // PEM, secret: never sent to devices
+  bool verify_certificate = true;
+  std::string client_id_prefix;
+  int keep_alive = 60;           // seconds, > 0
+  bool clean_session = true;
+  int reconnect_period = 1000;   // ms
+  int connect_timeout = 30000;   // ms
+  bool is_active = true;
+  bool is_default = false;
+  std::string broker_type = "local";  // local | cloud | edge | test
+  std::string region;
+  int weight = 100;
+  std::string extra_config;  // JSON text, secret: never sent to devices
+
+  // True when the broker came from storage (has a full config to hand out);
+  // false when it was built from a bare URL (env plugin).
+  bool from_storage = false;
+};
+
+// The URL a device connects to: `protocol://host:port[path]`, IPv6 hosts in
+// brackets, the path only for ws/wss.
+std::string BrokerUrl(const BrokerConfig& broker);
+
+// Parses an `mqtt://`, `mqtts://`, `ws://` or `wss://` URL (default ports
+// 1883/8883/80/443, optional path for ws/wss, IPv6 literals in brackets,
+// optional `user:password@`). Returns std::nullopt and fills `error` when the
+// URL is malformed. The result has `from_storage == false`.
+std::optional<BrokerConfig> ParseBrokerUrl(const std::string& url, std::string* error);
+
+}  // namespace switchboard

@@ -1,0 +1,92 @@
+// The resolver contract: what a plugin implements to take part in the chain.
+//
+// How the chain runs (the order lives in the YAML `resolution.chain` only):
+//   - Steps run in order. Each answers a Decision:
+//       Resolved: this broker, with a short reason. The chain stops; the first
+//                 Resolved wins.
+//       Pass:     not mine, with a reason. The chain goes on to the next step.
+//       Reject:   this device must not get a broker, with a reason. The chain
+//                 stops; provisioning answers 403.
+//   - An exception thrown by Resolve() (any type) becomes an Error step in the
+//     trace, prefixed `plugin/<name>:`. The chain goes on, unless the step says
+//     `on_error: fail`, in which case it stops and the request gets 503.
+//   - When every step passes, there is no broker (HTTP 503). The chain never
+//     makes one up.
+//   - Every step is timed and recorded in the trace (plugin, outcome, reason,
+//     microseconds), which the explain endpoint returns.
+//   - A resolver never depends on which steps ran before it.
+//
+// Threads: Resolve() is called concurrently from many threads on one instance;
+// it must be thread-safe. The ResolveContext it receives belongs to one call
+// and one thread.
+//
+// Lifetime: the factory creates the resolver once per chain build (startup
+// and each reload). The plugin library stays loaded while the resolver lives;
+// an old chain's resolvers are destroyed when its last in-flight call ends.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "switchboard/broker.h"
+#include "switchboard/device.h"
+#include "switchboard/logger.h"
+
+namespace soci {
+class session;
+}
+
+namespace switchboard {
+
+// What one step answered. Build with the static helpers.
+struct Decision {
+  enum class Outcome { kResolved, kPass, kReject };
+
+  Outcome outcome = Outcome::kPass;
+  std::string reason;
+  std::optional<BrokerConfig> broker;  // set iff outcome == kResolved
+
+  static Decision Resolved(BrokerConfig broker, std::string reason) {
+    return {Outcome::kResolved, std::move(reason), std::move(broker)};
+  }
+  static Decision Pass(std::string reason) { return {Outcome::kPass, std::move(reason), {}}; }
+  static Decision Reject(std::string reason) {
+    return {Outcome::kReject, std::move(reason), {}};
+  }
+};
+
+// Everything one resolution call may use. Owned by the host; valid for the
+// duration of one Resolve() call on one thread.
+class ResolveContext {
+ public:
+  virtual ~ResolveContext() = default;
+
+  // The device being resolved. May read storage on first use, and throws
+  // (an Error step) when storage is unavailable.
+  virtual const Device& device() = 0;
+
+  // A database session leased from the host's pool for this call; the same
+  // session for every step of one resolution. Use portable SQL with SOCI
+  // `use()` parameters: it runs on SQLite and PostgreSQL. Throws (an Error
+  // step) when storage is unavailable. Do not keep it past Resolve().
+  virtual soci::session& sql() = 0;
+
+  // The server's log, prefixed with this step's plugin name.
+  virtual Logger& log() = 0;
+};
+
+class Resolver {
+ public:
+  virtual ~Resolver() = default;
+
+  // The plugin's name as it appears in traces, metrics and
+  // `X-Switchboard-Resolver` (e.g. "device"). Constant.
+  virtual std::string Name() const = 0;
+
+  // Decides for one device. Thread-safe; see the chain rules above.
+  virtual Decision Resolve(ResolveContext& context) const = 0;
+};
+
+}  // namespace switchboard

@@ -1,0 +1,93 @@
+// Config: the YAML configuration file, parsed once into plain structs.
+//
+// Every key has a default (below); unknown keys, duplicate keys and values of
+// the wrong type are errors that name `file:line:col`. Environment overrides
+// (SWITCHBOARD_DATABASE_URL, SWITCHBOARD_LISTEN, SWITCHBOARD_ADMIN_TOKEN) are
+// applied by LoadConfigFile after parsing. The rest of the program never sees
+// a YAML node.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "switchboard/params.h"
+
+namespace switchboard {
+
+// A configuration problem; what() is `file:line:col: message`.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Formats `file:line:col: message` (or `file: message` without a mark).
+std::string FormatLocated(const std::string& file, SourceMark mark, const std::string& message);
+
+struct TlsSettings {
+  std::string cert;  // PEM certificate chain path
+  std::string key;   // PEM private key path
+};
+
+struct ServerConfig {
+  std::string listen = "0.0.0.0:4002";  // SWITCHBOARD_LISTEN overrides
+  int threads = 2;                       // REQUIRES: 1..256
+  std::size_t max_body_bytes = 65536;    // larger request bodies get 413
+  std::string admin_token_file;          // SWITCHBOARD_ADMIN_TOKEN overrides
+  std::string admin_token;               // set from SWITCHBOARD_ADMIN_TOKEN only
+  int header_timeout_ms = 10000;         // slow clients: time to send headers
+  int body_timeout_ms = 30000;           // slow clients: time to send the body
+  int keepalive_timeout_s = 60;          // idle keep-alive connections close after this
+  std::optional<TlsSettings> tls;
+};
+
+struct StorageConfig {
+  std::string url = "sqlite3://db=var/switchboard.db timeout=5";  // SWITCHBOARD_DATABASE_URL
+  int pool_size = 8;                // REQUIRES: 1..256
+  bool auto_migrate = true;         // `serve` applies pending migrations on start
+  int acquire_timeout_ms = 2000;    // longest wait for a pooled session before 503
+};
+
+struct ChainStepConfig {
+  enum class OnError { kContinue, kFail };
+
+  std::string plugin;  // built-in name, looked up in plugin_dirs; or
+  std::string path;    // a library file (exactly one of plugin/path is set)
+  ParamValue params;   // free-form, validated by the plugin's factory
+  OnError on_error = OnError::kContinue;
+  SourceMark mark;     // where the step starts in the file
+};
+
+struct ResolutionConfig {
+  std::vector<std::string> plugin_dirs = {"build/plugins", "/usr/lib/switchboard/plugins"};
+  std::vector<ChainStepConfig> chain;  // order matters: the first Resolved wins
+  SourceMark chain_mark;
+};
+
+struct ProvisioningConfig {
+  // `{uuid}` is replaced by the device uuid.
+  std::vector<std::string> publish_topics = {"iot/device/{uuid}/#"};
+  std::vector<std::string> subscribe_topics = {"iot/device/{uuid}/#"};
+};
+
+struct Config {
+  std::string source_file;  // for messages and relative lookups
+  ServerConfig server;
+  StorageConfig storage;
+  ResolutionConfig resolution;
+  ProvisioningConfig provisioning;
+};
+
+// Parses YAML text; `source_file` names it in messages. Throws ConfigError.
+// Does not apply environment overrides.
+Config ParseConfig(const std::string& yaml_text, const std::string& source_file);
+
+// Reads and parses a file, then applies the environment overrides. Throws
+// ConfigError (a missing file included).
+Config LoadConfigFile(const std::string& path);
+
+void ApplyEnvironmentOverrides(Config& config);
+
+}  // namespace switchboard

@@ -1,0 +1,128 @@
+// Storage: a bounded pool of SOCI sessions on SQLite or PostgreSQL.
+//
+// Thread-safe. Each session is used by one thread at a time (SOCI's rule);
+// Acquire() hands one out for the lifetime of a Lease. The pool never blocks
+// forever: when every session is busy for longer than the configured wait,
+// or the database cannot be reached, Acquire() throws StorageUnavailable,
+// which the HTTP layer answers with 503.
+//
+// Sessions connect lazily, so an unreachable database never stops the
+// server from starting; a session whose connection was lost reconnects on
+// its next lease.
+//
+// SQLite: every connection gets `foreign_keys=ON` and a busy timeout; the
+// database runs in WAL mode. Writes must start with BeginWrite() (BEGIN
+// IMMEDIATE), because SOCI's deferred BEGIN can fail a read-then-write
+// transaction at once with SQLITE_BUSY.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace switchboard {
+
+enum class Dialect { kSqlite, kPostgresql };
+
+// The database cannot serve this request now (unreachable, pool exhausted).
+class StorageUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Storage {
+ public:
+  // REQUIRES: `url` is `sqlite3://…` or `postgresql://…` (else
+  // std::invalid_argument); pool_size >= 1. Connects nothing yet.
+  Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout);
+  ~Storage();
+  Storage(const Storage&) = delete;
+  Storage& operator=(const Storage&) = delete;
+
+  // A leased session; returns it to the pool when destroyed.
+  class Lease {
+   public:
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+    soci::session& operator*() const { return *session_; }
+    soci::session* operator->() const { return session_; }
+    soci::session& get() const { return *session_; }
+
+   private:
+    friend class Storage;
+    Lease(Storage* owner, std::size_t slot, soci::session* session)
+        : owner_(owner), slot_(slot), session_(session) {}
+    Storage* owner_;
+    std::size_t slot_;
+    soci::session* session_;
+  };
+
+  // Throws StorageUnavailable when no session frees up within the wait or
+  // the database cannot be reached.
+  Lease Acquire();
+
+  // Runs `work` on a leased session. When it fails because the connection
+  // was lost, reconnects and runs it once more. Only for idempotent work
+  // (reads, or writes inside one transaction that rolled back).
+  void WithRetry(const std::function<void(soci::session&)>& work);
+
+  // Opens a write transaction: BEGIN IMMEDIATE on SQLite, BEGIN on
+  // PostgreSQL. Pair with Commit()/Rollback() (WriteTransaction does both).
+  void BeginWrite(soci::session& sql) const;
+
+  // True when a trivial query succeeds now.
+  bool Ping();
+
+  Dialect dialect() const { return dialect_; }
+  const std::string& url() const { return url_; }
+
+  // A copy of the URL safe to print (password=… masked).
+  std::string RedactedUrl() const;
+
+ private:
+  void Release(std::size_t slot);
+  void EnsureConnected(soci::session& sql);
+
+  const std::string url_;
+  const Dialect dialect_;
+  const std::chrono::milliseconds acquire_timeout_;
+  std::vector<std::unique_ptr<soci::session>> sessions_;
+  std::vector<std::size_t> free_slots_;
+  std::mutex mutex_;
+  std::condition_variable freed_;
+};
+
+// A write transaction that rolls back unless committed (SQLite: BEGIN
+// IMMEDIATE). Not nestable.
+class WriteTransaction {
+ public:
+  WriteTransaction(const Storage& storage, soci::session& sql);
+  ~WriteTransaction();
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  void Commit();
+  void Rollback();
+
+ private:
+  soci::session& sql_;
+  bool open_ = true;
+};
+
+// True when `e` (a soci::soci_error or anything else) means the database
+// was not reachable, as opposed to a bad statement or a constraint.
+bool IsConnectionFailure(soci::session& sql);
+
+// True when a soci error message is a unique/foreign-key/check violation.
+bool IsConstraintViolation(const std::string& what);
+
+}  // namespace switchboard
