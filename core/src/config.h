@@ -33,21 +33,21 @@ struct TlsSettings {
 
 struct ServerConfig {
   std::string listen = "0.0.0.0:4002";  // SWITCHBOARD_LISTEN overrides
-  int threads = 2;                       // REQUIRES: 1..256
-  std::size_t max_body_bytes = 65536;    // larger request bodies get 413
-  std::string admin_token_file;          // SWITCHBOARD_ADMIN_TOKEN overrides
-  std::string admin_token;               // set from SWITCHBOARD_ADMIN_TOKEN only
-  int header_timeout_ms = 10000;         // slow clients: time to send headers
-  int body_timeout_ms = 30000;           // slow clients: time to send the body
-  int keepalive_timeout_s = 60;          // idle keep-alive connections close after this
+  int threads = 2;                      // REQUIRES: 1..256
+  std::size_t max_body_bytes = 65536;   // larger request bodies get 413
+  std::string admin_token_file;         // SWITCHBOARD_ADMIN_TOKEN overrides
+  std::string admin_token;              // set from SWITCHBOARD_ADMIN_TOKEN only
+  int header_timeout_ms = 10000;        // slow clients: time to send headers
+  int body_timeout_ms = 30000;          // slow clients: time to send the body
+  int keepalive_timeout_s = 60;         // idle keep-alive connections close after this
   std::optional<TlsSettings> tls;
 };
 
 struct StorageConfig {
   std::string url = "sqlite3://db=var/switchboard.db timeout=5";  // SWITCHBOARD_DATABASE_URL
-  int pool_size = 8;                // REQUIRES: 1..256
-  bool auto_migrate = true;         // `serve` applies pending migrations on start
-  int acquire_timeout_ms = 2000;    // longest wait for a pooled session before 503
+  int pool_size = 8;                                              // REQUIRES: 1..256
+  bool auto_migrate = true;       // `serve` applies pending migrations on start
+  int acquire_timeout_ms = 2000;  // longest wait for a pooled session before 503
 };
 
 struct ChainStepConfig {
@@ -57,7 +57,7 @@ struct ChainStepConfig {
   std::string path;    // a library file (exactly one of plugin/path is set)
   ParamValue params;   // free-form, validated by the plugin's factory
   OnError on_error = OnError::kContinue;
-  SourceMark mark;     // where the step starts in the file
+  SourceMark mark;  // where the step starts in the file
 };
 
 struct ResolutionConfig {
@@ -88,6 +88,10 @@ Config ParseConfig(const std::string& yaml_text, const std::string& source_file)
 // ConfigError (a missing file included).
 Config LoadConfigFile(const std::string& path);
 
+// Throws ConfigError when an override is malformed.
 void ApplyEnvironmentOverrides(Config& config);
+
+// True for `HOST:PORT` with PORT 0..65535 (0 = any free port); else fills `why`.
+bool ValidListenAddress(const std::string& listen, std::string* why);
 
 }  // namespace switchboard

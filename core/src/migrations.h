@@ -25,8 +25,8 @@ struct EmbeddedMigration {
 const std::vector<EmbeddedMigration>& EmbeddedMigrations();
 
 struct Migration {
-  int version = 0;       // the NNN prefix
-  std::string file;      // e.g. "001_initial.sql"
+  int version = 0;   // the NNN prefix
+  std::string file;  // e.g. "001_initial.sql"
   std::string sql;
 };
 
@@ -41,8 +41,7 @@ std::vector<Migration> MigrationsFor(Dialect dialect);
 
 // Applies every pending migration; returns those applied (empty when the
 // database is up to date). Throws MigrationError or StorageUnavailable.
-std::vector<Migration> ApplyMigrations(Storage& storage,
-                                       const std::vector<Migration>& migrations);
+std::vector<Migration> ApplyMigrations(Storage& storage, const std::vector<Migration>& migrations);
 inline std::vector<Migration> ApplyMigrations(Storage& storage) {
   return ApplyMigrations(storage, MigrationsFor(storage.dialect()));
 }

@@ -81,6 +81,6 @@ std::string ReadFile(const std::string& path);
 
 }  // namespace switchboard::testing
 
-#define SWITCHBOARD_BOTH_BACKENDS(Fixture)                                          \
+#define SWITCHBOARD_BOTH_BACKENDS(Fixture)                                               \
   INSTANTIATE_TEST_SUITE_P(Backends, Fixture, ::testing::Values("sqlite", "postgresql"), \
                            [](const auto& info) { return info.param; })

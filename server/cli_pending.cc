@@ -1,0 +1,22 @@
+// Commands whose implementation has not landed yet. Each says so plainly and
+// exits non-zero. Remove an entry when its real implementation lands.
+#include <iostream>
+
+#include "cli_commands.h"
+
+namespace switchboard::cli {
+namespace {
+
+int NotBuiltYet(const char* command, const char* issue) {
+  std::cerr << "switchboard " << command << ": not built yet (" << issue << ")\n";
+  return 1;
+}
+
+}  // namespace
+
+int RunCheckConfig(const Args&) { return NotBuiltYet("check-config", "resolver engine"); }
+int RunResolve(const Args&) { return NotBuiltYet("resolve", "resolver engine"); }
+int RunKeys(const Args&) { return NotBuiltYet("keys", "REST API issue"); }
+int RunExport(const Args&) { return NotBuiltYet("export", "Mosquitto end-to-end issue"); }
+
+}  // namespace switchboard::cli
