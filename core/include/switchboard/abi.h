@@ -35,7 +35,12 @@
 namespace switchboard {
 
 // Bump on any layout or virtual-table change of an SDK type.
-inline constexpr std::uint32_t kAbiVersion = 1;
+// (SWITCHBOARD_ABI_VERSION exists only so the tests can build a plugin that
+// claims another version; never define it yourself.)
+#ifndef SWITCHBOARD_ABI_VERSION
+#define SWITCHBOARD_ABI_VERSION 1
+#endif
+inline constexpr std::uint32_t kAbiVersion = SWITCHBOARD_ABI_VERSION;
 
 using ResolverFactory = std::unique_ptr<Resolver>(const ParamValue& params,
                                                   std::vector<ParamProblem>& problems);
@@ -47,10 +52,11 @@ using ResolverFactory = std::unique_ptr<Resolver>(const ParamValue& params,
 #define SWITCHBOARD_FACTORY_SYMBOL "switchboard_create_resolver"
 
 // Exports `factory` (a function with the ResolverFactory signature) and this
-// header's ABI version. Use once per plugin library, at namespace scope.
-#define SWITCHBOARD_RESOLVER_PLUGIN(factory)                                      \
-  namespace switchboard_plugin_exports {                                          \
-  const std::uint32_t abi_version = ::switchboard::kAbiVersion;                   \
-  }                                                                               \
+// header's ABI version. Use once per plugin library, at global namespace
+// scope (the factory itself may live in an unnamed namespace).
+#define SWITCHBOARD_RESOLVER_PLUGIN(factory)                                        \
+  namespace switchboard_plugin_exports {                                            \
+  const std::uint32_t abi_version = ::switchboard::kAbiVersion;                     \
+  }                                                                                 \
   BOOST_DLL_ALIAS(switchboard_plugin_exports::abi_version, switchboard_abi_version) \
   BOOST_DLL_ALIAS(factory, switchboard_create_resolver)

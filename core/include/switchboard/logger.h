@@ -7,9 +7,11 @@
 
 #include <string_view>
 
+#include <boost/config.hpp>
+
 namespace switchboard {
 
-class Logger {
+class BOOST_SYMBOL_VISIBLE Logger {
  public:
   virtual ~Logger() = default;
   virtual void Info(std::string_view message) = 0;

@@ -30,6 +30,10 @@
 #include <string>
 #include <utility>
 
+// Interface types are BOOST_SYMBOL_VISIBLE so their type_info is shared by
+// the host and plugins built with -fvisibility=hidden.
+#include <boost/config.hpp>
+
 #include "switchboard/broker.h"
 #include "switchboard/device.h"
 #include "switchboard/logger.h"
@@ -52,19 +56,18 @@ struct Decision {
     return {Outcome::kResolved, std::move(reason), std::move(broker)};
   }
   static Decision Pass(std::string reason) { return {Outcome::kPass, std::move(reason), {}}; }
-  static Decision Reject(std::string reason) {
-    return {Outcome::kReject, std::move(reason), {}};
-  }
+  static Decision Reject(std::string reason) { return {Outcome::kReject, std::move(reason), {}}; }
 };
 
 // Everything one resolution call may use. Owned by the host; valid for the
 // duration of one Resolve() call on one thread.
-class ResolveContext {
+class BOOST_SYMBOL_VISIBLE ResolveContext {
  public:
   virtual ~ResolveContext() = default;
 
   // The device being resolved. May read storage on first use, and throws
-  // (an Error step) when storage is unavailable.
+  // (an Error step) when storage is unavailable or when no device has this
+  // uuid (the host then answers 404 whatever the chain decided).
   virtual const Device& device() = 0;
 
   // A database session leased from the host's pool for this call; the same
@@ -77,7 +80,7 @@ class ResolveContext {
   virtual Logger& log() = 0;
 };
 
-class Resolver {
+class BOOST_SYMBOL_VISIBLE Resolver {
  public:
   virtual ~Resolver() = default;
 

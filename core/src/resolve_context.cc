@@ -1,0 +1,96 @@
+#include "resolve_context.h"
+
+#include <soci/soci.h>
+
+namespace switchboard {
+
+std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid) {
+  long long id = 0;
+  long long broker_id = 0;
+  Device device;
+  soci::indicator fleet_ind{}, region_ind{}, broker_ind{};
+  sql << "SELECT id, uuid, device_name, device_type, fleet_id, region, mqtt_broker_id "
+         "FROM devices WHERE uuid = :uuid",
+      soci::into(id), soci::into(device.uuid), soci::into(device.device_name),
+      soci::into(device.device_type), soci::into(device.fleet_id, fleet_ind),
+      soci::into(device.region, region_ind), soci::into(broker_id, broker_ind), soci::use(uuid);
+  if (!sql.got_data()) return std::nullopt;
+  device.id = id;
+  if (fleet_ind != soci::i_ok) device.fleet_id.clear();
+  if (region_ind != soci::i_ok) device.region.clear();
+  if (broker_ind == soci::i_ok) device.mqtt_broker_id = broker_id;
+  return device;
+}
+
+StorageResolveContext::StorageResolveContext(Storage& storage, std::string uuid, Logger& log)
+    : storage_(storage), uuid_(std::move(uuid)), log_(log) {}
+
+soci::session& StorageResolveContext::sql() {
+  if (!storage_error_.empty()) throw StorageUnavailable(storage_error_);
+  // A PostgreSQL connection dropped since the lease (or by an earlier step):
+  // lease again, which reconnects.
+  if (lease_ && IsConnectionFailure(lease_->get())) lease_.reset();
+  if (!lease_) {
+    try {
+      lease_.emplace(storage_.Acquire());
+    } catch (const StorageUnavailable& e) {
+      storage_error_ = e.what();
+      throw;
+    }
+  }
+  return lease_->get();
+}
+
+const Device& StorageResolveContext::device() {
+  if (device_) return *device_;
+  if (not_found_) throw DeviceNotFound(uuid_);
+  std::optional<Device> loaded;
+  for (int attempt = 0;; ++attempt) {
+    soci::session& session = sql();
+    try {
+      loaded = LoadDeviceByUuid(session, uuid_);
+      break;
+    } catch (const soci::soci_error&) {
+      if (!IsConnectionFailure(session)) throw;
+      if (attempt > 0) {
+        storage_error_ = "storage unavailable: database connection lost";
+        throw StorageUnavailable(storage_error_);
+      }
+      // The connection dropped between lease and query: sql() reconnects.
+    }
+  }
+  if (!loaded) {
+    not_found_ = true;
+    throw DeviceNotFound(uuid_);
+  }
+  device_ = std::move(loaded);
+  return *device_;
+}
+
+Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid,
+                         Logger& log) {
+  StorageResolveContext context(storage, uuid, log);
+  Resolution resolution = chain.Resolve(context);
+  if (!context.device_loaded() && !context.device_not_found() && !context.storage_failed()) {
+    // No step read the device (e.g. env resolved first): an unknown uuid is
+    // still a 404. If storage cannot say, the chain's answer stands.
+    try {
+      context.device();
+    } catch (const DeviceNotFound&) {
+    } catch (const StorageUnavailable& e) {
+      log.Warn(std::string("cannot check that the device exists: ") + e.what());
+    } catch (const soci::soci_error& e) {
+      log.Warn("cannot check that the device exists: " + e.get_error_message());
+    }
+  }
+  if (context.device_not_found()) throw DeviceNotFound(uuid);
+  return resolution;
+}
+
+Resolution ResolvePreparedDevice(const Chain& chain, const Device& device, soci::session& sql,
+                                 Logger& log) {
+  PreparedResolveContext context(device, sql, log);
+  return chain.Resolve(context);
+}
+
+}  // namespace switchboard

@@ -1,0 +1,101 @@
+// ResolveContext implementations for the host, and the one-call helpers the
+// HTTP layer and the CLI use to resolve a device.
+//
+// Two contexts:
+//   - StorageResolveContext: by uuid. On the first device() or sql() call it
+//     leases a session from the Storage pool and loads the device; the lease
+//     is held until the context is destroyed (one resolution). When storage
+//     is unavailable, device() and sql() throw StorageUnavailable, so the
+//     step that needed storage becomes an Error step while steps that need
+//     none (env) still resolve. The failure is remembered: later steps fail
+//     fast instead of waiting for the database again.
+//   - PreparedResolveContext: a Device built by the caller and the caller's
+//     session (registration, inside its write transaction).
+//
+// Contexts belong to one resolution on one thread; not thread-safe.
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "chain.h"
+#include "storage.h"
+#include "switchboard/device.h"
+#include "switchboard/resolver.h"
+
+namespace switchboard {
+
+// No device has this uuid (HTTP 404). Distinct from every other failure.
+class DeviceNotFound : public std::runtime_error {
+ public:
+  explicit DeviceNotFound(const std::string& uuid)
+      : std::runtime_error("no device with uuid '" + uuid + "'"), uuid_(uuid) {}
+  const std::string& uuid() const { return uuid_; }
+
+ private:
+  std::string uuid_;
+};
+
+// Loads the device with this uuid; nullopt when there is none. Throws
+// soci::soci_error on a database failure.
+std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid);
+
+class StorageResolveContext : public ResolveContext {
+ public:
+  // `storage` and `log` must outlive the context.
+  StorageResolveContext(Storage& storage, std::string uuid, Logger& log);
+
+  // Throws StorageUnavailable, or DeviceNotFound when the uuid is unknown.
+  const Device& device() override;
+  // Throws StorageUnavailable.
+  soci::session& sql() override;
+  Logger& log() override { return log_; }
+
+  // After a resolution: true when storage said the uuid names no device.
+  bool device_not_found() const { return not_found_; }
+  // True when the device was loaded (storage answered and it exists).
+  bool device_loaded() const { return device_.has_value(); }
+  // True when storage could not be reached during this resolution.
+  bool storage_failed() const { return !storage_error_.empty(); }
+
+ private:
+  Storage& storage_;
+  const std::string uuid_;
+  Logger& log_;
+  std::optional<Storage::Lease> lease_;
+  std::optional<Device> device_;
+  std::string storage_error_;
+  bool not_found_ = false;
+};
+
+class PreparedResolveContext : public ResolveContext {
+ public:
+  // All three must outlive the context.
+  PreparedResolveContext(const Device& device, soci::session& sql, Logger& log)
+      : device_(device), sql_(sql), log_(log) {}
+  const Device& device() override { return device_; }
+  soci::session& sql() override { return sql_; }
+  Logger& log() override { return log_; }
+
+ private:
+  const Device& device_;
+  soci::session& sql_;
+  Logger& log_;
+};
+
+// Resolves the device `uuid` with `chain`, reading storage lazily (see
+// StorageResolveContext). Throws DeviceNotFound when storage says no device
+// has this uuid, whatever the chain decided (when no step read storage, one
+// query checks that the device exists; if storage is unreachable then, the
+// chain's answer stands). Never throws for a step's failure: that is an
+// Error step in the trace. Thread-safe (one context per call).
+Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid,
+                         Logger& log);
+
+// Resolves a device the caller already holds, on the caller's session (e.g.
+// inside a registration transaction). Never throws for a step's failure.
+Resolution ResolvePreparedDevice(const Chain& chain, const Device& device, soci::session& sql,
+                                 Logger& log);
+
+}  // namespace switchboard

@@ -1,0 +1,54 @@
+// plugin/fleet: the broker assigned to the device's fleet
+// (`fleets.mqtt_broker_id`). See README.md.
+#include <soci/soci.h>
+#include <switchboard/abi.h>
+#include <switchboard/broker_rows.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace {
+
+using switchboard::Decision;
+
+class FleetResolver : public switchboard::Resolver {
+ public:
+  std::string Name() const override { return "fleet"; }
+
+  Decision Resolve(switchboard::ResolveContext& context) const override {
+    const switchboard::Device& device = context.device();
+    if (device.fleet_id.empty()) return Decision::Pass("device belongs to no fleet");
+    const std::string fleet = "fleet '" + device.fleet_id + "'";
+
+    soci::session& sql = context.sql();
+    long long broker_id = 0;
+    soci::indicator broker_ind = soci::i_null;
+    sql << "SELECT mqtt_broker_id FROM fleets WHERE id = :id", soci::into(broker_id, broker_ind),
+        soci::use(device.fleet_id);
+    if (!sql.got_data()) return Decision::Pass(fleet + " does not exist");
+    if (broker_ind != soci::i_ok) return Decision::Pass(fleet + " has no broker assigned");
+
+    const auto broker = switchboard::LoadBrokerById(sql, broker_id);
+    if (!broker) {
+      return Decision::Pass(fleet + " broker id " + std::to_string(broker_id) + " does not exist");
+    }
+    if (!broker->is_active) {
+      return Decision::Pass(fleet + " broker " + switchboard::DescribeBroker(*broker) +
+                            " is inactive");
+    }
+    return Decision::Resolved(*broker, fleet + " broker " + switchboard::DescribeBroker(*broker));
+  }
+};
+
+std::unique_ptr<switchboard::Resolver> Create(const switchboard::ParamValue& params,
+                                              std::vector<switchboard::ParamProblem>& problems) {
+  switchboard::ParamsReader reader(params);  // takes no params
+  problems = reader.Finish();
+  if (!problems.empty()) return nullptr;
+  return std::make_unique<FleetResolver>();
+}
+
+}  // namespace
+
+SWITCHBOARD_RESOLVER_PLUGIN(Create)
