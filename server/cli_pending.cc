@@ -17,6 +17,5 @@ int NotBuiltYet(const char* command, const char* issue) {
 int RunCheckConfig(const Args&) { return NotBuiltYet("check-config", "resolver engine"); }
 int RunResolve(const Args&) { return NotBuiltYet("resolve", "resolver engine"); }
 int RunKeys(const Args&) { return NotBuiltYet("keys", "REST API issue"); }
-int RunExport(const Args&) { return NotBuiltYet("export", "Mosquitto end-to-end issue"); }
 
 }  // namespace switchboard::cli
