@@ -3,8 +3,9 @@
 // A BrokerConfig is a plain value: copy it freely, share it between threads
 // read-only. It carries the server-side secrets (`username`, `password`,
 // `client_key`, `extra_config`) because the server may need them to probe the
-// broker; ClientBrokerConfig() and BrokerUrl() are the only ways it reaches a
-// device, and neither can include those fields.
+// broker; ClientBrokerConfigJson() (core/src/client_broker_config.h) and
+// BrokerUrl() are the only ways it reaches a device, and neither can include
+// those fields.
 #pragma once
 
 #include <cstdint>
@@ -53,6 +54,23 @@ std::string BrokerUrl(const BrokerConfig& broker);
 // 1883/8883/80/443, optional path for ws/wss, IPv6 literals in brackets,
 // optional `user:password@`). Returns std::nullopt and fills `error` when the
 // URL is malformed. The result has `from_storage == false`.
+//
+// Details (core/src/broker_url.cc; tests in tests/core/broker_url_test.cc):
+// - The scheme is case-insensitive; `protocol` is stored lowercase. `use_tls`
+//   is true for mqtts and wss. `id` is 0 and `name` is "env" (callers may
+//   rename); the other fields keep their BrokerConfig defaults.
+// - IPv6 hosts must be bracketed (`mqtt://[::1]:1883`) and are stored without
+//   brackets; zone ids are refused. Host names: letters, digits, `-._`.
+// - ws/wss paths are kept verbatim; no path stays empty (no "/mqtt" guess).
+//   On mqtt/mqtts a lone trailing "/" is ignored and any other path is an
+//   error (a path there is almost surely a ws URL with the wrong scheme).
+// - `user:password@` is percent-decoded into `username`/`password`; BrokerUrl
+//   never writes them back.
+// - Rejected: empty, longer than 2048 characters, spaces, control or non-ASCII
+//   characters, unknown scheme, missing host, port not 1..65535 or not
+//   decimal, unbalanced brackets, a query (`?`) or fragment (`#`).
+// Never throws; a null `error` is allowed. Error messages never quote the URL
+// (it may hold a password).
 std::optional<BrokerConfig> ParseBrokerUrl(const std::string& url, std::string* error);
 
 }  // namespace switchboard
