@@ -14,8 +14,6 @@ int NotBuiltYet(const char* command, const char* issue) {
 
 }  // namespace
 
-int RunCheckConfig(const Args&) { return NotBuiltYet("check-config", "resolver engine"); }
-int RunResolve(const Args&) { return NotBuiltYet("resolve", "resolver engine"); }
 int RunKeys(const Args&) { return NotBuiltYet("keys", "REST API issue"); }
 
 }  // namespace switchboard::cli

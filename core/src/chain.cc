@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "plugin_loader.h"
+#include "resolve_context.h"
 
 namespace switchboard {
 namespace {
@@ -79,6 +80,10 @@ Resolution Chain::Resolve(ResolveContext& context) const {
     const auto start = Clock::now();
     try {
       decision = step->resolver->Resolve(step_context);
+    } catch (const DeviceNotFound&) {
+      // The host's own signal passing through the plugin, not a plugin
+      // failure: no step can decide for a device that does not exist.
+      throw;
     } catch (const soci::soci_error& e) {
       // Without the query text SOCI appends: traces are shown to operators,
       // but SQL belongs in neither traces nor logs.

@@ -44,8 +44,8 @@ struct Resolution {
 
 // What `GET /api/v1/admin/chain` and `check-config` show of one step.
 struct StepDescription {
-  std::string name;  // plugin name (Resolver::Name())
-  std::string file;  // absolute path of the library
+  std::string name;      // plugin name (Resolver::Name())
+  std::string file;      // absolute path of the library
   std::string on_error;  // "continue" | "fail"
 };
 
@@ -56,7 +56,9 @@ class Chain {
   ~Chain();
 
   // Runs the steps in order for one device (see resolver.h for the rules).
-  // Never throws for a plugin's failure: that is an Error step.
+  // Never throws for a plugin's failure: that is an Error step. The one
+  // exception that passes through is the context's DeviceNotFound
+  // (resolve_context.h): there is nothing to resolve.
   Resolution Resolve(ResolveContext& context) const;
 
   std::vector<StepDescription> Describe() const;

@@ -70,7 +70,7 @@ const Device& StorageResolveContext::device() {
 Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid,
                          Logger& log) {
   StorageResolveContext context(storage, uuid, log);
-  Resolution resolution = chain.Resolve(context);
+  Resolution resolution = chain.Resolve(context);  // DeviceNotFound passes through
   if (!context.device_loaded() && !context.device_not_found() && !context.storage_failed()) {
     // No step read the device (e.g. env resolved first): an unknown uuid is
     // still a 404. If storage cannot say, the chain's answer stands.

@@ -86,7 +86,8 @@ class PreparedResolveContext : public ResolveContext {
 
 // Resolves the device `uuid` with `chain`, reading storage lazily (see
 // StorageResolveContext). Throws DeviceNotFound when storage says no device
-// has this uuid, whatever the chain decided (when no step read storage, one
+// has this uuid (Chain::Resolve lets it through and stops), whatever the
+// chain decided (when no step read storage, one
 // query checks that the device exists; if storage is unreachable then, the
 // chain's answer stands). Never throws for a step's failure: that is an
 // Error step in the trace. Thread-safe (one context per call).
