@@ -27,8 +27,8 @@ std::size_t EditDistance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-// The known key nearest to `key`, or "" when none is close enough to be a
-// plausible typo.
+// The known key nearest to `key` (a plausible typo, or a prefix of a known
+// key), or "" when none is close enough.
 std::string Nearest(const std::string& key, const std::vector<std::string>& known) {
   std::string best;
   std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
@@ -38,6 +38,11 @@ std::string Nearest(const std::string& key, const std::vector<std::string>& know
       best_distance = d;
       best = candidate;
     }
+  }
+  if (!best.empty() || key.size() < 3) return best;
+  // A shortened name ("fallback" for "fallback_regions").
+  for (const auto& candidate : known) {
+    if (candidate.rfind(key, 0) == 0) return candidate;
   }
   return best;
 }

@@ -1,0 +1,83 @@
+// Helpers for the resolver engine's tests: chains from YAML snippets, a
+// storage-free context, a capturing logger.
+//
+// Requires SWITCHBOARD_TEST_PLUGIN_DIR (tests/plugins/fixtures) and
+// SWITCHBOARD_PLUGIN_DIR (the built-in plugins) as compile definitions.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "chain.h"
+#include "config.h"
+#include "storage.h"
+#include "switchboard/resolver.h"
+
+namespace switchboard::testing {
+
+// A whole config file whose chain is `chain_yaml`: list items indented by
+// four spaces, e.g. "    - plugin: env\n". Plugins are looked up in the
+// fixture dir, then the built-in dir.
+inline std::string ConfigYamlWithChain(const std::string& chain_yaml) {
+  return std::string("resolution:\n  plugin_dirs: [\"") + SWITCHBOARD_TEST_PLUGIN_DIR + "\", \"" +
+         SWITCHBOARD_PLUGIN_DIR + "\"]\n  chain:\n" + chain_yaml;
+}
+
+inline std::shared_ptr<const Chain> ChainFromYaml(const std::string& chain_yaml) {
+  return BuildChain(ParseConfig(ConfigYamlWithChain(chain_yaml), "test.yaml"));
+}
+
+// The ConfigError message BuildChain gives for `chain_yaml` ("" if none).
+inline std::string ChainError(const std::string& chain_yaml) {
+  try {
+    ChainFromYaml(chain_yaml);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+class CapturingLogger : public Logger {
+ public:
+  void Info(std::string_view m) override { Add("INFO " + std::string(m)); }
+  void Warn(std::string_view m) override { Add("WARN " + std::string(m)); }
+  void Error(std::string_view m) override { Add("ERROR " + std::string(m)); }
+  std::vector<std::string> lines() const {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  void Add(std::string line) {
+    std::lock_guard lock(mutex_);
+    lines_.push_back(std::move(line));
+  }
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+// A context with a fixed device and no storage (sql() throws
+// StorageUnavailable, as a host whose database is down would).
+class FakeContext : public ResolveContext {
+ public:
+  explicit FakeContext(std::string uuid = "device-1") { device_.uuid = std::move(uuid); }
+  const Device& device() override { return device_; }
+  soci::session& sql() override { throw StorageUnavailable("no storage in this test"); }
+  Logger& log() override { return log_; }
+
+  Device device_;
+  CapturingLogger log_;
+};
+
+// "device:pass,env:resolved": the trace in one comparable string.
+inline std::string Outcomes(const Resolution& resolution) {
+  std::string out;
+  for (const auto& step : resolution.trace) {
+    out += (out.empty() ? "" : ",") + step.plugin + ":" + OutcomeName(step.outcome);
+  }
+  return out;
+}
+
+}  // namespace switchboard::testing
