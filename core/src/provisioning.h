@@ -1,0 +1,114 @@
+// Provisioning: device registration (SPEC §4 `POST /api/v1/device/register`)
+// and a device's own view of its broker (`GET /api/v1/device/{uuid}/mqtt`).
+//
+// Register() in order:
+//   1. validates every field (ValidationError naming the JSON field);
+//   2. finds the provisioning key by SHA-256 (unknown → Unauthorized;
+//      revoked or expired → Forbidden);
+//   3. computes the MQTT password, its Mosquitto PBKDF2 hash and the API key
+//      hash before any transaction starts (CPU work outside the write lock);
+//   4. in ONE write transaction (BEGIN IMMEDIATE on SQLite):
+//      - uuid already registered: same deviceApiKey → idempotent retry (same
+//        device, new MQTT password, nothing counted); another key → Conflict;
+//      - else counts against the key with one conditional UPDATE (never past
+//        max_devices, whatever the concurrency; exhausted → Forbidden),
+//        inserts the device (in the key's fleet), its MQTT user
+//        (`device_<uuid>`) and its ACL rows from the topic templates;
+//      - resolves the broker with the chain on the same session, so the
+//        device is visible to the storage-backed steps. Reject → Forbidden,
+//        no broker → NoBroker, and both roll everything back; Resolved →
+//        commit.
+//   Any failure rolls back: nothing is ever left half-written.
+//
+// Thread-safe: each call leases its own session. The chain is passed per
+// call (the caller holds ChainHolder::Current() for the request).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain.h"
+#include "client_broker_config.h"
+#include "config.h"
+#include "storage.h"
+#include "switchboard/logger.h"
+
+namespace switchboard {
+
+// The JSON body of a registration; field names in comments.
+struct RegistrationRequest {
+  std::string uuid;                          // uuid: 8-4-4-4-12 hex, any case; stored lowercase
+  std::string device_name;                   // deviceName: 1..255 characters
+  std::string device_type;                   // deviceType: 1..128 characters
+  std::string device_api_key;                // deviceApiKey: 16..256 characters
+  std::optional<std::string> region;         // region: 1..255 characters
+  std::optional<std::string> mac_address;    // macAddress: 1..64 characters
+  std::optional<std::string> os_version;     // osVersion: 1..255 characters
+  std::optional<std::string> agent_version;  // agentVersion: 1..255 characters
+};
+
+// Throws ValidationError naming the first bad field. Returns the request
+// normalised (uuid lowercased).
+RegistrationRequest ValidateRegistration(const RegistrationRequest& request);
+
+// The `mqtt` object of the responses.
+struct DeviceMqttAccess {
+  std::string username;  // device_<uuid>
+  std::string password;  // registration only: the clear password, shown once; empty otherwise
+  std::string broker;    // BrokerUrl() of the resolved broker
+  // Present iff the broker came from storage (SPEC §4). A whitelist type:
+  // it cannot hold broker credentials, client_key or extra_config.
+  std::optional<ClientBrokerConfig> broker_config;
+  std::vector<std::string> publish_topics;
+  std::vector<std::string> subscribe_topics;
+  std::string resolved_by;       // the deciding plugin (X-Switchboard-Resolver)
+  std::vector<TraceStep> trace;  // the whole resolution
+};
+
+struct RegistrationResult {
+  std::int64_t id = 0;
+  std::string uuid;  // lowercase
+  std::string device_name;
+  std::string device_type;
+  std::string fleet_id;
+  std::string created_at;
+  DeviceMqttAccess mqtt;
+  bool retried = false;  // an idempotent retry of an earlier registration
+};
+
+// "device_<uuid>": the MQTT username of a device.
+std::string MqttUsername(const std::string& uuid);
+
+// The topic templates with `{uuid}` replaced, in template order, duplicates
+// dropped.
+std::vector<std::string> ExpandTopics(const std::vector<std::string>& templates,
+                                      const std::string& uuid);
+
+class ProvisioningService {
+ public:
+  // All three must outlive the service. `log` gets one line per failed
+  // registration step, never a secret.
+  ProvisioningService(Storage& storage, ProvisioningConfig topics, Logger& log)
+      : storage_(storage), topics_(std::move(topics)), log_(log) {}
+
+  // `provisioning_key`: the bearer token as presented. Throws
+  // ValidationError, Unauthorized, Forbidden, Conflict, NoBroker,
+  // StorageUnavailable (see above).
+  RegistrationResult Register(const Chain& chain, const std::string& provisioning_key,
+                              const RegistrationRequest& request);
+
+  // The device's current broker, freshly resolved, without a password.
+  // Unknown uuid or wrong key → Unauthorized (never says which). Throws
+  // Forbidden (chain Reject), NoBroker, StorageUnavailable.
+  DeviceMqttAccess DeviceMqtt(const Chain& chain, const std::string& uuid,
+                              const std::string& presented_api_key);
+
+ private:
+  Storage& storage_;
+  const ProvisioningConfig topics_;
+  Logger& log_;
+};
+
+}  // namespace switchboard
