@@ -65,6 +65,10 @@ std::vector<fs::path> PluginSearchPath(const std::vector<std::string>& plugin_di
   const fs::path exe(boost::dll::program_location(exe_ec).string());
   if (!exe_ec && !exe.empty()) {
     add(exe.parent_path() / ".." / "plugins");
+#ifdef SWITCHBOARD_INSTALL_PLUGIN_DIR
+    // Where `cmake --install` puts them, e.g. lib/x86_64-linux-gnu/switchboard/plugins.
+    add(exe.parent_path() / ".." / SWITCHBOARD_INSTALL_PLUGIN_DIR);
+#endif
     add(exe.parent_path() / ".." / "lib" / "switchboard" / "plugins");
   }
   return out;

@@ -6,7 +6,8 @@
 //      current working directory;
 //   2. `<directory of the running executable>/../plugins` (so
 //      build/bin/switchboard finds build/plugins from any directory);
-//   3. `<directory of the running executable>/../lib/switchboard/plugins`
+//   3. `<directory of the running executable>/../<libdir>/switchboard/plugins`
+//      as installed by `cmake --install`, then `../lib/switchboard/plugins`
 //      (an installed binary finds its installed plugins).
 // `path: FILE` loads exactly that file (a relative path against the working
 // directory). Libraries are always opened by absolute path, RTLD_NOW.
