@@ -223,12 +223,6 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
         }
         result.retried = true;
       } else {
-        if (!CountAgainstKey(sql, key_id, now)) {
-          auto current = FindProvisioningKeyByHash(sql, key_hash);
-          std::string refusal = current ? ProvisioningKeyRefusal(*current, now, true) : "";
-          throw Forbidden(refusal.empty() ? "provisioning key can register no more devices"
-                                          : refusal);
-        }
         DeviceRecord created;
         created.uuid = request.uuid;
         created.device_name = request.device_name;
@@ -266,11 +260,21 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       context.Finish();
       if (resolution.rejected) {
         log_.Info("registration of device " + request.uuid + " rejected: " + resolution.reason);
-        throw Forbidden(RejectMessage(resolution));
+        const std::string message = RejectMessage(resolution);  // before the move
+        throw ChainRejected(message, std::move(resolution));
       }
       if (!resolution.broker) {
         log_.Warn("registration of device " + request.uuid + " refused: " + resolution.reason);
-        throw NoBroker(resolution.reason);
+        const std::string message = resolution.reason;
+        throw ChainFoundNoBroker(message, std::move(resolution));
+      }
+      // Counted last: on PostgreSQL the UPDATE locks the key's row until
+      // COMMIT, and every registration with this key waits for that lock.
+      if (!result.retried && !CountAgainstKey(sql, key_id, now)) {
+        auto current = FindProvisioningKeyByHash(sql, key_hash);
+        std::string refusal = current ? ProvisioningKeyRefusal(*current, now, true) : "";
+        throw Forbidden(refusal.empty() ? "provisioning key can register no more devices"
+                                        : refusal);
       }
       tx.Commit();
 
@@ -311,8 +315,14 @@ DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::
     resolution = chain.Resolve(context);
   });
   if (!authorized) throw Unauthorized("unknown device or wrong device API key");
-  if (resolution.rejected) throw Forbidden(RejectMessage(resolution));
-  if (!resolution.broker) throw NoBroker(resolution.reason);
+  if (resolution.rejected) {
+    const std::string message = RejectMessage(resolution);  // before the move
+    throw ChainRejected(message, std::move(resolution));
+  }
+  if (!resolution.broker) {
+    const std::string message = resolution.reason;
+    throw ChainFoundNoBroker(message, std::move(resolution));
+  }
 
   DeviceMqttAccess access;
   access.username = MqttUsername(key);

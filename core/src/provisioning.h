@@ -3,21 +3,26 @@
 //
 // Register() in order:
 //   1. validates every field (ValidationError naming the JSON field);
-//   2. finds the provisioning key by SHA-256 (unknown → Unauthorized;
-//      revoked or expired → Forbidden);
+//   2. finds the provisioning key by SHA-256, outside any transaction
+//      (unknown → Unauthorized; revoked or expired → Forbidden; exhausted →
+//      Forbidden unless the uuid is already registered: a retry counts
+//      nothing);
 //   3. computes the MQTT password, its Mosquitto PBKDF2 hash and the API key
 //      hash before any transaction starts (CPU work outside the write lock);
 //   4. in ONE write transaction (BEGIN IMMEDIATE on SQLite):
 //      - uuid already registered: same deviceApiKey → idempotent retry (same
 //        device, new MQTT password, nothing counted); another key → Conflict;
-//      - else counts against the key with one conditional UPDATE (never past
-//        max_devices, whatever the concurrency; exhausted → Forbidden),
-//        inserts the device (in the key's fleet), its MQTT user
-//        (`device_<uuid>`) and its ACL rows from the topic templates;
+//      - else inserts the device (in the key's fleet);
+//      - upserts its MQTT user (`device_<uuid>`) and its ACL rows from the
+//        topic templates;
 //      - resolves the broker with the chain on the same session, so the
 //        device is visible to the storage-backed steps. Reject → Forbidden,
-//        no broker → NoBroker, and both roll everything back; Resolved →
-//        commit.
+//        no broker → NoBroker;
+//      - for a new device, counts against the key with one conditional
+//        UPDATE (never past max_devices, whatever the concurrency; exhausted,
+//        revoked or expired meanwhile → Forbidden). Last, so that on
+//        PostgreSQL the key row's lock is held only until the COMMIT;
+//      - commits.
 //   Any failure rolls back: nothing is ever left half-written.
 //
 // Thread-safe: each call leases its own session. The chain is passed per
@@ -32,10 +37,35 @@
 #include "chain.h"
 #include "client_broker_config.h"
 #include "config.h"
+#include "domain_errors.h"
 #include "storage.h"
 #include "switchboard/logger.h"
 
 namespace switchboard {
+
+// What Register() and DeviceMqtt() throw when the chain decided against the
+// device: a Forbidden / NoBroker that also carries the resolution (its
+// trace, for `X-Switchboard-Resolver` and the metrics). The resolution has no
+// broker, so no secret. Catching Forbidden / NoBroker catches these too.
+class ChainRejected : public Forbidden {
+ public:
+  ChainRejected(const std::string& message, Resolution resolution)
+      : Forbidden(message), resolution_(std::move(resolution)) {}
+  const Resolution& resolution() const { return resolution_; }
+
+ private:
+  Resolution resolution_;
+};
+
+class ChainFoundNoBroker : public NoBroker {
+ public:
+  ChainFoundNoBroker(const std::string& message, Resolution resolution)
+      : NoBroker(message), resolution_(std::move(resolution)) {}
+  const Resolution& resolution() const { return resolution_; }
+
+ private:
+  Resolution resolution_;
+};
 
 // The JSON body of a registration; field names in comments.
 struct RegistrationRequest {
@@ -94,14 +124,14 @@ class ProvisioningService {
       : storage_(storage), topics_(std::move(topics)), log_(log) {}
 
   // `provisioning_key`: the bearer token as presented. Throws
-  // ValidationError, Unauthorized, Forbidden, Conflict, NoBroker,
-  // StorageUnavailable (see above).
+  // ValidationError, Unauthorized, Forbidden (key; ChainRejected for the
+  // chain), Conflict, ChainFoundNoBroker, StorageUnavailable (see above).
   RegistrationResult Register(const Chain& chain, const std::string& provisioning_key,
                               const RegistrationRequest& request);
 
   // The device's current broker, freshly resolved, without a password.
   // Unknown uuid or wrong key → Unauthorized (never says which). Throws
-  // Forbidden (chain Reject), NoBroker, StorageUnavailable.
+  // ChainRejected, ChainFoundNoBroker, StorageUnavailable.
   DeviceMqttAccess DeviceMqtt(const Chain& chain, const std::string& uuid,
                               const std::string& presented_api_key);
 

@@ -5,6 +5,8 @@
 #include <soci/soci.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <functional>
 #include <thread>
 
@@ -345,8 +347,10 @@ TEST_P(RegistrationTest, ChainRejectWritesNothing) {
   try {
     service().Register(*chain, key, Request(1));
     FAIL();
-  } catch (const Forbidden& e) {
+  } catch (const ChainRejected& e) {
     EXPECT_NE(e.reason().find("fixture rejects"), std::string::npos) << e.what();
+    ASSERT_EQ(e.resolution().trace.size(), 1u);  // the trace travels with the error
+    EXPECT_EQ(e.resolution().trace[0].outcome, TraceStep::Outcome::kReject);
   }
   EXPECT_EQ(CountAll(storage()), before);
   EXPECT_EQ(before.provisioned, 0);
@@ -356,7 +360,14 @@ TEST_P(RegistrationTest, NoBrokerWritesNothing) {
   const std::string key = CreateKey(3);
   auto chain = DomainChain(kDeviceThenDefault);  // and no default broker exists
   const RowCounts before = CountAll(storage());
-  EXPECT_THROW(service().Register(*chain, key, Request(1)), NoBroker);
+  try {
+    service().Register(*chain, key, Request(1));
+    FAIL() << "expected NoBroker";
+  } catch (const ChainFoundNoBroker& e) {
+    EXPECT_EQ(e.http_status(), 503);
+    EXPECT_EQ(e.resolution().trace.size(), 2u);
+    EXPECT_FALSE(e.resolution().broker.has_value());
+  }
   EXPECT_EQ(CountAll(storage()), before);
   // An `on_error: fail` step that fails is also "no broker".
   auto failing = DomainChain(
@@ -454,7 +465,95 @@ TEST_P(RegistrationTest, ConcurrentRegistrationsNeverExceedMaxDevices) {
             0);
 }
 
+// One agent retrying in parallel (PostgreSQL: the INSERTs race past the
+// existence check; the loser retries and becomes an idempotent retry).
+TEST_P(RegistrationTest, ConcurrentRegistrationsOfOneUuidCreateOneDevice) {
+  CreateDefaultBroker();
+  const std::string key = CreateKey(50);
+  auto chain = DomainChain(kDeviceThenDefault);
+  Storage pool(url(), 8, std::chrono::seconds(30));
+  ProvisioningService service(pool, topics_, log_);
+  std::atomic<int> ok{0}, failed{0};
+  std::vector<std::int64_t> ids(8);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        ids[t] = service.Register(*chain, key, Request(7)).id;
+        ++ok;
+      } catch (const std::exception&) {
+        ++failed;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok, 8);
+  EXPECT_EQ(failed, 0);
+  for (auto id : ids) EXPECT_EQ(id, ids[0]);
+  const RowCounts counts = CountAll(storage());
+  EXPECT_EQ(counts.devices, 1);
+  EXPECT_EQ(counts.provisioned, 1);
+  EXPECT_EQ(counts.mqtt_users, 1);
+}
+
+// A manual throughput probe, not a benchmark (tests/bench has those): run
+// with --gtest_also_run_disabled_tests --gtest_filter='*Throughput*' on a
+// Release build. Prints registrations per second over 16 threads.
+TEST_P(RegistrationTest, DISABLED_Throughput) {
+  CreateDefaultBroker();
+  const std::string key = CreateKey();
+  auto chain = DomainChain(
+      "    - plugin: device\n    - plugin: fleet\n    - plugin: regional\n"
+      "    - plugin: default\n");
+  Storage pool(url(), 16, std::chrono::seconds(30));
+  ProvisioningService service(pool, topics_, log_);
+  constexpr int kThreads = 16;
+  constexpr int kPerThread = 250;
+  std::atomic<int> failures{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        try {
+          RegistrationRequest r = Request(t * kPerThread + i + 1);
+          r.region = "eu-west";
+          service.Register(*chain, key, r);
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(failures, 0);
+  std::printf("%s: %d registrations in %.3f s = %.0f/s\n", backend().c_str(), kThreads * kPerThread,
+              seconds, kThreads * kPerThread / seconds);
+}
+
 SWITCHBOARD_BOTH_BACKENDS(RegistrationTest);
+
+// No database: every service answers StorageUnavailable (503), never hangs.
+TEST(DomainStorageUnavailable, EveryCallSaysSo) {
+  Storage down("postgresql://host=127.0.0.1 port=1 dbname=none user=none connect_timeout=1", 1,
+               std::chrono::milliseconds(200));
+  NullLogger log;
+  ProvisioningService service(down, ProvisioningConfig{}, log);
+  auto chain = DomainChain(kDeviceThenDefault);
+  RegistrationRequest request;
+  request.uuid = TestUuid(1);
+  request.device_name = "n";
+  request.device_type = "t";
+  request.device_api_key = "device-api-key-0001";
+  EXPECT_THROW(service.Register(*chain, "some-key", request), StorageUnavailable);
+  EXPECT_THROW(service.DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"), StorageUnavailable);
+  EXPECT_THROW(Brokers(down).List(), StorageUnavailable);
+  EXPECT_THROW(Brokers(down).Create(MinimalBroker("x")), StorageUnavailable);
+  EXPECT_THROW(Devices(down).List(std::nullopt, std::nullopt), StorageUnavailable);
+  EXPECT_THROW(ProvisioningKeys(down).Lookup("k"), StorageUnavailable);
+}
 
 }  // namespace
 }  // namespace switchboard
