@@ -1,5 +1,6 @@
 // Transport for the broker probe (broker_probe.h): DNS, non-blocking TCP and
-// OpenSSL TLS, every step bounded by one deadline. Internal to the probe.
+// OpenSSL TLS (probe_tls.cc), every step bounded by one deadline. Internal
+// to the probe.
 //
 // Each failing step throws ProbeFailure carrying the stage and a one-line
 // message that starts with the stage name; ProbeBroker turns it into a
