@@ -56,8 +56,10 @@ class ParamsReader {
   // `params` must outlive the reader. A null value reads as an empty map.
   explicit ParamsReader(const ParamValue& params);
 
-  // Each getter returns the value, or the fallback when the key is absent.
-  // A present value of the wrong type is a problem (and yields the fallback).
+  // Each getter marks `key` as known and returns its value, or the fallback
+  // when the key is absent or null. A present value of the wrong type is a
+  // problem (and yields the fallback). Booleans accept true/false, yes/no,
+  // on/off.
   std::string String(const std::string& key, const std::string& fallback = "");
   std::int64_t Integer(const std::string& key, std::int64_t fallback);
   bool Boolean(const std::string& key, bool fallback);
@@ -65,12 +67,15 @@ class ParamsReader {
   // The raw value of a key (for nested structures); nullptr when absent.
   const ParamValue* Raw(const std::string& key);
 
-  // Records a problem of the plugin's own (e.g. a value out of range).
+  // Records a problem of the plugin's own (e.g. a value out of range): at
+  // `mark`, or at `key` (the message is then prefixed "'key': "; the params'
+  // own mark when the key is absent).
   void Problem(const std::string& message, SourceMark mark);
   void Problem(const std::string& key, const std::string& message);
 
   // Adds "unknown key" problems for every key no getter asked for (with the
-  // nearest known key as a suggestion) and returns all problems collected.
+  // nearest known key as a suggestion) and returns all problems collected,
+  // in file order. Call once, last.
   std::vector<ParamProblem> Finish();
 
  private:

@@ -73,7 +73,9 @@ class BOOST_SYMBOL_VISIBLE ResolveContext {
   // A database session leased from the host's pool for this call; the same
   // session for every step of one resolution. Use portable SQL with SOCI
   // `use()` parameters: it runs on SQLite and PostgreSQL. Throws (an Error
-  // step) when storage is unavailable. Do not keep it past Resolve().
+  // step) when storage is unavailable. Do not keep it past Resolve(), and
+  // do not begin or end transactions on it (at registration it is inside the
+  // host's). To read brokers, use switchboard/broker_rows.h.
   virtual soci::session& sql() = 0;
 
   // The server's log, prefixed with this step's plugin name.
