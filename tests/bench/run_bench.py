@@ -1,0 +1,569 @@
+#!/usr/bin/env python3
+"""Runs the benchmark suite of issue 5 and prints one table.
+
+Called by scripts/bench (which builds and starts the throwaway PostgreSQL);
+see `scripts/bench --help`. For every backend and dataset size:
+
+  1. bench_dataset generate            the dataset (dataset.h)
+  2. bench_chain                       in-process: chain vs raw SOCI (target 3)
+  3. switchboard serve                 time to /readyz 200 (target 5)
+  4. wrk fetch.lua, 64 connections     baseline, switchboard, baseline again
+                                       (target 1; RSS sampled, target 5)
+  5. wrk register.lua, 16 connections  then every acknowledged uuid is looked
+                                       up in the database (target 2)
+
+Every HTTP figure is compared with bench_baseline_server measured right
+before and after it in the same run. Nothing here asserts a time: --smoke
+only checks that every piece ran and printed a figure.
+"""
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(ROOT, "tests", "bench")
+MIB = 1024 * 1024
+
+COMMANDS = []  # every command run, for docs/benchmarks.md
+PROCESSES = []  # servers to stop on exit
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def size_label(n):
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return str(n)
+
+
+def parse_size(text):
+    text = text.strip().lower()
+    factor = 1
+    if text.endswith("k"):
+        factor, text = 1000, text[:-1]
+    elif text.endswith("m"):
+        factor, text = 1_000_000, text[:-1]
+    return int(float(text) * factor)
+
+
+def shown(cmd, env=None):
+    prefix = " ".join(f"{k}={v}" for k, v in (env or {}).items())
+    text = " ".join(a if re.fullmatch(r"[\w@%+=:,./-]+", a) else repr(a) for a in cmd)
+    return (prefix + " " + text).strip()
+
+
+def run(cmd, env=None, check=True, record=True):
+    if record:
+        COMMANDS.append(shown(cmd, env))
+    full_env = dict(os.environ, **(env or {}))
+    result = subprocess.run(cmd, env=full_env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise RuntimeError(f"{shown(cmd)} failed ({result.returncode}):\n"
+                           f"{result.stdout[-2000:]}\n{result.stderr[-4000:]}")
+    return result
+
+
+class Server:
+    """A server process whose stdout says which port it listens on."""
+
+    def __init__(self, cmd, env, log_path, port_pattern):
+        COMMANDS.append(shown(cmd, env))
+        self.log_path = log_path
+        self.log_file = open(log_path, "w")
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, env=dict(os.environ, **env), stdout=subprocess.PIPE,
+                                     stderr=self.log_file, text=True)
+        PROCESSES.append(self)
+        self.port = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            match = re.search(port_pattern, line)
+            if match:
+                self.port = int(match.group(1))
+                break
+        if self.port is None:
+            self.stop()
+            raise RuntimeError(f"{shown(cmd)} did not start; log {log_path}:\n"
+                               + open(log_path).read()[-3000:])
+        # Keep draining stdout so the server never blocks on a full pipe.
+        threading.Thread(target=self.proc.stdout.read, daemon=True).start()
+
+    def wait_ready(self, path, timeout=30):
+        """Seconds from process start to the first 200 on `path`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", path)
+                status = conn.getresponse().status
+                conn.close()
+                if status == 200:
+                    return time.monotonic() - self.started
+            except OSError:
+                pass
+            time.sleep(0.005)
+        raise RuntimeError(f"{path} never answered 200 (log {self.log_path})")
+
+    def status_kib(self, field):
+        try:
+            with open(f"/proc/{self.proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith(field + ":"):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self in PROCESSES:
+            PROCESSES.remove(self)
+        self.log_file.close()
+        return self.proc.returncode
+
+
+def stop_all():
+    for server in list(PROCESSES):
+        try:
+            server.stop()
+        except Exception:  # noqa: BLE001 - best effort at exit
+            pass
+
+
+class RssSampler:
+    """Largest VmRSS seen while running, sampled every 100 ms."""
+
+    def __init__(self, server):
+        self.server, self.peak_kib, self._stop = server, 0, threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            self.peak_kib = max(self.peak_kib, self.server.status_kib("VmRSS"))
+            self._stop.wait(0.1)
+
+    def finish(self):
+        self._stop.set()
+        self.thread.join()
+        return self.peak_kib
+
+
+def wrk(args, script, port, script_args, duration, connections):
+    cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+           "-s", os.path.join(BENCH, script), f"http://127.0.0.1:{port}", "--"] + script_args
+    result = run(cmd)
+    match = re.search(r"^WRK_RESULT (.*)$", result.stdout, re.M)
+    if not match:
+        raise RuntimeError(f"wrk printed no WRK_RESULT line:\n{result.stdout}\n{result.stderr}")
+    figures = {}
+    for item in match.group(1).split():
+        key, value = item.split("=", 1)
+        try:
+            figures[key] = float(value)
+        except ValueError:
+            figures[key] = value
+    figures["socket_errors"] = sum(figures.get(k, 0) for k in
+                                   ("connect_errors", "read_errors", "write_errors", "timeouts"))
+    return figures
+
+
+def write_config(path, url, plugin_dir, threads):
+    """The shipped configs/switchboard.yaml with listen, storage and plugin
+    dirs pointed at this run (the chain and every other key unchanged)."""
+    text = open(os.path.join(ROOT, "configs", "switchboard.yaml")).read()
+    replacements = [
+        (r"(?m)^(\s*listen:).*$", r"\1 127.0.0.1:0"),
+        (r"(?m)^(\s*threads:).*$", rf"\1 {threads}"),
+        (r"(?m)^\s*admin_token_file:.*\n", ""),
+        (r"(?m)^(\s*url:).*$", r"\1 " + json.dumps(url)),
+        (r"(?m)^(\s*plugin_dirs:).*$", r"\1 [" + json.dumps(plugin_dir) + "]"),
+    ]
+    for pattern, replacement in replacements:
+        text, count = re.subn(pattern, replacement, text)
+        if count != 1 and "admin_token_file" not in pattern:
+            raise RuntimeError(f"configs/switchboard.yaml: cannot set {pattern}")
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def chain_bench(args, url, devices, config_path, out_path):
+    cmd = [os.path.join(args.bin_dir, "bench_chain"), f"--url={url}", f"--devices={devices}",
+           f"--config={config_path}", f"--benchmark_out={out_path}",
+           "--benchmark_out_format=json"]
+    if args.smoke:
+        cmd += ["--benchmark_min_time=0.01"]
+    else:
+        cmd += ["--benchmark_min_time=2", "--benchmark_repetitions=3",
+                "--benchmark_report_aggregates_only=true"]
+    run(cmd)
+    data = json.load(open(out_path))
+    figures = {}
+    for b in data["benchmarks"]:
+        if b.get("error_occurred"):
+            raise RuntimeError(f"bench_chain: {b['name']}: {b.get('error_message')}")
+        name = b.get("run_name", b["name"]).split("/")[0]
+        if args.smoke or b.get("aggregate_name") == "median":
+            unit = {"ns": 1e-3, "us": 1.0, "ms": 1e3}[b.get("time_unit", "us")]
+            figures[name] = b["real_time"] * unit
+    for needed in ("BM_RawSociLookup", "BM_ChainResolve", "BM_DeviceMqtt", "BM_ChainResolveAny"):
+        if needed not in figures:
+            raise RuntimeError(f"bench_chain reported no {needed}")
+    return figures
+
+
+def measure(args, backend, base_url, devices, work):
+    label = size_label(devices)
+    result = {"backend": backend, "devices": devices, "label": label}
+    schema = None
+    if backend == "sqlite":
+        db = os.path.join(work, f"bench-{label}.db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        url = f"sqlite3://db={db} timeout=5"
+        gen = [os.path.join(args.bin_dir, "bench_dataset"), "generate", "--url", url,
+               "--devices", str(devices)]
+    else:
+        schema = f"bench_{label.lower()}_{os.getpid()}"
+        url = f"{base_url} options=-csearch_path={schema}"
+        gen = [os.path.join(args.bin_dir, "bench_dataset"), "generate", "--url", base_url,
+               "--pg-schema", schema, "--devices", str(devices)]
+    try:
+        log(f"bench: {backend} {label}: generating the dataset")
+        out = run(gen).stdout
+        result["generate_s"] = float(re.search(r"seconds=([\d.]+)", out).group(1))
+        if backend == "sqlite":
+            result["db_mib"] = os.path.getsize(db) / MIB
+
+        config_path = os.path.join(work, f"{backend}-{label}.yaml")
+        write_config(config_path, url, os.path.join(args.build_dir, "plugins"), args.threads)
+
+        log(f"bench: {backend} {label}: in-process chain resolution")
+        result["chain"] = chain_bench(args, url, devices, config_path,
+                                      os.path.join(work, f"chain-{backend}-{label}.json"))
+
+        env = {"SWITCHBOARD_ADMIN_TOKEN": "bench-admin-token-" + "0" * 32}
+        baseline = Server([os.path.join(args.bin_dir, "bench_baseline_server"), "--config",
+                           config_path], env, os.path.join(work, "baseline.log"),
+                          r"listening on (\d+)")
+        log(f"bench: {backend} {label}: starting switchboard serve")
+        server = Server([os.path.join(args.bin_dir, "switchboard"), "serve", "--config",
+                         config_path], env, os.path.join(work, f"serve-{backend}-{label}.log"),
+                        r"listening on https?://[^:]+:(\d+)")
+        try:
+            result["ready_s"] = server.wait_ready("/readyz")
+            baseline.wait_ready("/readyz")
+            fetch_args = [str(devices)]
+            c = args.fetch_connections
+            if not args.smoke:
+                wrk(args, "fetch.lua", server.port, fetch_args, 3, c)  # warm caches
+                wrk(args, "fetch.lua", baseline.port, fetch_args, 2, c)
+            log(f"bench: {backend} {label}: config fetch, {c} connections")
+            b1 = wrk(args, "fetch.lua", baseline.port, fetch_args, args.duration, c)
+            sampler = RssSampler(server)
+            real = wrk(args, "fetch.lua", server.port, fetch_args, args.duration, c)
+            result["rss_peak_mib"] = sampler.finish() / 1024
+            result["vmhwm_mib"] = server.status_kib("VmHWM") / 1024
+            b2 = wrk(args, "fetch.lua", baseline.port, fetch_args, args.duration, c)
+            result["fetch"] = real
+            result["fetch_baseline"] = {
+                "rps": (b1["rps"] + b2["rps"]) / 2,
+                "p50_us": (b1["p50_us"] + b2["p50_us"]) / 2,
+                "p99_us": (b1["p99_us"] + b2["p99_us"]) / 2,
+                "runs": [b1["rps"], b2["rps"]],
+            }
+            if real["requests"] <= 0 or real["status_errors"] > 0:
+                raise RuntimeError(f"fetch: {real['status_errors']:.0f} error statuses of "
+                                   f"{real['requests']:.0f} (log {server.log_path})")
+
+            log(f"bench: {backend} {label}: registration, {args.register_connections} "
+                f"connections")
+            before = int(re.search(r"devices=(\d+)", run(
+                [os.path.join(args.bin_dir, "bench_dataset"), "count", "--url", url],
+                record=False).stdout).group(1))
+            acked_dir = os.path.join(work, f"acked-{backend}-{label}")
+            os.makedirs(acked_dir, exist_ok=True)
+            nonce = f"{random.getrandbits(32):08x}"
+            reg = wrk(args, "register.lua", server.port, [nonce, acked_dir], args.duration,
+                      args.register_connections)
+            result["register"] = reg
+        finally:
+            code = server.stop()
+            baseline.stop()
+        result["serve_exit"] = code
+        files = [os.path.join(acked_dir, f) for f in sorted(os.listdir(acked_dir))]
+        verify = run([os.path.join(args.bin_dir, "bench_dataset"), "verify", "--url", url]
+                     + files, check=False)
+        match = re.search(r"acknowledged=(\d+) present=(\d+) missing=(\d+)", verify.stdout)
+        if not match:
+            raise RuntimeError(f"verify failed: {verify.stdout}{verify.stderr}")
+        after = int(re.search(r"devices=(\d+)", run(
+            [os.path.join(args.bin_dir, "bench_dataset"), "count", "--url", url],
+            record=False).stdout).group(1))
+        result["verify"] = {"acknowledged": int(match.group(1)), "present": int(match.group(2)),
+                            "missing": int(match.group(3)), "stored_delta": after - before,
+                            "wrk_acked": int(reg["acked"])}
+        if reg["acked"] <= 0:
+            raise RuntimeError(f"registration: no request acknowledged (log {server.log_path})")
+        if code != 0:
+            raise RuntimeError(f"switchboard serve exited {code} (log {server.log_path})")
+        return result
+    finally:
+        if schema:
+            run([os.path.join(args.bin_dir, "bench_dataset"), "drop-schema", "--url", base_url,
+                 "--pg-schema", schema], check=False, record=False)
+        elif not args.keep:
+            for suffix in ("", "-wal", "-shm"):
+                if os.path.exists(db + suffix):
+                    os.remove(db + suffix)
+
+
+# --- the table -----------------------------------------------------------------------------
+
+def fmt(value, unit=""):
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        return value
+    if abs(value) >= 100:
+        text = f"{value:,.0f}"
+    elif abs(value) >= 10:
+        text = f"{value:.1f}"
+    else:
+        text = f"{value:.2f}"
+    return text + unit
+
+
+def rows_for(results):
+    rows = []  # (target, figure name, figure, baseline, ratio, target text, met)
+    by_key = {(r["backend"], r["devices"]): r for r in results}
+    fetch_min = {"sqlite": 0.5, "postgresql": 0.2}
+    register_min = {"sqlite": 2000, "postgresql": 1000}
+    for r in results:
+        b, label = r["backend"], r["label"]
+        name = "SQLite" if b == "sqlite" else "PostgreSQL"
+        f, fb = r["fetch"], r["fetch_baseline"]
+        ratio = f["rps"] / fb["rps"] if fb["rps"] else None
+        rows.append(("1", f"config fetch req/s, {name} {label}", fmt(f["rps"]), fmt(fb["rps"]),
+                     fmt(ratio, "×"), f"≥ {fetch_min[b]}×", ratio is not None and
+                     ratio >= fetch_min[b]))
+        p99 = f["p99_us"] / 1000
+        rows.append(("1", f"config fetch p99 ms (p50 {f['p50_us'] / 1000:.2f}), {name} {label}",
+                     fmt(p99), fmt(fb["p99_us"] / 1000), fmt(p99 / (fb["p99_us"] / 1000), "×"),
+                     "≤ 10 ms", p99 <= 10))
+        reg, v = r["register"], r["verify"]
+        rows.append(("2", f"registrations/s (acknowledged), {name} {label}", fmt(reg["ack_rps"]),
+                     "—", "—", f"≥ {register_min[b]:,}/s", reg["ack_rps"] >= register_min[b]))
+        rows.append(("2", f"acknowledged devices stored, {name} {label}",
+                     f"{v['present']}/{v['acknowledged']}", "—", "—", "all",
+                     v["missing"] == 0 and v["acknowledged"] == v["wrk_acked"]))
+        c = r["chain"]
+        cr = c["BM_ChainResolve"] / c["BM_RawSociLookup"]
+        rows.append(("3", f"chain resolution µs vs raw SOCI, {name} {label}",
+                     fmt(c["BM_ChainResolve"]), fmt(c["BM_RawSociLookup"]), fmt(cr, "×"),
+                     "≤ 1.5×", cr <= 1.5))
+        rows.append(("5", f"server RSS peak MiB under fetch load (VmHWM {r['vmhwm_mib']:.0f}), "
+                     f"{name} {label}", fmt(r["rss_peak_mib"]), "—", "—", "≤ 100 MiB",
+                     max(r["rss_peak_mib"], r["vmhwm_mib"]) <= 100))
+        rows.append(("5", f"start to /readyz 200, s, {name} {label}", fmt(r["ready_s"]), "—",
+                     "—", "≤ 1 s", r["ready_s"] <= 1))
+    for backend in ("sqlite", "postgresql"):
+        sizes = sorted(d for (b, d) in by_key if b == backend)
+        if len(sizes) < 2:
+            continue
+        name = "SQLite" if backend == "sqlite" else "PostgreSQL"
+        small, large = by_key[(backend, sizes[0])], by_key[(backend, sizes[-1])]
+        span = f"{small['label']}→{large['label']}"
+
+        def cost(r):  # per-request cost in units of the bare endpoint's
+            return r["fetch_baseline"]["rps"] / r["fetch"]["rps"]
+        g = cost(large) / cost(small)
+        rows.append(("4", f"config fetch cost growth {span}, {name}", fmt(g, "×"), "—", "—",
+                     "≤ 1.5×", g <= 1.5))
+        g = large["chain"]["BM_ChainResolve"] / small["chain"]["BM_ChainResolve"]
+        rows.append(("4", f"chain resolution time growth {span}, {name}", fmt(g, "×"), "—", "—",
+                     "≤ 1.5×", g <= 1.5))
+        g = large["register"]["ack_rps"] / small["register"]["ack_rps"]
+        rows.append(("4", f"registration rate {span}, {name}", fmt(g, "×"), "—", "—",
+                     "≥ 0.7×", g >= 0.7))
+    rows.sort(key=lambda row: row[0])
+    return rows
+
+
+def render_table(rows):
+    header = ("target", "figure", "value", "baseline", "ratio", "target", "met")
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    for t, name, value, base, ratio, target, met in rows:
+        lines.append(f"| {t} | {name} | {value} | {base} | {ratio} | {target} | "
+                     f"{'yes' if met else '**no**'} |")
+    return "\n".join(lines)
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = 0
+    for line in open("/proc/meminfo"):
+        if line.startswith("MemTotal:"):
+            mem = int(line.split()[1]) // 1024
+    wrk_version = run(["wrk", "-v"], check=False, record=False)
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "memory_mib": mem,
+        "wrk": (wrk_version.stdout + wrk_version.stderr).splitlines()[0].strip(),
+        "load": os.getloadavg(),
+    }
+
+
+def write_docs(path, text):
+    begin, end = "<!-- bench:results:begin -->", "<!-- bench:results:end -->"
+    block = f"{begin}\n{text}\n{end}"
+    if os.path.exists(path):
+        doc = open(path).read()
+        if begin in doc and end in doc:
+            doc = doc[:doc.index(begin)] + block + doc[doc.index(end) + len(end):]
+        else:
+            doc += "\n" + block + "\n"
+    else:
+        doc = "# Benchmarks\n\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(doc)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--sizes", default="10k,100k,1M")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-url", default="")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--threads", type=int, default=2, help="server.threads (both servers)")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--fetch-connections", type=int, default=64)
+    parser.add_argument("--register-connections", type=int, default=16)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--docs", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite files")
+    parser.add_argument("--command-line", default="")
+    args = parser.parse_args()
+    args.build_dir = os.path.abspath(args.build_dir)
+    args.bin_dir = os.path.join(args.build_dir, "bin")
+    if args.smoke:
+        args.sizes, args.duration = "1000", 1
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    for b in backends:
+        if b not in ("sqlite", "postgresql"):
+            parser.error(f"unknown backend {b}")
+    if "postgresql" in backends and not args.pg_url:
+        log("bench: no PostgreSQL URL (--pg-url): PostgreSQL figures skipped")
+        backends.remove("postgresql")
+    if shutil.which("wrk") is None:
+        log("bench: wrk is not installed (scripts/setup installs it): HTTP benchmarks skipped")
+        if args.smoke:
+            return 0  # nothing to smoke-test without the load generator
+        return 1
+
+    work = tempfile.mkdtemp(prefix="switchboard-bench.")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    results = []
+    started = datetime.datetime.now(datetime.timezone.utc)
+    try:
+        for backend in backends:
+            for n in sizes:
+                results.append(measure(args, backend, args.pg_url, n, work))
+    finally:
+        stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
+    rows = rows_for(results)
+    table = render_table(rows)
+    print(table)
+    m = machine()
+    with open(os.path.join(args.build_dir, "bench-results.json"), "w") as f:
+        json.dump({"machine": m, "results": results, "commands": COMMANDS}, f, indent=1)
+    if args.smoke:
+        print(f"bench: smoke run finished: {len(results)} backend/size runs, every piece ran")
+        return 0
+    if not args.no_docs:
+        lines = [
+            f"Run {started:%Y-%m-%d %H:%M} UTC: `{args.command_line or 'scripts/bench'}` "
+            f"(sizes {', '.join(size_label(n) for n in sizes)}; {args.duration} s per wrk run; "
+            f"server.threads {args.threads}; wrk -t{args.wrk_threads}).",
+            "",
+            f"Machine: {m['nproc']} CPUs ({m['cpu']}), kernel {m['kernel']}, "
+            f"{m['memory_mib']:,} MiB RAM, {m['wrk']}; load average at the end "
+            f"{m['load'][0]:.2f} / {m['load'][1]:.2f} / {m['load'][2]:.2f}.",
+            "",
+            table,
+            "",
+            "Details per run (baseline = bench_baseline_server, mean of the runs just before "
+            "and just after):",
+            "",
+            "| backend | devices | dataset s | fetch p50/p90/p99 ms | baseline req/s runs | "
+            "register p50/p99 ms | DeviceMqtt µs | chain any-device µs |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in results:
+            f, reg, c = r["fetch"], r["register"], r["chain"]
+            lines.append(
+                f"| {r['backend']} | {r['label']} | {r['generate_s']:.1f} | "
+                f"{f['p50_us'] / 1000:.2f} / {f['p90_us'] / 1000:.2f} / {f['p99_us'] / 1000:.2f} | "
+                f"{' / '.join(f'{x:,.0f}' for x in r['fetch_baseline']['runs'])} | "
+                f"{reg['p50_us'] / 1000:.2f} / {reg['p99_us'] / 1000:.2f} | "
+                f"{c['BM_DeviceMqtt']:.1f} | {c['BM_ChainResolveAny']:.1f} |")
+        lines += ["", "Commands run (in order; temp paths vary):", "", "```"]
+        lines += COMMANDS
+        lines += ["```"]
+        write_docs(args.docs, "\n".join(lines))
+        log(f"bench: results written to {args.docs}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        stop_all()
+        sys.exit(130)
+    except RuntimeError as e:
+        stop_all()
+        log(f"bench: {e}")
+        sys.exit(1)
