@@ -1,5 +1,6 @@
 // Device side: registration with a provisioning key, and the device's own
 // view of its broker with its API key.
+#include "explain_json.h"
 #include "http/api_error.h"
 #include "route_support.h"
 #include "routes.h"
@@ -29,6 +30,33 @@ void WriteMqtt(http::JsonWriter& json, const DeviceMqttAccess& mqtt) {
   json.EndObject();
 }
 
+// Runs `work` (a registration or a device's broker lookup) and turns the
+// chain's refusals into their API errors: Reject → 403, no broker → 503.
+// Like a success, a refusal names the resolution in X-Switchboard-Resolver
+// and counts its steps in the metrics. The 503 message never carries a
+// failed step's own text (it may quote the database); explain shows it to
+// operators.
+template <typename Work>
+auto AnswerChainRefusals(App& app, Work&& work) -> decltype(work()) {
+  try {
+    return work();
+  } catch (const ChainRejected& e) {
+    app.RecordResolution(e.resolution().trace);
+    throw http::ApiError::Forbidden(e.what()).WithHeader("X-Switchboard-Resolver",
+                                                         ResolverHeader(e.resolution()));
+  } catch (const ChainFoundNoBroker& e) {
+    const Resolution& resolution = e.resolution();
+    app.RecordResolution(resolution.trace);
+    std::string message = e.what();
+    if (resolution.failed && !resolution.trace.empty()) {
+      message = "no broker: resolution step plugin/" + resolution.trace.back().plugin +
+                " failed (on_error: fail)";
+    }
+    throw http::ApiError::Unavailable(message).WithHeader("X-Switchboard-Resolver",
+                                                          ResolverHeader(resolution));
+  }
+}
+
 RegistrationRequest ParseRegistration(const http::Request& request) {
   const http::JsonDocument document = request.JsonBody();
   const http::JsonObject body = document.Root();
@@ -56,7 +84,8 @@ http::Response Register(App& app, const http::Request& request) {
   }
   const RegistrationRequest registration = ParseRegistration(request);
   const std::shared_ptr<const Chain> chain = app.chain();
-  const RegistrationResult result = app.provisioning().Register(*chain, key, registration);
+  const RegistrationResult result = AnswerChainRefusals(
+      app, [&] { return app.provisioning().Register(*chain, key, registration); });
   app.RecordResolution(result.mqtt.trace);
 
   http::JsonWriter json;
@@ -89,8 +118,13 @@ http::Response DeviceMqtt(App& app, const http::Request& request) {
         .WithHeader("WWW-Authenticate", "Bearer");
   }
   const std::shared_ptr<const Chain> chain = app.chain();
-  const DeviceMqttAccess mqtt =
-      app.provisioning().DeviceMqtt(*chain, request.PathParam("uuid"), api_key);
+  // Without storage the device cannot be authenticated: StorageUnavailable
+  // → 503 (Guarded), even though a storage-free step (env) could name a
+  // broker. Handing a broker to an unauthenticated caller would turn this
+  // route into an oracle; the agent keeps its current broker and retries.
+  const DeviceMqttAccess mqtt = AnswerChainRefusals(app, [&] {
+    return app.provisioning().DeviceMqtt(*chain, request.PathParam("uuid"), api_key);
+  });
   app.RecordResolution(mqtt.trace);
   http::JsonWriter json;
   WriteMqtt(json, mqtt);
