@@ -85,7 +85,16 @@ bool App::IsAdminToken(std::string_view presented) const {
 
 bool App::Ready() {
   if (!storage_->Ping()) return false;
-  if (!migrated_ && !TryMigrate()) return false;
+  if (!migrated_) {
+    // A migration that fails now (storage lost half-way, or a broken file
+    // met only now) leaves the server unready, not /readyz failing with 500.
+    try {
+      if (!TryMigrate()) return false;
+    } catch (const std::exception& e) {
+      log_.Error(std::string("migrations failed: ") + e.what());
+      return false;
+    }
+  }
   return chain() != nullptr;
 }
 

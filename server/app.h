@@ -54,7 +54,8 @@ class App {
   bool admin_token_configured() const { return !admin_token_hash_.empty(); }
 
   // Storage answers and the schema is migrated (retrying a migration that
-  // could not run at startup) and a chain is loaded.
+  // could not run at startup) and a chain is loaded. Never throws: a
+  // migration that fails here is logged and answers false.
   bool Ready();
 
   // Re-reads the configuration file and swaps in its chain (SIGHUP,
