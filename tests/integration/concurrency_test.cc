@@ -95,6 +95,64 @@ TEST_P(ConcurrencyTest, FourHundredRegistrationsAgainstAKeyOfOneHundred) {
   EXPECT_EQ(server->Stop(SIGTERM), 0) << server->Log();
 }
 
+// One uuid registered at once from 16 connections: with one deviceApiKey
+// every request is the same registration (200, one device, counted once);
+// with 16 different keys exactly one wins and the others get 409.
+TEST_P(ConcurrencyTest, OneUuidFromSixteenConnectionsAtOnce) {
+  constexpr int kThreads = 16;
+  AddBroker("primary", {{"is_default", "1"}});
+  const std::string key = AddKey("fleet-a");
+  auto options = ServeOptions(url());
+  options.threads = 4;
+  auto server = SwitchboardProcess::Start(options);
+
+  for (const bool same_api_key : {true, false}) {
+    SCOPED_TRACE(same_api_key ? "same deviceApiKey" : "different deviceApiKeys");
+    const std::string uuid = NewUuid();
+    std::vector<HttpResponse> responses(kThreads);
+    std::vector<std::unique_ptr<HttpConnection>> connections;
+    for (int t = 0; t < kThreads; ++t)
+      connections.push_back(HttpConnection::Connect(server->port()));
+    std::atomic<bool> go{false};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        const std::string api_key =
+            same_api_key ? testing::kDeviceApiKey : "device-api-key-of-thread-" + std::to_string(t);
+        while (!go.load()) std::this_thread::yield();
+        try {
+          responses[t] =
+              connections[t]->Request("POST", "/api/v1/device/register", JsonHeaders(key),
+                                      RegistrationBody(uuid, "sensor", api_key));
+        } catch (const std::exception& e) {
+          responses[t].body = e.what();
+        }
+      });
+    }
+    go = true;
+    for (auto& thread : threads) thread.join();
+    int ok = 0, conflict = 0;
+    std::set<long long> ids;
+    for (const HttpResponse& r : responses) {
+      if (r.status == 200) {
+        ++ok;
+        ids.insert(ParseJson(r.body)["id"].GetInt64());
+      } else if (r.status == 409) {
+        ++conflict;
+      } else {
+        ADD_FAILURE() << r.status << " " << r.body;
+      }
+    }
+    EXPECT_EQ(ok, same_api_key ? kThreads : 1);
+    EXPECT_EQ(conflict, same_api_key ? 0 : kThreads - 1);
+    EXPECT_EQ(ids.size(), 1u);
+    EXPECT_EQ(Count("devices", "uuid = '" + uuid + "'"), 1);
+    EXPECT_EQ(Count("mqtt_users", "username = 'device_" + uuid + "'"), 1);
+    EXPECT_EQ(Count("mqtt_acls", "username = 'device_" + uuid + "'"), 1);
+  }
+  EXPECT_EQ(KeyCounter(key), 2);
+}
+
 SWITCHBOARD_BOTH_BACKENDS(ConcurrencyTest);
 
 }  // namespace

@@ -203,6 +203,26 @@ TEST_P(RegistrationApiTest, CertificatesOnlyWhenSetAndTheDecidingPluginInTheHead
   EXPECT_EQ(Count("mqtt_acls", "access = 'readwrite'"), 1);
 }
 
+TEST_P(RegistrationApiTest, WebSocketBrokerCarriesItsPath) {
+  const long long ws = AddBroker("ws", {{"protocol", "'wss'"},
+                                        {"port", "443"},
+                                        {"path", "'/mqtt'"},
+                                        {"use_tls", "1"},
+                                        {"is_default", "1"}});
+  ASSERT_GT(ws, 0);
+  const std::string key = AddKey("fleet-a");
+  auto server = SwitchboardProcess::Start(ServeOptions(url()));
+  const HttpResponse response = Register(server->port(), key, RegistrationBody(NewUuid()));
+  ASSERT_EQ(response.status, 200) << response.body;
+  const rapidjson::Document body = ParseJson(response.body);
+  EXPECT_STREQ(body["mqtt"]["broker"].GetString(), "wss://ws.example.com:443/mqtt");
+  const rapidjson::Value& config = body["mqtt"]["brokerConfig"];
+  EXPECT_EQ(Keys(config), (Strings{"protocol", "host", "port", "path", "useTls",
+                                   "verifyCertificate", "clientIdPrefix", "keepAlive",
+                                   "cleanSession", "reconnectPeriod", "connectTimeout"}));
+  EXPECT_STREQ(config["path"].GetString(), "/mqtt");
+}
+
 TEST_P(RegistrationApiTest, EnvBrokerHasNoBrokerConfig) {
   const std::string key = AddKey("fleet-a");
   auto options = ServeOptions(url());
@@ -472,6 +492,12 @@ TEST_P(RegistrationApiTest, NonJsonContentTypeIs415) {
       {{"Content-Type", "application/x-www-form-urlencoded"}, {"Authorization", "Bearer " + key}},
       "uuid=x");
   ExpectApiError(form, 415, "unsupported_media_type");
+  // A charset parameter is fine (no broker here, so 503, but not 415).
+  const HttpResponse charset = OneShot(
+      server->port(), "POST", "/api/v1/device/register",
+      {{"Content-Type", "application/json; charset=utf-8"}, {"Authorization", "Bearer " + key}},
+      RegistrationBody(NewUuid()));
+  EXPECT_EQ(charset.status, 503) << charset.body;
   ExpectNothingWritten(key);
 }
 
