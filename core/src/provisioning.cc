@@ -204,9 +204,19 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
   auto os = nullable(request.os_version);
   auto agent = nullable(request.agent_version);
 
-  // Two attempts: on PostgreSQL two first registrations of one uuid can race
-  // past the existence check; the loser's INSERT hits the UNIQUE index, and
-  // its second attempt sees the winner's row (retry or Conflict).
+  DeviceRecord created;
+  created.uuid = request.uuid;
+  created.device_name = request.device_name;
+  created.device_type = request.device_type;
+  created.fleet_id = key->fleet_id;
+  created.region = region.first;
+  created.provisioned_by_key_id = key_id;
+  created.mac_address = mac.first;
+  created.os_version = os.first;
+  created.agent_version = agent.first;
+
+  // A second attempt only when the row that blocked the INSERT vanished
+  // before it could be read (deleted in between).
   for (int attempt = 0;; ++attempt) {
     Storage::Lease lease = storage_.Acquire();
     soci::session& sql = *lease;
@@ -214,39 +224,46 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       WriteTransaction tx(storage_, sql);
       const std::string now = UtcNowIso8601();
       RegistrationResult result;
-      std::string stored_api_key_hash;
-      std::optional<DeviceRecord> device =
-          LoadDeviceRecord(sql, request.uuid, &stored_api_key_hash);
-      if (device) {
+      // Insert first: a new device (the common case) costs one statement,
+      // and a concurrent first registration of the same uuid (PostgreSQL)
+      // waits for the other transaction and then finds its row instead of
+      // failing on the UNIQUE index.
+      long long id = 0;
+      bool inserted = false;
+      {
+        soci::statement insert =
+            (sql.prepare
+                 << "INSERT INTO devices (uuid, device_name, device_type, fleet_id, region, "
+                    "api_key_hash, provisioned_by_key_id, mac_address, os_version, "
+                    "agent_version, created_at, updated_at) VALUES (:uuid, :name, :type, "
+                    ":fleet, :region, :hash, :key, :mac, :os, :agent, :created, :updated) "
+                    "ON CONFLICT (uuid) DO NOTHING RETURNING id",
+             soci::use(request.uuid), soci::use(request.device_name),
+             soci::use(request.device_type), soci::use(key->fleet_id),
+             soci::use(region.first, region.second), soci::use(api_key_hash), soci::use(key_id),
+             soci::use(mac.first, mac.second), soci::use(os.first, os.second),
+             soci::use(agent.first, agent.second), soci::use(now), soci::use(now), soci::into(id));
+        // Destroyed (finalized) before COMMIT: SQLite refuses to commit while
+        // a RETURNING statement is still open.
+        inserted = insert.execute(true);
+      }
+      std::optional<DeviceRecord> device;
+      if (inserted) {
+        created.id = id;
+        created.created_at = now;
+        created.updated_at = now;
+        device = created;
+      } else {
+        std::string stored_api_key_hash;
+        device = LoadDeviceRecord(sql, request.uuid, &stored_api_key_hash);
+        if (!device) {
+          if (attempt == 0) continue;
+          throw Conflict("the device with this uuid changed during registration; retry");
+        }
         if (!VerifyDeviceApiKey(request.device_api_key, stored_api_key_hash)) {
           throw Conflict("a device with this uuid is already registered with another deviceApiKey");
         }
         result.retried = true;
-      } else {
-        DeviceRecord created;
-        created.uuid = request.uuid;
-        created.device_name = request.device_name;
-        created.device_type = request.device_type;
-        created.fleet_id = key->fleet_id;
-        created.region = region.first;
-        created.provisioned_by_key_id = key_id;
-        created.mac_address = mac.first;
-        created.os_version = os.first;
-        created.agent_version = agent.first;
-        created.created_at = now;
-        created.updated_at = now;
-        long long id = 0;
-        sql << "INSERT INTO devices (uuid, device_name, device_type, fleet_id, region, "
-               "api_key_hash, provisioned_by_key_id, mac_address, os_version, agent_version, "
-               "created_at, updated_at) VALUES (:uuid, :name, :type, :fleet, :region, :hash, "
-               ":key, :mac, :os, :agent, :created, :updated) RETURNING id",
-            soci::use(request.uuid), soci::use(request.device_name), soci::use(request.device_type),
-            soci::use(key->fleet_id), soci::use(region.first, region.second),
-            soci::use(api_key_hash), soci::use(key_id), soci::use(mac.first, mac.second),
-            soci::use(os.first, os.second), soci::use(agent.first, agent.second), soci::use(now),
-            soci::use(now), soci::into(id);
-        created.id = id;
-        device = std::move(created);
       }
       UpsertMqttUser(sql, username, password_hash, device->id, now);
       InsertAcls(sql, username, acls);
@@ -290,8 +307,7 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       result.mqtt.subscribe_topics = subscribe;
       FillBroker(result.mqtt, resolution);
       return result;
-    } catch (const soci::soci_error& e) {
-      if (attempt == 0 && IsUniqueViolation(e) && !IsConnectionFailure(sql)) continue;
+    } catch (const soci::soci_error&) {
       RethrowStorageFailure(sql);
     }
   }

@@ -10,9 +10,10 @@
 //   3. computes the MQTT password, its Mosquitto PBKDF2 hash and the API key
 //      hash before any transaction starts (CPU work outside the write lock);
 //   4. in ONE write transaction (BEGIN IMMEDIATE on SQLite):
-//      - uuid already registered: same deviceApiKey → idempotent retry (same
-//        device, new MQTT password, nothing counted); another key → Conflict;
-//      - else inserts the device (in the key's fleet);
+//      - inserts the device in the key's fleet (INSERT … ON CONFLICT (uuid)
+//        DO NOTHING); when the uuid is already registered: same deviceApiKey
+//        → idempotent retry (same device, new MQTT password, nothing
+//        counted), another key → Conflict;
 //      - upserts its MQTT user (`device_<uuid>`) and its ACL rows from the
 //        topic templates;
 //      - resolves the broker with the chain on the same session, so the
