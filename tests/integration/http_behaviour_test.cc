@@ -124,7 +124,7 @@ TEST_P(HttpBehaviourTest, GracefulShutdownAnswersEveryRequestInFlight) {
     connections[i]->SendRaw(FormatRequest("POST", "/api/v1/device/register", JsonHeaders(key),
                                           RegistrationBody(uuids.back())));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // some are in handlers
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // some are in handlers
   server->Signal(SIGTERM);
 
   int served = 0, refused = 0;

@@ -449,6 +449,28 @@ TEST_P(RegistrationApiTest, NoBrokerIs503AndCommitsNothing) {
   ExpectNothingWritten(key);
 }
 
+TEST_P(RegistrationApiTest, FailingStepWithOnErrorFailIs503WithoutItsErrorText) {
+  AddBroker("primary", {{"is_default", "1"}});
+  const std::string key = AddKey("fleet-a");
+  auto options = ServeOptions(url());
+  options.resolution_yaml = std::string("resolution:\n  plugin_dirs: [\"") +
+                            SWITCHBOARD_PLUGIN_DIR + "\", \"" + SWITCHBOARD_TEST_PLUGIN_DIR +
+                            "\"]\n  chain:\n    - plugin: scripted\n"
+                            "      params: {outcome: throw}\n      on_error: fail\n"
+                            "    - plugin: default\n";
+  auto server = SwitchboardProcess::Start(options);
+
+  const HttpResponse response = Register(server->port(), key, RegistrationBody(NewUuid()));
+  EXPECT_EQ(ExpectApiError(response, 503, "unavailable"),
+            "no broker: resolution step plugin/scripted failed (on_error: fail)");
+  // The step's own error text is for operators (explain, log), not devices.
+  EXPECT_EQ(response.body.find("scripted failure"), std::string::npos) << response.body;
+  EXPECT_NE(server->Log().find("scripted failure"), std::string::npos);
+  EXPECT_EQ(response.Header("X-Switchboard-Resolver").value_or(""),
+            "resolved-by=none; trace=scripted:error");
+  ExpectNothingWritten(key);
+}
+
 TEST_P(RegistrationApiTest, OversizedBodyIs413AndClosesTheConnection) {
   AddBroker("primary", {{"is_default", "1"}});
   const std::string key = AddKey("fleet-a");
