@@ -1,0 +1,317 @@
+#include "http/connection_handler.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+#include "http/request_head.h"
+
+namespace switchboard::http::internal {
+
+namespace P = Pistache;
+
+// Per connection; lives in the peer's data map and is only touched by the
+// worker thread that owns the peer.
+struct ConnectionState {
+  // Set once a response that closes the connection is queued: every byte
+  // read afterwards is discarded until the client or a timeout closes it.
+  bool closing = false;
+  // The request being served had a chunked body: its end is only known to
+  // Pistache's parser, which drops whatever followed it in the same read, so
+  // this response closes the connection rather than risk a lost request.
+  bool close_after_response = false;
+
+  // Framing of the request being read.
+  std::string head;        // bytes up to the end of the headers
+  bool head_done = false;  // head complete and checked
+  bool length_known = false;
+  std::size_t expected = 0;  // head + body bytes, when length_known
+  std::size_t fed = 0;       // bytes of this request given to the parser
+  std::string_view method = "OTHER";
+  P::Http::Version version = P::Http::Version::Http11;
+
+  void NextRequest() {
+    head.clear();
+    head_done = length_known = close_after_response = false;
+    expected = fed = 0;
+    method = "OTHER";
+    version = P::Http::Version::Http11;
+  }
+};
+
+namespace {
+
+constexpr char kStateKey[] = "switchboard.connection";
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+ConnectionState& StateOf(P::Tcp::Peer& peer) {
+  std::shared_ptr<void> data = peer.tryGetData(kStateKey);
+  if (!data) {
+    data = std::make_shared<ConnectionState>();
+    peer.putData(kStateKey, data);
+  }
+  return *static_cast<ConnectionState*>(data.get());
+}
+
+// A response header with a name chosen at run time. Pistache only writes
+// typed headers (Header::Collection::list()), never raw ones.
+class FixedHeader : public P::Http::Header::Header {
+ public:
+  FixedHeader(std::string name, std::string value)
+      : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  // Matches no typed header, so header_cast<> never mistakes it for one.
+  uint64_t hash() const override { return 0; }
+
+ private:
+  std::string name_;
+  std::string value_;
+};
+
+// Runs on the worker thread when the response bytes have been written (or
+// failed). Half-closes so the client reads the whole response and then EOF;
+// the transport removes the peer when the client closes its side (or the
+// keep-alive timeout does). Never close(2) here: the fd belongs to Pistache.
+void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed) {
+  const std::shared_ptr<P::Tcp::Peer> peer = weak.lock();
+  if (!peer) return;
+  if (peer->ssl() != nullptr && !write_failed) {
+    SSL_shutdown(static_cast<SSL*>(peer->ssl()));  // best effort close_notify
+    ERR_clear_error();
+  }
+  ::shutdown(peer->fd(), write_failed ? SHUT_RDWR : SHUT_WR);
+}
+
+// The connection's state can no longer be trusted: stop reading it and let
+// the transport reap it.
+void Abandon(P::Tcp::Peer& peer) noexcept {
+  try {
+    StateOf(peer).closing = true;
+  } catch (...) {
+  }
+  ::shutdown(peer.fd(), SHUT_RDWR);
+}
+
+}  // namespace
+
+std::shared_ptr<void> ServerState::EnterRequest() {
+  in_flight.fetch_add(1);
+  auto leave = [self = shared_from_this()](void*) {
+    if (self->in_flight.fetch_sub(1) == 1) {
+      std::lock_guard<std::mutex> lock(self->drain_mutex);
+      self->drained.notify_all();
+    }
+  };
+  std::shared_ptr<void> token(static_cast<void*>(this), leave);
+  if (draining.load()) return nullptr;  // `token` leaves on destruction
+  return token;
+}
+
+void ServerState::Observe(std::string_view route, std::string_view method, int status,
+                          std::chrono::steady_clock::time_point start) noexcept {
+  if (!observer) return;
+  try {
+    observer(route, method, status, std::chrono::steady_clock::now() - start);
+  } catch (...) {
+    // A metrics bug must not turn into a failed request.
+  }
+}
+
+bool ClientWantsClose(const P::Http::Request& request) {
+  bool close = false, keep_alive = false;
+  if (const auto raw = request.headers().tryGetRaw("Connection")) {
+    std::string value = raw->value();
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    size_t pos = 0;
+    while (pos <= value.size()) {
+      size_t comma = value.find(',', pos);
+      if (comma == std::string::npos) comma = value.size();
+      std::string token = value.substr(pos, comma - pos);
+      token.erase(0, token.find_first_not_of(" \t"));
+      token.erase(token.find_last_not_of(" \t") + 1);
+      close = close || token == "close";
+      keep_alive = keep_alive || token == "keep-alive";
+      pos = comma + 1;
+    }
+  }
+  if (request.version() == P::Http::Version::Http10) return close || !keep_alive;
+  return close;
+}
+
+void Transmit(P::Http::ResponseWriter writer, bool close, const Response& response,
+              std::shared_ptr<void> token) {
+  std::weak_ptr<P::Tcp::Peer> weak = writer.getPeer();
+  if (const auto peer = weak.lock()) {
+    ConnectionState& connection = StateOf(*peer);
+    close = close || connection.close_after_response;
+    connection.closing = connection.closing || close;
+  }
+  auto& headers = writer.headers();
+  // Pistache 0.0.5 would have said Close for every request without a
+  // Connection header; we decide here, once, for every response.
+  headers.remove<P::Http::Header::Connection>();
+  headers.add<P::Http::Header::Connection>(close ? P::Http::ConnectionControl::Close
+                                                 : P::Http::ConnectionControl::KeepAlive);
+  if (!response.content_type().empty()) {
+    headers.add(std::make_shared<FixedHeader>("Content-Type", response.content_type()));
+  }
+  for (const auto& [name, value] : response.headers()) {
+    headers.add(std::make_shared<FixedHeader>(name, value));
+  }
+  writer.send(static_cast<P::Http::Code>(response.status()), response.body())
+      .then(
+          [weak, close, token](ssize_t) {
+            if (close) ShutdownWrite(weak, false);
+          },
+          // Too large for maxResponseSize, or the peer is gone: do not leave
+          // a client waiting for a response that will never come.
+          [weak, token](std::exception_ptr) { ShutdownWrite(weak, true); });
+}
+
+void ConnectionHandler::onRequest(const P::Http::Request& request, P::Http::ResponseWriter writer) {
+  state_->router->route(request, std::move(writer));
+}
+
+void ConnectionHandler::onInput(const char* buffer, std::size_t length,
+                                const std::shared_ptr<P::Tcp::Peer>& peer) {
+  // Nothing may escape into Pistache's reactor loop: it would end the worker.
+  try {
+    ConnectionState& connection = StateOf(*peer);
+    std::string_view data(buffer, length);
+    // One read may hold the end of one request and the start of the next
+    // (pipelining): feed them one at a time.
+    while (!data.empty() && !connection.closing) {
+      const std::size_t used = FeedOne(data, connection, peer);
+      if (used == 0) break;
+      data.remove_prefix(used);
+    }
+  } catch (const std::exception& e) {
+    state_->logger->Error(std::string("http: closing a connection after an internal error: ") +
+                          e.what());
+    Abandon(*peer);
+  } catch (...) {
+    state_->logger->Error("http: closing a connection after an unknown internal error");
+    Abandon(*peer);
+  }
+}
+
+std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& connection,
+                                       const std::shared_ptr<P::Tcp::Peer>& peer) {
+  const std::size_t max_body = state_->max_body_bytes;
+  if (!connection.head_done) {
+    const std::size_t before = connection.head.size();
+    const std::size_t room = state_->max_header_bytes + 4 - before;
+    connection.head.append(data.substr(0, std::min(data.size(), room)));
+    const std::size_t end = connection.head.find("\r\n\r\n", before >= 3 ? before - 3 : 0);
+    if (end == std::string::npos) {
+      if (connection.head.size() > state_->max_header_bytes) {
+        Refuse(peer, connection, ErrorCode::kPayloadTooLarge, "request headers too large");
+        return 0;
+      }
+    } else {
+      const std::size_t head_length = end + 4;
+      connection.head.resize(head_length);
+      connection.head_done = true;
+      const std::optional<RequestHead> head = ParseRequestHead(connection.head);
+      connection.head.clear();
+      if (!head) {
+        Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
+        return 0;
+      }
+      connection.method = MethodLabel(head->method);
+      connection.version = head->http10 ? P::Http::Version::Http10 : P::Http::Version::Http11;
+      const std::uint64_t body_length = head->content_length.value_or(0);
+      // Refused before a byte of the body is buffered.
+      if (body_length > max_body) {
+        Refuse(peer, connection, ErrorCode::kPayloadTooLarge,
+               "request body exceeds " + std::to_string(max_body) + " bytes");
+        return 0;
+      }
+      if (!head->chunked) {
+        connection.length_known = true;
+        connection.expected = head_length + body_length;
+      }
+      const std::size_t body_here = data.size() - (head_length - before);
+      if (head->expect_continue && !head->http10 && (head->chunked || body_here < body_length)) {
+        peer->send(P::RawBuffer(kContinue.data(), kContinue.size()))
+            .then([](ssize_t) {}, [](std::exception_ptr) {});
+      }
+    }
+  }
+
+  std::size_t take = data.size();
+  if (connection.length_known) take = std::min(take, connection.expected - connection.fed);
+  const std::shared_ptr<P::Http::RequestParser> parser = getParser(peer);
+  // Pistache's own limit (line + headers + body): only chunked bodies reach it.
+  if (!parser->feed(data.data(), take)) {
+    Refuse(peer, connection, ErrorCode::kPayloadTooLarge,
+           "request body exceeds " + std::to_string(max_body) + " bytes");
+    return 0;
+  }
+  connection.fed += take;
+  P::Http::Private::State parsed;
+  try {
+    parsed = parser->parse();
+  } catch (...) {
+    // HttpError and whatever a header parser throws (std::invalid_argument,
+    // std::length_error from a huge reserve): all the client's doing.
+    Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
+    return 0;
+  }
+  const bool framed_done = connection.length_known && connection.fed == connection.expected;
+  if (parsed != P::Http::Private::State::Done) {
+    if (framed_done) {  // Pistache wants more than Content-Length said
+      Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
+      return 0;
+    }
+    return take;
+  }
+  if ((connection.length_known && !framed_done) || parser->request.body().size() > max_body) {
+    Refuse(peer, connection,
+           connection.length_known ? ErrorCode::kInvalidRequest : ErrorCode::kPayloadTooLarge,
+           connection.length_known ? "malformed HTTP request"
+                                   : "request body exceeds " + std::to_string(max_body) + " bytes");
+    return 0;
+  }
+
+  P::Http::Request& request = parser->request;
+  if (request.resource().empty()) {  // "GET  HTTP/1.1": the router would throw
+    Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
+    return 0;
+  }
+  connection.close_after_response = !connection.length_known;
+  request.copyAddress(peer->address());
+  peer->setIdle(false);  // Pistache's timeouts: a request is being served
+  try {
+    onRequest(request, P::Http::ResponseWriter(request.version(), transport(), this, peer));
+  } catch (const std::exception& e) {
+    // Only the router can get here (our dispatch catches everything), and it
+    // throws before sending anything.
+    state_->logger->Error(std::string("http: routing failed: ") + e.what());
+    Refuse(peer, connection, ErrorCode::kInternal, "internal error");
+    return 0;
+  }
+  parser->reset();
+  connection.NextRequest();
+  return take;
+}
+
+void ConnectionHandler::Refuse(const std::shared_ptr<P::Tcp::Peer>& peer,
+                               ConnectionState& connection, ErrorCode code,
+                               std::string_view message) {
+  const auto start = std::chrono::steady_clock::now();
+  getParser(peer)->reset();
+  Transmit(P::Http::ResponseWriter(connection.version, transport(), this, peer), true,
+           Response::Json(StatusOf(code), ErrorBody(code, message)), nullptr);
+  state_->Observe("unmatched", connection.method, StatusOf(code), start);
+  connection.NextRequest();
+  connection.closing = true;
+}
+
+}  // namespace switchboard::http::internal

@@ -1,0 +1,132 @@
+// Request and Response: what a route handler sees and returns.
+//
+// Handlers never touch Pistache: they get a Request (already routed, body
+// complete, percent-decoding done) and return a Response by value, which the
+// server sends exactly once. A handler signals an error by throwing ApiError
+// (api_error.h); any other exception becomes 500 "internal error".
+//
+// Both are plain values: a Request is only read by the handler thread that
+// received it; build either freely in unit tests.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/json.h"
+
+namespace switchboard::http {
+
+inline constexpr std::string_view kJsonContentType = "application/json";
+
+class Request {
+ public:
+  Request() = default;
+  // For tests and the server: method ("GET"), path without the query string.
+  Request(std::string method, std::string path, std::string body = {})
+      : method_(std::move(method)), path_(std::move(path)), body_(std::move(body)) {}
+
+  const std::string& method() const { return method_; }
+  const std::string& path() const { return path_; }
+  // The route pattern that matched, e.g. "/api/v1/devices/:uuid".
+  const std::string& route() const { return route_; }
+  const std::string& body() const { return body_; }
+  // The client's address ("127.0.0.1"); the TCP peer, not a forwarded header.
+  const std::string& remote_address() const { return remote_address_; }
+
+  // A path parameter by name without the colon ("uuid" for ":uuid"),
+  // percent-decoded. Throws std::out_of_range when the route has no such
+  // parameter (a programming error, so it ends as a 500).
+  const std::string& PathParam(std::string_view name) const;
+
+  // A query parameter, percent-decoded ('+' is a space); the first wins when
+  // repeated. std::nullopt when absent.
+  std::optional<std::string_view> Query(std::string_view name) const;
+
+  // A request header, case-insensitive; the first wins when repeated.
+  std::optional<std::string_view> Header(std::string_view name) const;
+
+  // The body parsed as a JSON object (JsonDocument::ParseObject). Throws
+  // ApiError 400. Each call parses again: keep the result.
+  JsonDocument JsonBody() const;
+
+  // Builders (the server and tests).
+  Request& SetRoute(std::string route);
+  Request& SetBody(std::string body);
+  Request& SetRemoteAddress(std::string address);
+  Request& AddPathParam(std::string name, std::string value);
+  Request& AddQuery(std::string name, std::string value);
+  Request& AddHeader(std::string name, std::string value);
+
+ private:
+  std::string method_;
+  std::string path_;
+  std::string route_;
+  std::string body_;
+  std::string remote_address_;
+  std::map<std::string, std::string, std::less<>> path_params_;
+  std::map<std::string, std::string, std::less<>> query_;
+  std::map<std::string, std::string, std::less<>> headers_;  // lower-case names
+};
+
+class Response {
+ public:
+  Response() = default;
+  Response(int status, std::string content_type, std::string body)
+      : status_(status), content_type_(std::move(content_type)), body_(std::move(body)) {}
+
+  // `body` must be a JSON text (e.g. from JsonWriter::Take()).
+  static Response Json(int status, std::string body) {
+    return Response(status, std::string(kJsonContentType), std::move(body));
+  }
+  static Response Text(int status, std::string body,
+                       std::string content_type = "text/plain; charset=utf-8") {
+    return Response(status, std::move(content_type), std::move(body));
+  }
+  // 204, no body and no content type.
+  static Response NoContent() { return Response(204, "", ""); }
+
+  // Adds a header. The server owns Content-Length, Content-Type (use the
+  // constructor), Connection and Transfer-Encoding, and drops those names
+  // here, as it drops any name or value that contains CR, LF or NUL.
+  Response& SetHeader(std::string name, std::string value);
+
+  int status() const { return status_; }
+  const std::string& content_type() const { return content_type_; }
+  const std::string& body() const { return body_; }
+  const std::vector<std::pair<std::string, std::string>>& headers() const { return headers_; }
+
+ private:
+  int status_ = 200;
+  std::string content_type_;
+  std::string body_;
+  std::vector<std::pair<std::string, std::string>> headers_;
+};
+
+// A route handler. Runs on a server worker thread, concurrently with other
+// handlers (and with itself): it must be thread-safe. It blocks every other
+// connection of its worker while it runs, so keep it short.
+using Handler = std::function<Response(const Request&)>;
+
+// Sees every response the server sends: the route pattern ("unmatched" for
+// 404s and for requests refused before routing: 413, malformed HTTP), the
+// method ("OTHER" when unknown), the status and the time spent from the
+// complete request to the queued response. Called concurrently on worker
+// threads: must be thread-safe, fast, and must not throw.
+using RequestObserver = std::function<void(std::string_view route, std::string_view method,
+                                           int status, std::chrono::nanoseconds duration)>;
+
+// Decodes %XX escapes (and '+' as a space when `plus_is_space`). Returns
+// std::nullopt on a malformed escape or a decoded NUL byte.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+
+// True when `value` is "application/json", optionally with parameters, of
+// which a charset must be utf-8 (case-insensitive, quotes allowed).
+bool IsJsonContentType(std::string_view value);
+
+}  // namespace switchboard::http
