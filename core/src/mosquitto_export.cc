@@ -61,9 +61,14 @@ bool SafeForLine(const std::string& value) {
 
 void WriteFileAtomically(const std::string& path, const std::string& content) {
   const std::filesystem::path target(path);
+  // ".<name>.XXXXXX" beside the target, so rename() stays on one file system.
+  // (Built with append(), not operator+: GCC 12 -O2 reports a false
+  // -Wrestrict on `"." + string`.)
+  std::string name(".");
+  name.append(target.filename().string()).append(".XXXXXX");
   std::string temp =
-      (target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path()) /
-      ("." + target.filename().string() + ".XXXXXX");
+      ((target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path()) / name)
+          .string();
   const int fd = mkstemp(temp.data());
   if (fd < 0) Fail("create temp file", path);
   bool ok = fchmod(fd, 0600) == 0;
