@@ -92,6 +92,30 @@ TEST_P(HttpBehaviourTest, UnknownRouteIs404AndWrongMethodIs405AsJson) {
   EXPECT_EQ(connection->Request("GET", "/healthz").status, 200);
 }
 
+// Slow and idle clients time out (SPEC §4): a request head that never
+// completes gets 408 and the connection closed; an idle keep-alive
+// connection is closed. Pistache checks its timers every 500 ms.
+TEST_P(HttpBehaviourTest, SlowAndIdleClientsTimeOut) {
+  if (backend() != "sqlite") GTEST_SKIP() << "storage plays no part: run once, on SQLite";
+  auto options = ServeOptions(url());
+  options.server_yaml = "  header_timeout_ms: 500\n  keepalive_timeout_s: 1\n";
+  auto server = SwitchboardProcess::Start(options);
+
+  auto slow = HttpConnection::Connect(server->port());
+  slow->SendRaw("GET /healthz HTTP/1.1\r\nHost: x\r\n");  // never the blank line
+  const HttpResponse timed_out = slow->ReadResponse(std::chrono::seconds(5));
+  EXPECT_EQ(timed_out.status, 408) << timed_out.body;
+  EXPECT_TRUE(slow->WaitForClose(std::chrono::seconds(3)));
+
+  auto idle = HttpConnection::Connect(server->port());
+  EXPECT_EQ(idle->Request("GET", "/healthz").status, 200);
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(idle->WaitForClose(std::chrono::seconds(5)));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
+  // Meanwhile the server kept serving others.
+  EXPECT_EQ(OneShot(server->port(), "GET", "/healthz").status, 200);
+}
+
 // SIGTERM while registrations run: every request that had been sent gets a
 // complete response; the ones already in a handler finish normally (200,
 // committed); one still queued behind a busy worker is answered 503
