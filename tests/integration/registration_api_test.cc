@@ -431,6 +431,11 @@ TEST_P(RegistrationApiTest, ChainRejectIs403AndWritesNothing) {
   EXPECT_EQ(response.Header("X-Switchboard-Resolver").value_or(""),
             "resolved-by=none; trace=device:pass,scripted:reject");
   ExpectNothingWritten(key);
+  // Refusals count in the resolution metrics like successes.
+  const std::string metrics = OneShot(server->port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find(R"(switchboard_resolutions_total{plugin="scripted",outcome="reject"} 1)"),
+            std::string::npos)
+      << metrics;
 }
 
 TEST_P(RegistrationApiTest, NoBrokerIs503AndCommitsNothing) {
