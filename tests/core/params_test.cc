@@ -42,7 +42,8 @@ TEST(ParamsReaderTest, TypedGettersAndDefaults) {
 }
 
 TEST(ParamsReaderTest, NullParamsReadAsEmptyMap) {
-  ParamsReader r{ParamValue{}};
+  const ParamValue null_params;  // must outlive the reader
+  ParamsReader r(null_params);
   EXPECT_EQ(r.String("x", "d"), "d");
   EXPECT_TRUE(r.Finish().empty());
 }
