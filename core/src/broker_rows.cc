@@ -9,6 +9,9 @@
 
 #include <string>
 
+#include "config_snapshot.h"
+#include "session_cache.h"
+
 namespace switchboard {
 namespace {
 
@@ -94,6 +97,19 @@ struct BrokerRow {
   }
 };
 
+// Executes a statement bound to `row` and returns every row. Fetching to
+// the end also ends the statement's read transaction on SQLite, which a
+// statement kept for reuse must do (session_cache.h).
+std::vector<BrokerConfig> Collect(soci::statement& st, const BrokerRow& row) {
+  std::vector<BrokerConfig> out;
+  if (st.execute(true)) {
+    do {
+      out.push_back(row.ToConfig());
+    } while (st.fetch());
+  }
+  return out;
+}
+
 // Runs `SELECT <columns> FROM mqtt_broker_config <tail>` with the given
 // bound parameters and returns every row.
 template <typename... Params>
@@ -106,11 +122,59 @@ std::vector<BrokerConfig> Select(soci::session& sql, const std::string& tail,
   st.alloc();
   st.prepare(std::string("SELECT ") + kBrokerColumns + " FROM mqtt_broker_config " + tail);
   st.define_and_bind();
-  std::vector<BrokerConfig> out;
+  return Collect(st, row);
+}
+
+// The same SELECTs prepared once per pooled session (session_cache.h): the
+// statement, its row and its parameter live together.
+template <typename Param>
+struct PreparedBrokerSelect {
+  PreparedBrokerSelect(soci::session& sql, const char* tail) : st(sql) {
+    row.Bind(st);
+    st.exchange(soci::use(param));
+    st.alloc();
+    st.prepare(std::string("SELECT ") + kBrokerColumns + " FROM mqtt_broker_config " + tail);
+    st.define_and_bind();
+  }
+  BrokerRow row;
+  Param param{};
+  soci::statement st;
+};
+struct BrokerByIdSelect : PreparedBrokerSelect<long long> {
+  explicit BrokerByIdSelect(soci::session& sql) : PreparedBrokerSelect(sql, "WHERE id = :id") {}
+};
+struct ActiveInRegionSelect : PreparedBrokerSelect<std::string> {
+  explicit ActiveInRegionSelect(soci::session& sql)
+      : PreparedBrokerSelect(sql, "WHERE region = :region AND is_active = 1 ORDER BY id") {}
+};
+struct DefaultBrokerSelect {
+  explicit DefaultBrokerSelect(soci::session& sql) : st(sql) {
+    row.Bind(st);
+    st.alloc();
+    st.prepare(std::string("SELECT ") + kBrokerColumns +
+               " FROM mqtt_broker_config WHERE is_default = 1 ORDER BY id LIMIT 1");
+    st.define_and_bind();
+  }
+  BrokerRow row;
+  soci::statement st;
+};
+struct FleetSelect {
+  explicit FleetSelect(soci::session& sql)
+      : st((sql.prepare << "SELECT id, mqtt_broker_id FROM fleets WHERE id = :id",
+            soci::into(found_id), soci::into(broker_id, broker_ind), soci::use(id))) {}
+  std::string id, found_id;
+  long long broker_id = 0;
+  soci::indicator broker_ind = soci::i_null;
+  soci::statement st;
+};
+
+std::optional<FleetRow> ReadFleet(soci::statement& st, const FleetSelect& q) {
+  std::optional<FleetRow> out;
   if (st.execute(true)) {
-    do {
-      out.push_back(row.ToConfig());
-    } while (st.fetch());
+    out.emplace();
+    out->id = q.found_id;
+    if (q.broker_ind == soci::i_ok) out->mqtt_broker_id = q.broker_id;
+    FinishSingleRow(st);
   }
   return out;
 }
@@ -122,17 +186,108 @@ std::optional<BrokerConfig> First(std::vector<BrokerConfig> rows) {
 
 }  // namespace
 
+// Each reader: the resolution's snapshot when there is one
+// (config_snapshot.h), else the statement prepared for this session, else a
+// one-off statement (a session the pool does not own).
+
 std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) {
+  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
+    const auto it = snapshot->brokers.find(id);
+    if (it == snapshot->brokers.end()) return std::nullopt;
+    return it->second;
+  }
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<BrokerByIdSelect>(sql);
+    q.param = id;
+    return First(Collect(q.st, q.row));
+  }
   const long long key = id;
   return First(Select(sql, "WHERE id = :id", key));
 }
 
 std::optional<BrokerConfig> LoadDefaultBroker(soci::session& sql) {
+  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
+    if (!snapshot->default_id) return std::nullopt;
+    return snapshot->brokers.at(*snapshot->default_id);
+  }
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<DefaultBrokerSelect>(sql);
+    return First(Collect(q.st, q.row));
+  }
   return First(Select(sql, "WHERE is_default = 1 ORDER BY id LIMIT 1"));
 }
 
 std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const std::string& region) {
+  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
+    std::vector<BrokerConfig> out;
+    const auto it = snapshot->active_by_region.find(region);
+    if (it == snapshot->active_by_region.end()) return out;
+    out.reserve(it->second.size());
+    for (const BrokerConfig* broker : it->second) out.push_back(*broker);
+    return out;
+  }
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<ActiveInRegionSelect>(sql);
+    q.param = region;
+    return Collect(q.st, q.row);
+  }
   return Select(sql, "WHERE region = :region AND is_active = 1 ORDER BY id", region);
+}
+
+std::optional<FleetRow> LoadFleet(soci::session& sql, const std::string& id) {
+  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
+    const auto it = snapshot->fleets.find(id);
+    if (it == snapshot->fleets.end()) return std::nullopt;
+    return it->second;
+  }
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<FleetSelect>(sql);
+    q.id = id;
+    return ReadFleet(q.st, q);
+  }
+  FleetSelect q(sql);
+  q.id = id;
+  return ReadFleet(q.st, q);
+}
+
+std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int64_t version) {
+  auto snapshot = std::make_shared<ConfigSnapshot>();
+  snapshot->version = version;
+  BrokerRow row;
+  soci::statement st(sql);
+  row.Bind(st);
+  st.alloc();
+  st.prepare(std::string("SELECT ") + kBrokerColumns + " FROM mqtt_broker_config ORDER BY id");
+  st.define_and_bind();
+  std::vector<std::pair<std::int64_t, bool>> order;  // id, region is not NULL
+  if (st.execute(true)) {
+    do {
+      BrokerConfig broker = row.ToConfig();
+      order.emplace_back(broker.id, row.region_ind == soci::i_ok);
+      if (broker.is_default && !snapshot->default_id) snapshot->default_id = broker.id;
+      snapshot->brokers.emplace(broker.id, std::move(broker));
+    } while (st.fetch());
+  }
+  for (const auto& [id, has_region] : order) {
+    const BrokerConfig& broker = snapshot->brokers.at(id);
+    if (has_region && broker.is_active) {
+      snapshot->active_by_region[broker.region].push_back(&broker);
+    }
+  }
+  std::string fleet_id;
+  long long broker_id = 0;
+  soci::indicator broker_ind = soci::i_null;
+  soci::statement fleets = (sql.prepare << "SELECT id, mqtt_broker_id FROM fleets",
+                            soci::into(fleet_id), soci::into(broker_id, broker_ind));
+  if (fleets.execute(true)) {
+    do {
+      FleetRow fleet;
+      fleet.id = fleet_id;
+      if (broker_ind == soci::i_ok) fleet.mqtt_broker_id = broker_id;
+      snapshot->fleets.emplace(fleet_id, std::move(fleet));
+    } while (fleets.fetch());
+  }
+  return snapshot;
 }
 
 std::string DescribeBroker(const BrokerConfig& broker) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 
+#include "config_snapshot.h"
 #include "log.h"
 #include "plugin_loader.h"
 #include "resolve_context.h"
@@ -16,18 +17,21 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // What a plugin sees as its context: the host's, with a logger prefixed by
-// the step's plugin name.
+// the step's plugin name (built on first use: most steps never log).
 class StepContext : public ResolveContext {
  public:
-  StepContext(ResolveContext& host, const std::string& plugin)
-      : host_(host), log_(host.log(), "plugin/" + plugin + ": ") {}
+  StepContext(ResolveContext& host, const std::string& plugin) : host_(host), plugin_(plugin) {}
   const Device& device() override { return host_.device(); }
   soci::session& sql() override { return host_.sql(); }
-  Logger& log() override { return log_; }
+  Logger& log() override {
+    if (!log_) log_.emplace(host_.log(), "plugin/" + plugin_ + ": ");
+    return *log_;
+  }
 
  private:
   ResolveContext& host_;
-  PrefixedLogger log_;
+  const std::string& plugin_;
+  std::optional<PrefixedLogger> log_;
 };
 
 // A broker a step may hand out: anything else is a plugin bug, recorded as
@@ -68,6 +72,9 @@ Chain::Chain(std::vector<std::shared_ptr<const Step>> steps) : steps_(std::move(
 Chain::~Chain() = default;
 
 Resolution Chain::Resolve(ResolveContext& context) const {
+  // Broker and fleet reads of this resolution may use the checked snapshot
+  // (config_snapshot.h).
+  ResolutionScope scope;
   Resolution out;
   out.trace.reserve(steps_.size());
   int errors = 0;

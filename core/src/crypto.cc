@@ -97,6 +97,23 @@ int Base64Value(char c) {
   return -1;
 }
 
+// OpenSSL 3 resolves EVP_sha256()/EVP_sha512() in its provider store on
+// every use (locks and property matching: about 10,000 instructions, several
+// times the cost of hashing a device key on the config-fetch path). Fetched
+// once; the legacy objects only if the fetch fails.
+const EVP_MD* FetchedDigest(const char* name, const EVP_MD* fallback) {
+  EVP_MD* md = EVP_MD_fetch(nullptr, name, nullptr);
+  return md != nullptr ? md : fallback;
+}
+const EVP_MD* Sha256Md() {
+  static const EVP_MD* md = FetchedDigest("SHA2-256", EVP_sha256());
+  return md;
+}
+const EVP_MD* Sha512Md() {
+  static const EVP_MD* md = FetchedDigest("SHA2-512", EVP_sha512());
+  return md;
+}
+
 // The Mosquitto hash: PBKDF2-HMAC-SHA512, 64 bytes, exactly as the broker's
 // pw__digest computes it.
 std::array<unsigned char, kMosquittoHashBytes> MosquittoDigest(std::string_view password,
@@ -106,7 +123,7 @@ std::array<unsigned char, kMosquittoHashBytes> MosquittoDigest(std::string_view 
   // A null pointer with length 0 is not something to test OpenSSL on.
   const char* pass = password.empty() ? "" : password.data();
   if (PKCS5_PBKDF2_HMAC(pass, static_cast<int>(password.size()), Bytes(salt),
-                        static_cast<int>(salt.size()), iterations, EVP_sha512(),
+                        static_cast<int>(salt.size()), iterations, Sha512Md(),
                         static_cast<int>(out.size()), out.data()) != 1) {
     throw CryptoError("crypto: PBKDF2-HMAC-SHA512 failed");
   }
@@ -116,7 +133,7 @@ std::array<unsigned char, kMosquittoHashBytes> MosquittoDigest(std::string_view 
 std::string Sha256Raw(std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), md, &size, EVP_sha256(), nullptr) != 1) {
+  if (EVP_Digest(data.data(), data.size(), md, &size, Sha256Md(), nullptr) != 1) {
     throw CryptoError("crypto: SHA-256 failed");
   }
   return AsString(md, size);

@@ -5,8 +5,10 @@
 
 #include <climits>
 
+#include "config_snapshot.h"
 #include "domain_errors.h"
 #include "fleets.h"
+#include "session_cache.h"
 
 namespace switchboard {
 namespace {
@@ -67,6 +69,29 @@ struct DeviceRow {
   }
 };
 
+// LoadDeviceRecord's SELECT prepared once per pooled session
+// (session_cache.h). It also reads config_version, which lets a resolution
+// in progress on this thread skip that read (config_snapshot.h).
+struct DeviceRecordSelect {
+  explicit DeviceRecordSelect(soci::session& sql) : st(sql) {
+    row.Bind(st);
+    st.exchange(soci::into(version, version_ind));
+    st.exchange(soci::use(uuid));
+    st.alloc();
+    st.prepare(
+        "SELECT id, uuid, device_name, device_type, fleet_id, region, mqtt_broker_id, "
+        "provisioned_by_key_id, mac_address, os_version, agent_version, created_at, updated_at, "
+        "api_key_hash, (SELECT version FROM config_version WHERE id = 1) FROM devices "
+        "WHERE uuid = :uuid");
+    st.define_and_bind();
+  }
+  DeviceRow row;
+  long long version = 0;
+  soci::indicator version_ind{};
+  std::string uuid;
+  soci::statement st;
+};
+
 }  // namespace
 
 Device ToResolverDevice(const DeviceRecord& record) {
@@ -83,6 +108,18 @@ Device ToResolverDevice(const DeviceRecord& record) {
 
 std::optional<DeviceRecord> LoadDeviceRecord(soci::session& sql, const std::string& uuid,
                                              std::string* api_key_hash) {
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<DeviceRecordSelect>(sql);
+    q.uuid = uuid;
+    if (!q.st.execute(true)) return std::nullopt;
+    if (api_key_hash != nullptr) *api_key_hash = q.row.api_key_hash;
+    DeviceRecord record = q.row.ToRecord();
+    const bool has_version = q.version_ind == soci::i_ok;
+    const std::int64_t version = q.version;
+    FinishSingleRow(q.st);
+    if (has_version) NoteConfigVersion(sql, version);
+    return record;
+  }
   DeviceRow row;
   soci::statement st(sql);
   row.Bind(st);

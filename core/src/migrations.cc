@@ -3,8 +3,10 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 
 namespace switchboard {
 namespace {
@@ -37,8 +39,22 @@ std::string UtcNow() {
   return buffer;
 }
 
-// Splits a file into statements at top-level semicolons (outside quotes and
-// comments): SOCI runs one statement per call on SQLite.
+// True when `statement` is a CREATE TRIGGER whose body (BEGIN … END) is not
+// finished yet: its inner semicolons do not end it (SQLite triggers).
+bool InsideTriggerBody(const std::string& statement) {
+  std::string upper;
+  for (char c : statement) upper += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::size_t start = upper.find_first_not_of(" \t\r\n");
+  if (start == std::string::npos || upper.compare(start, 14, "CREATE TRIGGER") != 0) return false;
+  // Finished when it ends with the keyword END (not a name ending in "end").
+  const std::size_t end = upper.find_last_not_of(" \t\r\n");
+  const bool ends_with_end = end >= 3 && upper.compare(end - 2, 3, "END") == 0 &&
+                             std::string_view(" \t\r\n;").find(upper[end - 3]) != std::string::npos;
+  return !ends_with_end;
+}
+
+// Splits a file into statements at top-level semicolons (outside quotes,
+// comments and trigger bodies): SOCI runs one statement per call on SQLite.
 std::vector<std::string> SplitStatements(const std::string& sql) {
   std::vector<std::string> out;
   std::string current;
@@ -51,6 +67,10 @@ std::vector<std::string> SplitStatements(const std::string& sql) {
       continue;
     }
     if (c == '\'') in_string = !in_string;
+    if (c == ';' && !in_string && InsideTriggerBody(current)) {
+      current += c;
+      continue;
+    }
     if (c == ';' && !in_string) {
       if (current.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(current);
       current.clear();

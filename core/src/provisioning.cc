@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "config_snapshot.h"
 #include "crypto.h"
 #include "devices.h"
 #include "domain_errors.h"
@@ -320,6 +321,10 @@ DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::
   bool authorized = false;
   Resolution resolution;
   ReadWithRetry(storage_, [&](soci::session& sql) {
+    // Opened before the device is read: the config_version read in the same
+    // statement then serves the chain's broker and fleet reads
+    // (config_snapshot.h), one query in all.
+    ResolutionScope scope;
     std::string stored_hash;
     auto device = LoadDeviceRecord(sql, key, &stored_hash);
     authorized = VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&

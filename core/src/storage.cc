@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <regex>
 
+#include "config_snapshot.h"
+#include "session_cache.h"
+
 namespace switchboard {
 namespace {
 
@@ -45,7 +48,10 @@ bool ConnectionLost(soci::session& sql) {
 }  // namespace
 
 Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout)
-    : url_(std::move(url)), dialect_(DialectOf(url_)), acquire_timeout_(acquire_timeout) {
+    : url_(std::move(url)),
+      dialect_(DialectOf(url_)),
+      acquire_timeout_(acquire_timeout),
+      snapshots_(std::make_unique<ConfigSnapshotHolder>()) {
   if (pool_size < 1) throw std::invalid_argument("storage pool_size must be at least 1");
   if (dialect_ == Dialect::kSqlite) {
     // Create the database's folder on first run (var/ for the embedded default).
@@ -58,11 +64,19 @@ Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acqui
   }
   for (int i = 0; i < pool_size; ++i) {
     sessions_.push_back(std::make_unique<soci::session>());
+    caches_.push_back(std::make_unique<SessionCache>(snapshots_.get()));
+    RegisterSessionCache(sessions_.back().get(), caches_.back().get());
     free_slots_.push_back(static_cast<std::size_t>(pool_size - 1 - i));
   }
 }
 
-Storage::~Storage() = default;
+Storage::~Storage() {
+  // Prepared statements go before their sessions.
+  for (std::size_t i = 0; i < sessions_.size(); ++i) {
+    UnregisterSessionCache(sessions_[i].get());
+    caches_[i]->Clear();
+  }
+}
 
 Storage::Lease::Lease(Lease&& other) noexcept
     : owner_(other.owner_), slot_(other.slot_), session_(other.session_) {
@@ -75,6 +89,8 @@ Storage::Lease::~Lease() {
 
 void Storage::EnsureConnected(soci::session& sql) {
   if (sql.get_backend() != nullptr && !ConnectionLost(sql)) return;
+  // Statements prepared on the old connection die with it.
+  if (SessionCache* cache = SessionCacheFor(sql)) cache->Clear();
   try {
     sql.close();
     const std::string connect = ConnectString(url_, dialect_);
@@ -88,6 +104,9 @@ void Storage::EnsureConnected(soci::session& sql) {
       sql << "PRAGMA synchronous = NORMAL";
     } else {
       sql.open(soci::postgresql, connect);
+      // libpq prints NOTICEs (e.g. "relation already exists, skipping") on
+      // stderr, where they would mix with command output.
+      sql << "SET client_min_messages TO warning";
     }
   } catch (const std::exception&) {
     sql.close();

@@ -31,6 +31,9 @@ class session;
 
 namespace switchboard {
 
+class SessionCache;          // session_cache.h
+class ConfigSnapshotHolder;  // config_snapshot.h
+
 enum class Dialect { kSqlite, kPostgresql };
 
 // The database cannot serve this request now (unreachable, pool exhausted).
@@ -86,6 +89,9 @@ class Storage {
   Dialect dialect() const { return dialect_; }
   const std::string& url() const { return url_; }
 
+  // The broker/fleet cache of this database (config_snapshot.h).
+  ConfigSnapshotHolder& config_snapshots() { return *snapshots_; }
+
   // A copy of the URL safe to print (password=… masked).
   std::string RedactedUrl() const;
 
@@ -97,6 +103,10 @@ class Storage {
   const Dialect dialect_;
   const std::chrono::milliseconds acquire_timeout_;
   std::vector<std::unique_ptr<soci::session>> sessions_;
+  // Per session: prepared statements (session_cache.h), cleared when it
+  // reconnects; registered under the session's address.
+  std::vector<std::unique_ptr<SessionCache>> caches_;
+  std::unique_ptr<ConfigSnapshotHolder> snapshots_;
   std::vector<std::size_t> free_slots_;
   std::mutex mutex_;
   std::condition_variable freed_;

@@ -1,6 +1,5 @@
 // plugin/fleet: the broker assigned to the device's fleet
 // (`fleets.mqtt_broker_id`). See README.md.
-#include <soci/soci.h>
 #include <switchboard/abi.h>
 #include <switchboard/broker_rows.h>
 
@@ -22,12 +21,10 @@ class FleetResolver : public switchboard::Resolver {
     const std::string fleet = "fleet '" + device.fleet_id + "'";
 
     soci::session& sql = context.sql();
-    long long broker_id = 0;
-    soci::indicator broker_ind = soci::i_null;
-    sql << "SELECT mqtt_broker_id FROM fleets WHERE id = :id", soci::into(broker_id, broker_ind),
-        soci::use(device.fleet_id);
-    if (!sql.got_data()) return Decision::Pass(fleet + " does not exist");
-    if (broker_ind != soci::i_ok) return Decision::Pass(fleet + " has no broker assigned");
+    const auto row = switchboard::LoadFleet(sql, device.fleet_id);
+    if (!row) return Decision::Pass(fleet + " does not exist");
+    if (!row->mqtt_broker_id) return Decision::Pass(fleet + " has no broker assigned");
+    const std::int64_t broker_id = *row->mqtt_broker_id;
 
     const auto broker = switchboard::LoadBrokerById(sql, broker_id);
     if (!broker) {
