@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "suggest.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -16,21 +18,6 @@ SourceMark MarkOf(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
   if (mark.is_null()) return {};
   return {mark.line + 1, mark.column + 1};
-}
-
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // Reads one YAML mapping into a settings struct: each key is consumed by a
@@ -68,13 +55,10 @@ class MapReader {
  private:
   std::string UnknownKeyMessage(const std::string& key) const {
     std::string message = "unknown key '" + key + "' in " + section_;
-    std::string best;
-    std::size_t best_distance = 3;  // suggest only close names
-    for (const auto& [known, unused] : handlers_) {
-      const std::size_t d = EditDistance(key, known);
-      if (d < best_distance) best_distance = d, best = known;
-    }
-    if (!best.empty()) message += " (did you mean '" + best + "'?)";
+    std::vector<std::string> names;
+    for (const auto& [known, unused] : handlers_) names.push_back(known);
+    if (const std::string best = NearestName(key, names); !best.empty())
+      message += " (did you mean '" + best + "'?)";
     std::string keys;
     for (const auto& [known, unused] : handlers_) keys += (keys.empty() ? "" : ", ") + known;
     return message + "; known keys: " + keys;

@@ -1,6 +1,8 @@
 // ParamValue lookups and ParamsReader: how plugins validate their params.
 #include "switchboard/params.h"
 
+#include "suggest.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -9,43 +11,6 @@
 
 namespace switchboard {
 namespace {
-
-// Levenshtein distance, for "did you mean" suggestions.
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t substitution = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitution});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-// The known key nearest to `key` (a plausible typo, or a prefix of a known
-// key), or "" when none is close enough.
-std::string Nearest(const std::string& key, const std::vector<std::string>& known) {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
-  for (const auto& candidate : known) {
-    const std::size_t d = EditDistance(key, candidate);
-    if (d < best_distance) {
-      best_distance = d;
-      best = candidate;
-    }
-  }
-  if (!best.empty() || key.size() < 3) return best;
-  // A shortened name ("fallback" for "fallback_regions").
-  for (const auto& candidate : known) {
-    if (candidate.rfind(key, 0) == 0) return candidate;
-  }
-  return best;
-}
 
 std::string Quoted(const std::string& text) { return "'" + text + "'"; }
 
@@ -158,7 +123,7 @@ std::vector<ParamProblem> ParamsReader::Finish() {
       std::string message = "unknown key " + Quoted(key);
       if (known_keys_.empty()) {
         message += " (this plugin takes no params)";
-      } else if (const std::string near = Nearest(key, known_keys_); !near.empty()) {
+      } else if (const std::string near = NearestName(key, known_keys_); !near.empty()) {
         message += " (did you mean " + Quoted(near) + "?)";
       } else {
         std::string list;
