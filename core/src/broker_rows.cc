@@ -168,13 +168,13 @@ struct FleetSelect {
   soci::statement st;
 };
 
-std::optional<FleetRow> ReadFleet(soci::statement& st, const FleetSelect& q) {
+std::optional<FleetRow> ReadFleet(soci::session& sql, FleetSelect& q) {
   std::optional<FleetRow> out;
-  if (st.execute(true)) {
+  if (q.st.execute(true)) {
     out.emplace();
     out->id = q.found_id;
     if (q.broker_ind == soci::i_ok) out->mqtt_broker_id = q.broker_id;
-    FinishSingleRow(st);
+    FinishSingleRow(sql, q.st);
   }
   return out;
 }
@@ -243,11 +243,11 @@ std::optional<FleetRow> LoadFleet(soci::session& sql, const std::string& id) {
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<FleetSelect>(sql);
     q.id = id;
-    return ReadFleet(q.st, q);
+    return ReadFleet(sql, q);
   }
   FleetSelect q(sql);
   q.id = id;
-  return ReadFleet(q.st, q);
+  return ReadFleet(sql, q);
 }
 
 std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int64_t version) {

@@ -56,7 +56,7 @@ std::int64_t ReadConfigVersion(soci::session& sql) {
     auto& q = cache->Get<ConfigVersionSelect>(sql);
     if (q.st.execute(true)) version = q.version;
     const bool found = sql.got_data();
-    FinishSingleRow(q.st);
+    FinishSingleRow(sql, q.st);
     if (!found) throw soci::soci_error("config_version has no row");
     return version;
   }
@@ -68,6 +68,8 @@ std::int64_t ReadConfigVersion(soci::session& sql) {
 
 std::shared_ptr<const ConfigSnapshot> ConfigSnapshotHolder::AtLeast(soci::session& sql,
                                                                     std::int64_t version) {
+  // The common case, without the lock: the held snapshot is new enough.
+  if (auto held = std::atomic_load(&current_); held && held->version >= version) return held;
   std::lock_guard lock(mutex_);
   if (current_ && current_->version >= version) return current_;
   if (too_big_at_ >= version) return nullptr;
@@ -81,12 +83,13 @@ std::shared_ptr<const ConfigSnapshot> ConfigSnapshotHolder::AtLeast(soci::sessio
   sql << "SELECT COUNT(*) FROM fleets", soci::into(fleets);
   if (brokers > kMaxSnapshotBrokers || fleets > kMaxSnapshotFleets) {
     too_big_at_ = now;
-    current_.reset();
+    std::atomic_store(&current_, std::shared_ptr<const ConfigSnapshot>());
     return nullptr;
   }
-  current_ = LoadConfigSnapshot(sql, now);
+  std::shared_ptr<const ConfigSnapshot> loaded = LoadConfigSnapshot(sql, now);
+  std::atomic_store(&current_, loaded);
   ++loads_;
-  return current_;
+  return loaded;
 }
 
 std::int64_t ConfigSnapshotHolder::loads() const {

@@ -68,8 +68,8 @@ class ConfigSnapshotHolder {
   std::int64_t loads() const;
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const ConfigSnapshot> current_;
+  mutable std::mutex mutex_;  // held while loading; readers of current_ do not take it
+  std::shared_ptr<const ConfigSnapshot> current_;  // std::atomic_load / atomic_store only
   std::int64_t too_big_at_ = -1;  // version at which the tables were over the limits
   std::int64_t loads_ = 0;
 };

@@ -116,7 +116,7 @@ std::optional<DeviceRecord> LoadDeviceRecord(soci::session& sql, const std::stri
     DeviceRecord record = q.row.ToRecord();
     const bool has_version = q.version_ind == soci::i_ok;
     const std::int64_t version = q.version;
-    FinishSingleRow(q.st);
+    FinishSingleRow(sql, q.st);
     if (has_version) NoteConfigVersion(sql, version);
     return record;
   }

@@ -326,13 +326,12 @@ DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::
     // (config_snapshot.h), one query in all.
     ResolutionScope scope;
     std::string stored_hash;
-    auto device = LoadDeviceRecord(sql, key, &stored_hash);
+    const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, &stored_hash);
     authorized = VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&
                  device.has_value();
     if (!authorized) return;
     // Autocommit reads: no transaction to protect, so the plain context.
-    const Device resolver_device = ToResolverDevice(*device);
-    PreparedResolveContext context(resolver_device, sql, log_);
+    PreparedResolveContext context(*device, sql, log_);
     resolution = chain.Resolve(context);
   });
   if (!authorized) throw Unauthorized("unknown device or wrong device API key");

@@ -8,19 +8,19 @@
 namespace switchboard {
 namespace {
 
-// The device by uuid, and in the same statement the current config_version
-// (config_snapshot.h): the chain's broker and fleet reads then need no query
-// of their own. Prepared once per pooled session.
+// The device by uuid with its API key hash, and in the same statement the
+// current config_version (config_snapshot.h): the chain's broker and fleet
+// reads then need no query of their own. Prepared once per pooled session.
+// The uuid is not read back: the lookup is by equality.
 struct DeviceByUuidSelect {
   explicit DeviceByUuidSelect(soci::session& sql)
-      : st((sql.prepare << "SELECT id, uuid, device_name, device_type, fleet_id, region, "
-                           "mqtt_broker_id, (SELECT version FROM config_version WHERE id = 1) "
+      : st((sql.prepare << "SELECT id, device_name, device_type, fleet_id, region, mqtt_broker_id, "
+                           "api_key_hash, (SELECT version FROM config_version WHERE id = 1) "
                            "FROM devices WHERE uuid = :uuid",
-            soci::into(id), soci::into(found_uuid), soci::into(name), soci::into(type),
-            soci::into(fleet_id, fleet_ind), soci::into(region, region_ind),
-            soci::into(broker_id, broker_ind), soci::into(version, version_ind), soci::use(uuid))) {
-  }
-  std::string uuid, found_uuid, name, type, fleet_id, region;
+            soci::into(id), soci::into(name), soci::into(type), soci::into(fleet_id, fleet_ind),
+            soci::into(region, region_ind), soci::into(broker_id, broker_ind), soci::into(key_hash),
+            soci::into(version, version_ind), soci::use(uuid))) {}
+  std::string uuid, name, type, fleet_id, region, key_hash;
   long long id = 0, broker_id = 0, version = 0;
   soci::indicator fleet_ind{}, region_ind{}, broker_ind{}, version_ind{};
   soci::statement st;
@@ -28,25 +28,38 @@ struct DeviceByUuidSelect {
 
 }  // namespace
 
-std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid) {
-  if (SessionCache* cache = SessionCacheFor(sql)) {
-    auto& q = cache->Get<DeviceByUuidSelect>(sql);
-    q.uuid = uuid;
-    if (!q.st.execute(true)) return std::nullopt;
-    Device device;
-    device.id = q.id;
-    device.uuid = q.found_uuid;
-    device.device_name = q.name;
-    device.device_type = q.type;
-    if (q.fleet_ind == soci::i_ok) device.fleet_id = q.fleet_id;
-    if (q.region_ind == soci::i_ok) device.region = q.region;
-    if (q.broker_ind == soci::i_ok) device.mqtt_broker_id = q.broker_id;
-    const bool has_version = q.version_ind == soci::i_ok;
-    const std::int64_t version = q.version;
-    FinishSingleRow(q.st);
-    if (has_version) NoteConfigVersion(sql, version);
+std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string& uuid,
+                                           std::string* api_key_hash) {
+  SessionCache* cache = SessionCacheFor(sql);
+  if (cache == nullptr) {
+    std::optional<Device> device = LoadDeviceByUuid(sql, uuid);
+    if (device && api_key_hash != nullptr) {
+      sql << "SELECT api_key_hash FROM devices WHERE uuid = :uuid", soci::into(*api_key_hash),
+          soci::use(uuid);
+    }
     return device;
   }
+  auto& q = cache->Get<DeviceByUuidSelect>(sql);
+  q.uuid = uuid;
+  if (!q.st.execute(true)) return std::nullopt;
+  std::optional<Device> device(std::in_place);
+  device->id = q.id;
+  device->uuid = uuid;
+  device->device_name = q.name;
+  device->device_type = q.type;
+  if (q.fleet_ind == soci::i_ok) device->fleet_id = q.fleet_id;
+  if (q.region_ind == soci::i_ok) device->region = q.region;
+  if (q.broker_ind == soci::i_ok) device->mqtt_broker_id = q.broker_id;
+  if (api_key_hash != nullptr) *api_key_hash = q.key_hash;
+  const bool has_version = q.version_ind == soci::i_ok;
+  const std::int64_t version = q.version;
+  FinishSingleRow(sql, q.st);
+  if (has_version) NoteConfigVersion(sql, version);
+  return device;
+}
+
+std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid) {
+  if (SessionCacheFor(sql) != nullptr) return LoadDeviceAndKeyHash(sql, uuid, nullptr);
   long long id = 0;
   long long broker_id = 0;
   Device device;

@@ -41,6 +41,14 @@ class DeviceNotFound : public std::runtime_error {
 // soci::soci_error on a database failure.
 std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid);
 
+// The same, and the stored API key hash into `*api_key_hash` (when not
+// null; for verification only, never return it). On a pooled session one
+// prepared statement reads both and config_version, which serves the
+// resolution in progress on this thread (config_snapshot.h): open a
+// ResolutionScope first to get one query for the whole config fetch.
+std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string& uuid,
+                                           std::string* api_key_hash);
+
 class StorageResolveContext : public ResolveContext {
  public:
   // `storage` and `log` must outlive the context.

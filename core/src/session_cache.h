@@ -16,7 +16,7 @@
 //     DeviceByUuid& q = cache->Get<DeviceByUuid>(sql);
 //     q.uuid = uuid;
 //     q.st.execute(true);
-//     ... copy the row out, then FinishSingleRow(q.st) ...
+//     ... copy the row out, then FinishSingleRow(sql, q.st) ...
 //   }
 //
 // Rules for cached statements:
@@ -99,10 +99,10 @@ SessionCache* SessionCacheFor(soci::session& sql);
 void RegisterSessionCache(soci::session* sql, SessionCache* cache);
 void UnregisterSessionCache(soci::session* sql);
 
-// Leaves a statement that returned (at most) one row ready for its next
-// execution without holding anything: steps SQLite past the row so the
-// statement ends its read transaction. A no-op on PostgreSQL (the result is
-// already complete). Never throws.
-void FinishSingleRow(soci::statement& st) noexcept;
+// Leaves a statement of `sql` that returned (at most) one row ready for its
+// next execution without holding anything: resets it on SQLite, which ends
+// its read transaction. A no-op on PostgreSQL (the result is already
+// complete). Never throws.
+void FinishSingleRow(soci::session& sql, soci::statement& st) noexcept;
 
 }  // namespace switchboard

@@ -6,6 +6,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <filesystem>
+#include <mutex>
 #include <regex>
 
 #include "config_snapshot.h"
@@ -45,6 +46,16 @@ bool ConnectionLost(soci::session& sql) {
   return connection == nullptr || PQstatus(connection) != CONNECTION_OK;
 }
 
+// SQLite keeps allocation statistics behind one process-wide mutex, taken
+// by every sqlite3_malloc/free: with two workers reading at once it was most
+// of the server's futex calls (perf, docs/benchmarks.md). Nothing here reads
+// those statistics. Must run before SQLite initialises (the first open);
+// later it is refused harmlessly.
+void DisableSqliteMemoryStatistics() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 }  // namespace
 
 Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout)
@@ -54,6 +65,7 @@ Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acqui
       snapshots_(std::make_unique<ConfigSnapshotHolder>()) {
   if (pool_size < 1) throw std::invalid_argument("storage pool_size must be at least 1");
   if (dialect_ == Dialect::kSqlite) {
+    DisableSqliteMemoryStatistics();
     // Create the database's folder on first run (var/ for the embedded default).
     const std::string db = ConnectParameter(ConnectString(url_, dialect_), "db");
     const auto parent = std::filesystem::path(db).parent_path();
@@ -102,6 +114,12 @@ void Storage::EnsureConnected(soci::session& sql) {
       // WAL + NORMAL: a committed transaction survives a process crash; only
       // an OS crash or power loss may drop the last commits.
       sql << "PRAGMA synchronous = NORMAL";
+      // Page cache per connection: 4 MiB instead of SQLite's 2 MB, enough for
+      // every interior page of the device table and its uuid index at a
+      // million devices, so a lookup by uuid reads about two pages from the
+      // OS instead of three (docs/benchmarks.md). Grown lazily; busy pools
+      // use only a few sessions (the last returned is leased first).
+      sql << "PRAGMA cache_size = -4096";
     } else {
       sql.open(soci::postgresql, connect);
       // libpq prints NOTICEs (e.g. "relation already exists, skipping") on
