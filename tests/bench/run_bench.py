@@ -194,23 +194,51 @@ def wrk(args, script, port, script_args, duration, connections):
     return figures
 
 
-def write_config(path, url, plugin_dir, threads):
-    """The shipped configs/switchboard.yaml with listen, storage and plugin
-    dirs pointed at this run (the chain and every other key unchanged)."""
-    text = open(os.path.join(ROOT, "configs", "switchboard.yaml")).read()
+# The configuration each backend ships with: the embedded default for SQLite,
+# the production file for PostgreSQL (more threads and sessions: its workers
+# wait on network round trips).
+SHIPPED_CONFIG = {"sqlite": "switchboard.yaml", "postgresql": "postgresql.yaml"}
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process so far, in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(args, server, script, script_args, duration, connections):
+    """A wrk run and the server's CPU time per request during it (µs)."""
+    before = cpu_seconds(server.proc.pid)
+    figures = wrk(args, script, server.port, script_args, duration, connections)
+    spent = cpu_seconds(server.proc.pid) - before
+    return figures, spent * 1e6 / max(figures["requests"], 1)
+
+
+def write_config(path, backend, url, plugin_dir, threads):
+    """The backend's shipped config with listen, storage and plugin dirs
+    pointed at this run (the chain, threads, pool and every other key
+    unchanged unless --threads is given)."""
+    name = SHIPPED_CONFIG[backend]
+    text = open(os.path.join(ROOT, "configs", name)).read()
     replacements = [
         (r"(?m)^(\s*listen:).*$", r"\1 127.0.0.1:0"),
-        (r"(?m)^(\s*threads:).*$", rf"\1 {threads}"),
         (r"(?m)^\s*admin_token_file:.*\n", ""),
         (r"(?m)^(\s*url:).*$", r"\1 " + json.dumps(url)),
         (r"(?m)^(\s*plugin_dirs:).*$", r"\1 [" + json.dumps(plugin_dir) + "]"),
     ]
+    if threads:
+        replacements.append((r"(?m)^(\s*threads:).*$", rf"\1 {threads}"))
     for pattern, replacement in replacements:
         text, count = re.subn(pattern, replacement, text)
         if count != 1 and "admin_token_file" not in pattern:
-            raise RuntimeError(f"configs/switchboard.yaml: cannot set {pattern}")
+            raise RuntimeError(f"configs/{name}: cannot set {pattern}")
     with open(path, "w") as f:
         f.write(text)
+    threads_in_force = re.search(r"(?m)^\s*threads:\s*(\d+)", text)
+    pool = re.search(r"(?m)^\s*pool_size:\s*(\d+)", text)
+    return {"file": f"configs/{name}", "threads": int(threads_in_force.group(1)),
+            "pool_size": int(pool.group(1))}
 
 
 def chain_bench(args, url, devices, config_path, out_path):
@@ -263,7 +291,8 @@ def measure(args, backend, base_url, devices, work):
             result["db_mib"] = os.path.getsize(db) / MIB
 
         config_path = os.path.join(work, f"{backend}-{label}.yaml")
-        write_config(config_path, url, os.path.join(args.build_dir, "plugins"), args.threads)
+        result["config"] = write_config(config_path, backend, url,
+                                        os.path.join(args.build_dir, "plugins"), args.threads)
 
         log(f"bench: {backend} {label}: in-process chain resolution")
         result["chain"] = chain_bench(args, url, devices, config_path,
@@ -282,22 +311,27 @@ def measure(args, backend, base_url, devices, work):
             baseline.wait_ready("/readyz")
             fetch_args = [str(devices)]
             c = args.fetch_connections
-            if not args.smoke:
-                wrk(args, "fetch.lua", server.port, fetch_args, 3, c)  # warm caches
-                wrk(args, "fetch.lua", baseline.port, fetch_args, 2, c)
             log(f"bench: {backend} {label}: config fetch, {c} connections")
-            b1 = wrk(args, "fetch.lua", baseline.port, fetch_args, args.duration, c)
+            # baseline, switchboard (warmed just before: the database's pages
+            # must be in memory), baseline again.
+            if not args.smoke:
+                wrk(args, "fetch.lua", baseline.port, fetch_args, 2, c)
+            b1, b1_cpu = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
+            if not args.smoke:
+                wrk(args, "fetch.lua", server.port, fetch_args, 3, c)
             sampler = RssSampler(server)
-            real = wrk(args, "fetch.lua", server.port, fetch_args, args.duration, c)
+            real, real_cpu = measured(args, server, "fetch.lua", fetch_args, args.duration, c)
             result["rss_peak_mib"] = sampler.finish() / 1024
             result["vmhwm_mib"] = server.status_kib("VmHWM") / 1024
-            b2 = wrk(args, "fetch.lua", baseline.port, fetch_args, args.duration, c)
+            b2, b2_cpu = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
             result["fetch"] = real
+            result["fetch_cpu_us"] = real_cpu
             result["fetch_baseline"] = {
                 "rps": (b1["rps"] + b2["rps"]) / 2,
                 "p50_us": (b1["p50_us"] + b2["p50_us"]) / 2,
                 "p99_us": (b1["p99_us"] + b2["p99_us"]) / 2,
                 "runs": [b1["rps"], b2["rps"]],
+                "cpu_us": (b1_cpu + b2_cpu) / 2,
             }
             if real["requests"] <= 0 or real["status_errors"] > 0:
                 raise RuntimeError(f"fetch: {real['status_errors']:.0f} error statuses of "
@@ -311,9 +345,10 @@ def measure(args, backend, base_url, devices, work):
             acked_dir = os.path.join(work, f"acked-{backend}-{label}")
             os.makedirs(acked_dir, exist_ok=True)
             nonce = f"{random.getrandbits(32):08x}"
-            reg = wrk(args, "register.lua", server.port, [nonce, acked_dir], args.duration,
-                      args.register_connections)
+            reg, reg_cpu = measured(args, server, "register.lua", [nonce, acked_dir],
+                                    args.duration, args.register_connections)
             result["register"] = reg
+            result["register_cpu_us"] = reg_cpu
         finally:
             code = server.stop()
             baseline.stop()
@@ -473,7 +508,8 @@ def main():
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default="")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
-    parser.add_argument("--threads", type=int, default=2, help="server.threads (both servers)")
+    parser.add_argument("--threads", type=int, default=0,
+                        help="server.threads for both servers (default: the shipped config's)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--fetch-connections", type=int, default=64)
     parser.add_argument("--register-connections", type=int, default=16)
@@ -526,7 +562,9 @@ def main():
         lines = [
             f"Run {started:%Y-%m-%d %H:%M} UTC: `{args.command_line or 'scripts/bench'}` "
             f"(sizes {', '.join(size_label(n) for n in sizes)}; {args.duration} s per wrk run; "
-            f"server.threads {args.threads}; wrk -t{args.wrk_threads}).",
+            f"each backend's shipped config (threads: details below); wrk -t{args.wrk_threads}, "
+            f"{args.fetch_connections} connections for fetch, {args.register_connections} for "
+            f"registration).",
             "",
             f"Machine: {m['nproc']} CPUs ({m['cpu']}), kernel {m['kernel']}, "
             f"{m['memory_mib']:,} MiB RAM, {m['wrk']}; load average at the end "
@@ -537,16 +575,20 @@ def main():
             "Details per run (baseline = bench_baseline_server, mean of the runs just before "
             "and just after):",
             "",
-            "| backend | devices | dataset s | fetch p50/p90/p99 ms | baseline req/s runs | "
+            "| backend | devices | config | dataset s | fetch p50/p90/p99 ms | baseline req/s "
+            "(before / after) | server CPU µs/request: fetch, baseline, registration | "
             "register p50/p99 ms | DeviceMqtt µs | chain any-device µs |",
-            "|---|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results:
-            f, reg, c = r["fetch"], r["register"], r["chain"]
+            f, reg, c, cfg = r["fetch"], r["register"], r["chain"], r["config"]
             lines.append(
-                f"| {r['backend']} | {r['label']} | {r['generate_s']:.1f} | "
+                f"| {r['backend']} | {r['label']} | {cfg['file']} ({cfg['threads']} threads, "
+                f"pool {cfg['pool_size']}) | {r['generate_s']:.1f} | "
                 f"{f['p50_us'] / 1000:.2f} / {f['p90_us'] / 1000:.2f} / {f['p99_us'] / 1000:.2f} | "
                 f"{' / '.join(f'{x:,.0f}' for x in r['fetch_baseline']['runs'])} | "
+                f"{r['fetch_cpu_us']:.0f}, {r['fetch_baseline']['cpu_us']:.0f}, "
+                f"{r['register_cpu_us']:.0f} | "
                 f"{reg['p50_us'] / 1000:.2f} / {reg['p99_us'] / 1000:.2f} | "
                 f"{c['BM_DeviceMqtt']:.1f} | {c['BM_ChainResolveAny']:.1f} |")
         lines += ["", "Commands run (in order; temp paths vary):", "", "```"]
