@@ -13,6 +13,7 @@
 #include "domain_support.h"
 #include "provisioning_keys.h"
 #include "resolve_context.h"
+#include "session_cache.h"
 
 namespace switchboard {
 namespace {
@@ -60,8 +61,36 @@ std::vector<AclRow> AclRows(const std::vector<std::string>& publish,
 // The device's MQTT user: inserted, or (an idempotent retry, or a user row
 // left by an earlier device with this uuid) given the new password.
 // is_active is left as an operator set it.
+//
+// This statement, the ACL insert, the key count and the device insert are
+// prepared once per pooled session (session_cache.h): on SQLite a prepare
+// inside the write lock is most of a registration's time under it, on
+// PostgreSQL a prepared-then-deallocated statement costs three round trips.
+struct UpsertMqttUserStatement {
+  explicit UpsertMqttUserStatement(soci::session& sql)
+      : st((sql.prepare << "INSERT INTO mqtt_users (username, password_hash, device_id, "
+                           "created_at, updated_at) VALUES (:username, :hash, :device, :created, "
+                           ":updated) ON CONFLICT (username) DO UPDATE SET password_hash = "
+                           "excluded.password_hash, device_id = excluded.device_id, updated_at = "
+                           "excluded.updated_at",
+            soci::use(username), soci::use(password_hash), soci::use(device_id), soci::use(now),
+            soci::use(now))) {}
+  std::string username, password_hash, now;
+  long long device_id = 0;
+  soci::statement st;
+};
+
 void UpsertMqttUser(soci::session& sql, const std::string& username,
                     const std::string& password_hash, long long device_id, const std::string& now) {
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<UpsertMqttUserStatement>(sql);
+    q.username = username;
+    q.password_hash = password_hash;
+    q.device_id = device_id;
+    q.now = now;
+    q.st.execute(true);
+    return;
+  }
   sql << "INSERT INTO mqtt_users (username, password_hash, device_id, created_at, updated_at) "
          "VALUES (:username, :hash, :device, :created, :updated) "
          "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, "
@@ -72,8 +101,27 @@ void UpsertMqttUser(soci::session& sql, const std::string& username,
 
 // One prepared statement, executed once per row. Rows already present (a
 // retry) are kept.
+struct InsertAclStatement {
+  explicit InsertAclStatement(soci::session& sql)
+      : st((sql.prepare << "INSERT INTO mqtt_acls (username, topic, access) "
+                           "VALUES (:username, :topic, :access) ON CONFLICT DO NOTHING",
+            soci::use(username), soci::use(topic), soci::use(access))) {}
+  std::string username, topic, access;
+  soci::statement st;
+};
+
 void InsertAcls(soci::session& sql, const std::string& username, const std::vector<AclRow>& rows) {
   if (rows.empty()) return;
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<InsertAclStatement>(sql);
+    q.username = username;
+    for (const auto& row : rows) {
+      q.topic = row.topic;
+      q.access = row.access;
+      q.st.execute(true);
+    }
+    return;
+  }
   std::string topic, access;
   soci::statement st = (sql.prepare << "INSERT INTO mqtt_acls (username, topic, access) "
                                        "VALUES (:username, :topic, :access) "
@@ -89,7 +137,26 @@ void InsertAcls(soci::session& sql, const std::string& username, const std::vect
 // Counts one device against the key, atomically: the WHERE clause re-checks
 // every limit under the row lock the UPDATE takes, so concurrent
 // registrations can never push devices_provisioned past max_devices.
+struct CountAgainstKeyStatement {
+  explicit CountAgainstKeyStatement(soci::session& sql)
+      : st((sql.prepare << "UPDATE provisioning_keys SET devices_provisioned = "
+                           "devices_provisioned + 1, last_used_at = :now WHERE id = :id AND "
+                           "is_active = 1 AND (expires_at IS NULL OR expires_at > :now2) AND "
+                           "(max_devices IS NULL OR devices_provisioned < max_devices)",
+            soci::use(now), soci::use(key_id), soci::use(now))) {}
+  std::string now;
+  long long key_id = 0;
+  soci::statement st;
+};
+
 bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& now) {
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<CountAgainstKeyStatement>(sql);
+    q.now = now;
+    q.key_id = key_id;
+    q.st.execute(true);
+    return q.st.get_affected_rows() == 1;
+  }
   soci::statement st =
       (sql.prepare << "UPDATE provisioning_keys SET devices_provisioned = devices_provisioned + 1, "
                       "last_used_at = :now WHERE id = :id AND is_active = 1 "
@@ -99,6 +166,25 @@ bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& no
   st.execute(true);
   return st.get_affected_rows() == 1;
 }
+
+// Register()'s device insert (see there), prepared once per pooled session.
+struct InsertDeviceStatement {
+  explicit InsertDeviceStatement(soci::session& sql)
+      : st((sql.prepare << "INSERT INTO devices (uuid, device_name, device_type, fleet_id, "
+                           "region, api_key_hash, provisioned_by_key_id, mac_address, os_version, "
+                           "agent_version, created_at, updated_at) VALUES (:uuid, :name, :type, "
+                           ":fleet, :region, :hash, :key, :mac, :os, :agent, :created, :updated) "
+                           "ON CONFLICT (uuid) DO NOTHING RETURNING id",
+            soci::use(uuid), soci::use(name), soci::use(type), soci::use(fleet),
+            soci::use(region, region_ind), soci::use(hash), soci::use(key_id),
+            soci::use(mac, mac_ind), soci::use(os, os_ind), soci::use(agent, agent_ind),
+            soci::use(now), soci::use(now), soci::into(id))) {}
+  std::string uuid, name, type, fleet, region, hash, mac, os, agent, now;
+  soci::indicator region_ind = soci::i_null, mac_ind = soci::i_null, os_ind = soci::i_null,
+                  agent_ind = soci::i_null;
+  long long key_id = 0, id = 0;
+  soci::statement st;
+};
 
 std::string RejectMessage(const Resolution& resolution) {
   const std::string plugin = resolution.trace.empty() ? "chain" : resolution.trace.back().plugin;
@@ -231,7 +317,29 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       // failing on the UNIQUE index.
       long long id = 0;
       bool inserted = false;
-      {
+      if (SessionCache* cache = SessionCacheFor(sql)) {
+        auto& q = cache->Get<InsertDeviceStatement>(sql);
+        q.uuid = request.uuid;
+        q.name = request.device_name;
+        q.type = request.device_type;
+        q.fleet = key->fleet_id;
+        q.region = region.first;
+        q.region_ind = region.second;
+        q.hash = api_key_hash;
+        q.key_id = key_id;
+        q.mac = mac.first;
+        q.mac_ind = mac.second;
+        q.os = os.first;
+        q.os_ind = os.second;
+        q.agent = agent.first;
+        q.agent_ind = agent.second;
+        q.now = now;
+        inserted = q.st.execute(true);
+        id = q.id;
+        // Reset before COMMIT: SQLite refuses to commit while a RETURNING
+        // statement is still open (the insert itself is done at its first step).
+        FinishSingleRow(sql, q.st);
+      } else {
         soci::statement insert =
             (sql.prepare
                  << "INSERT INTO devices (uuid, device_name, device_type, fleet_id, region, "

@@ -9,6 +9,7 @@
 #include "domain_errors.h"
 #include "domain_support.h"
 #include "fleets.h"
+#include "session_cache.h"
 
 namespace switchboard {
 namespace {
@@ -72,6 +73,21 @@ std::vector<std::pair<ProvisioningKeyInfo, std::string>> SelectKeys(soci::sessio
   return out;
 }
 
+// The lookup registration makes for every request, prepared once per pooled
+// session (session_cache.h).
+struct KeyByHashSelect {
+  explicit KeyByHashSelect(soci::session& sql) : st(sql) {
+    row.Bind(st);
+    st.exchange(soci::use(hash));
+    st.alloc();
+    st.prepare(std::string(kKeySelect) + "WHERE key_hash = :hash");
+    st.define_and_bind();
+  }
+  KeyRow row;
+  std::string hash;
+  soci::statement st;
+};
+
 }  // namespace
 
 std::string ProvisioningKeyRefusal(const ProvisioningKeyInfo& key, const std::string& now,
@@ -90,6 +106,16 @@ std::string ProvisioningKeyRefusal(const ProvisioningKeyInfo& key, const std::st
 
 std::optional<ProvisioningKeyInfo> FindProvisioningKeyByHash(soci::session& sql,
                                                              const std::string& key_hash) {
+  if (SessionCache* cache = SessionCacheFor(sql)) {
+    auto& q = cache->Get<KeyByHashSelect>(sql);
+    q.hash = key_hash;
+    if (!q.st.execute(true)) return std::nullopt;
+    ProvisioningKeyInfo info = q.row.ToInfo();
+    const bool same = ConstantTimeEquals(q.row.key_hash, key_hash);
+    FinishSingleRow(sql, q.st);
+    if (!same) return std::nullopt;
+    return info;
+  }
   auto rows = SelectKeys(sql, "WHERE key_hash = :hash", &key_hash);
   // The index found it by equality; the constant-time comparison keeps the
   // final check free of timing differences whatever the database does.
