@@ -200,6 +200,22 @@ def wrk(args, script, port, script_args, duration, connections):
 SHIPPED_CONFIG = {"sqlite": "switchboard.yaml", "postgresql": "postgresql.yaml"}
 
 
+def prewarm(paths):
+    """Reads files so their pages are in the OS cache. Steady state for a
+    busy database; without it the first seconds after an idle spell measure
+    disk reads (this VM pages out file pages idle for a minute: DAMON)."""
+    for top in paths:
+        files = [top] if os.path.isfile(top) else [
+            os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs]
+        for name in files:
+            try:
+                with open(name, "rb") as f:
+                    while f.read(1 << 20):
+                        pass
+            except OSError:
+                pass
+
+
 def cpu_seconds(pid):
     """User + system CPU time of a process so far, in seconds."""
     with open(f"/proc/{pid}/stat") as f:
@@ -318,6 +334,8 @@ def measure(args, backend, base_url, devices, work):
                 wrk(args, "fetch.lua", baseline.port, fetch_args, 2, c)
             b1, b1_cpu = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
             if not args.smoke:
+                prewarm([db, db + "-wal"] if backend == "sqlite" else
+                         [os.path.join(args.pg_data, "base")] if args.pg_data else [])
                 wrk(args, "fetch.lua", server.port, fetch_args, 3, c)
             sampler = RssSampler(server)
             real, real_cpu = measured(args, server, "fetch.lua", fetch_args, args.duration, c)
@@ -507,6 +525,7 @@ def main():
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-url", default="")
+    parser.add_argument("--pg-data", default="", help="the cluster's data directory (prewarm)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--threads", type=int, default=0,
                         help="server.threads for both servers (default: the shipped config's)")
