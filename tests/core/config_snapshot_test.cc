@@ -44,7 +44,8 @@ TEST_P(ConfigSnapshotTest, EveryBrokerAndFleetWriteBumpsTheVersion) {
     v = now;
     return moved;
   };
-  EXPECT_TRUE(bumped("INSERT INTO mqtt_broker_config (id, name, host) VALUES (1, 'a', 'a.example')"));
+  EXPECT_TRUE(
+      bumped("INSERT INTO mqtt_broker_config (id, name, host) VALUES (1, 'a', 'a.example')"));
   EXPECT_TRUE(bumped("UPDATE mqtt_broker_config SET host = 'b.example' WHERE id = 1"));
   EXPECT_TRUE(bumped("INSERT INTO fleets (id, name, mqtt_broker_id) VALUES ('f', 'f', 1)"));
   EXPECT_TRUE(bumped("UPDATE fleets SET mqtt_broker_id = NULL WHERE id = 'f'"));
@@ -82,8 +83,9 @@ TEST_P(ConfigSnapshotTest, ResolutionsSeeEveryCommittedChangeAtOnce) {
   Exec("UPDATE mqtt_broker_config SET is_default = 0 WHERE id = 3");
   Exec("UPDATE mqtt_broker_config SET is_default = 1 WHERE id = 1");
   EXPECT_EQ(ResolvedHost("plain"), "one-moved.example");
-  Exec("INSERT INTO mqtt_broker_config (id, name, host, region) VALUES (4, 'four', "
-       "'four.example', 'eu')");
+  Exec(
+      "INSERT INTO mqtt_broker_config (id, name, host, region) VALUES (4, 'four', "
+      "'four.example', 'eu')");
   EXPECT_EQ(ResolvedHost("regional"), "four.example");
   // A device's own row is read by every resolution.
   Exec("UPDATE devices SET mqtt_broker_id = 4 WHERE uuid = 'plain'");

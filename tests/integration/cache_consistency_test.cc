@@ -34,8 +34,10 @@ class CacheConsistencyTest : public testing::DatabaseTest {
     Exec("INSERT INTO mqtt_broker_config (id, name, host) VALUES (2, 'beta', 'beta.example')");
     Exec("INSERT INTO fleets (id, name, mqtt_broker_id) VALUES ('trucks', 'Trucks', 1)");
     const std::string hash = HashDeviceApiKey(kKey);
-    Exec("INSERT INTO devices (uuid, device_name, device_type, api_key_hash, mqtt_broker_id) "
-         "VALUES ('" + std::string(kPinned) + "', 'pinned', 'sensor', '" + hash + "', 1)");
+    Exec(
+        "INSERT INTO devices (uuid, device_name, device_type, api_key_hash, mqtt_broker_id) "
+        "VALUES ('" +
+        std::string(kPinned) + "', 'pinned', 'sensor', '" + hash + "', 1)");
     Exec("INSERT INTO devices (uuid, device_name, device_type, api_key_hash, fleet_id) VALUES ('" +
          std::string(kInFleet) + "', 'in-fleet', 'sensor', '" + hash + "', 'trucks')");
     a_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
@@ -91,8 +93,8 @@ TEST_P(CacheConsistencyTest, BrokerFleetAndDeviceChangesReachBothInstances) {
   EXPECT_EQ(Fetch(*b_, kInFleet), "alpha-moved.example");
   ChangeThroughAExpect("PUT", "/api/v1/fleets/trucks", R"({"mqtt_broker_id":2})", kInFleet,
                        "beta.example");
-  ChangeThroughAExpect("PUT", "/api/v1/devices/" + std::string(kPinned),
-                       R"({"mqtt_broker_id":2})", kPinned, "beta.example");
+  ChangeThroughAExpect("PUT", "/api/v1/devices/" + std::string(kPinned), R"({"mqtt_broker_id":2})",
+                       kPinned, "beta.example");
   ChangeThroughAExpect("PUT", "/api/v1/mqtt/brokers/2", R"({"host":"beta-moved.example"})",
                        kInFleet, "beta-moved.example");
 }

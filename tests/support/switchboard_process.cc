@@ -39,9 +39,8 @@ std::unique_ptr<SwitchboardProcess> SwitchboardProcess::Start(
   process->config_path_ = process->dir_.path() + "/switchboard.yaml";
   process->log_path_ = process->dir_.path() + "/switchboard.log";
   std::string yaml =
-      "server:\n  listen: 127.0.0.1:0\n  threads: " + std::to_string(options.threads) +
-      "\n" + options.server_yaml + "storage:\n  url: \"" + options.database_url +
-      "\"\n  pool_size: 8\n";
+      "server:\n  listen: 127.0.0.1:0\n  threads: " + std::to_string(options.threads) + "\n" +
+      options.server_yaml + "storage:\n  url: \"" + options.database_url + "\"\n  pool_size: 8\n";
   yaml += options.resolution_yaml.empty()
               ? std::string("resolution:\n  plugin_dirs: [\"") + SWITCHBOARD_PLUGIN_DIR + "\"]\n"
               : options.resolution_yaml;

@@ -20,8 +20,8 @@ struct BrokerConfig {
   std::string description;
   std::string protocol = "mqtt";  // mqtt | mqtts | ws | wss
   std::string host;
-  int port = 1883;     // 1..65535
-  std::string path;    // ws/wss only, e.g. "/mqtt"
+  int port = 1883;       // 1..65535
+  std::string path;      // ws/wss only, e.g. "/mqtt"
   std::string username;  // server-side secret: never sent to devices
   std::string password;  // server-side secret: never sent to devices, never logged
   bool use_tls = false;
@@ -30,10 +30,10 @@ struct BrokerConfig {
   std::string client_key;   // PEM, secret: never sent to devices
   bool verify_certificate = true;
   std::string client_id_prefix;
-  int keep_alive = 60;           // seconds, > 0
+  int keep_alive = 60;  // seconds, > 0
   bool clean_session = true;
-  int reconnect_period = 1000;   // ms
-  int connect_timeout = 30000;   // ms
+  int reconnect_period = 1000;  // ms
+  int connect_timeout = 30000;  // ms
   bool is_active = true;
   bool is_default = false;
   std::string broker_type = "local";  // local | cloud | edge | test

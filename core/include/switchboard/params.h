@@ -29,8 +29,8 @@ class ParamValue {
   enum class Kind { kNull, kScalar, kList, kMap };
 
   Kind kind = Kind::kNull;
-  std::string scalar;                                    // kScalar
-  std::vector<ParamValue> items;                         // kList
+  std::string scalar;                                       // kScalar
+  std::vector<ParamValue> items;                            // kList
   std::vector<std::pair<std::string, ParamValue>> entries;  // kMap, in file order
   SourceMark mark;
 
