@@ -121,6 +121,11 @@ void NoteConfigVersion(soci::session& sql, std::int64_t version) {
   state.version = version;
 }
 
+void PrimeConfigSnapshot(soci::session& sql, std::int64_t version) {
+  SessionCache* cache = SessionCacheFor(sql);
+  if (cache != nullptr && cache->snapshots() != nullptr) cache->snapshots()->AtLeast(sql, version);
+}
+
 const ConfigSnapshot* ResolutionSnapshot(soci::session& sql) {
   if (!active) return nullptr;
   if (state.session == &sql) {

@@ -102,6 +102,14 @@ class ResolutionScope {
 // read it again. No-op outside a resolution.
 void NoteConfigVersion(soci::session& sql, std::int64_t version);
 
+// Makes the held snapshot at least `version` new, loading one on `sql` when
+// it is older (a no-op on a session Storage does not pool). A host that
+// resolves inside a write transaction, where no snapshot is ever loaded,
+// calls it before the transaction with a version it read on `sql`, so the
+// chain's broker and fleet reads there come from the cache. Throws
+// soci_error.
+void PrimeConfigSnapshot(soci::session& sql, std::int64_t version);
+
 // For broker_rows.cc: the snapshot the resolution in progress on this thread
 // uses for reads on `sql`, or nullptr when reads must run their SELECT (no
 // resolution in progress, a session Storage does not pool, tables too big).

@@ -159,17 +159,23 @@ bool IsUniqueViolation(const soci::soci_error& error) {
   return std::regex_search(error.get_error_message(), pattern);
 }
 
+bool IsPostgresql(soci::session& sql) { return PostgresConnection(sql) != nullptr; }
+
 bool TransactionAborted(soci::session& sql) {
   PGconn* connection = PostgresConnection(sql);
   return connection != nullptr && PQtransactionStatus(connection) == PQTRANS_INERROR;
 }
 
 TransactionResolveContext::TransactionResolveContext(const Device& device, soci::session& sql,
-                                                     Logger& log)
-    : device_(device), sql_(sql), log_(log), postgresql_(PostgresConnection(sql) != nullptr) {}
+                                                     Logger& log, bool guard_steps)
+    : device_(device),
+      sql_(sql),
+      log_(log),
+      postgresql_(PostgresConnection(sql) != nullptr),
+      guard_steps_(guard_steps) {}
 
 soci::session& TransactionResolveContext::sql() {
-  if (postgresql_) {
+  if (postgresql_ && guard_steps_) {
     if (!savepoint_) {
       sql_ << "SAVEPOINT switchboard_resolve";
       savepoint_ = true;
@@ -180,10 +186,11 @@ soci::session& TransactionResolveContext::sql() {
   return sql_;
 }
 
-void TransactionResolveContext::Finish() {
-  if (savepoint_ && TransactionAborted(sql_)) {
-    sql_ << "ROLLBACK TO SAVEPOINT switchboard_resolve";
-  }
+bool TransactionResolveContext::Finish() {
+  if (!TransactionAborted(sql_)) return true;
+  if (!savepoint_) return false;
+  sql_ << "ROLLBACK TO SAVEPOINT switchboard_resolve";
+  return true;
 }
 
 }  // namespace switchboard

@@ -72,31 +72,41 @@ void ReadWithRetry(Storage& storage, const std::function<void(soci::session&)>& 
 // primary key (both dialects' wording).
 bool IsUniqueViolation(const soci::soci_error& error);
 
+// True when `sql` is connected to PostgreSQL (no round trip).
+bool IsPostgresql(soci::session& sql);
+
 // True when this is a PostgreSQL session whose current transaction failed
 // and ignores every statement until rolled back (no round trip).
 bool TransactionAborted(soci::session& sql);
 
 // The ResolveContext for a chain run inside the caller's open write
-// transaction. On PostgreSQL a failing statement of one step would abort the
-// whole transaction (every later step and the COMMIT would fail), so the
-// context sets a savepoint before the first step reads and rolls back to it
-// when a step left the transaction aborted (plugins only read). Finish()
-// must be called after the chain returned. Not thread-safe: one resolution.
+// transaction. On PostgreSQL a failing statement of one step aborts the
+// whole transaction (every later step and the COMMIT would fail). With
+// `guard_steps` the context sets a savepoint before the first step reads
+// and rolls back to it when a step left the transaction aborted (plugins
+// only read). Without it no savepoint is set (one round trip less on every
+// registration): Finish() then reports the abort, and the caller rolls back
+// and runs the registration again with `guard_steps`. Finish() must be
+// called after the chain returned. Not thread-safe: one resolution.
 class TransactionResolveContext : public ResolveContext {
  public:
   // All three must outlive the context.
-  TransactionResolveContext(const Device& device, soci::session& sql, Logger& log);
+  TransactionResolveContext(const Device& device, soci::session& sql, Logger& log,
+                            bool guard_steps);
   const Device& device() override { return device_; }
   soci::session& sql() override;
   Logger& log() override { return log_; }
-  // Leaves the transaction usable (see above).
-  void Finish();
+  // True when the transaction is usable. False when a step aborted it and
+  // there was no savepoint: the resolution must be discarded and the
+  // transaction rolled back.
+  [[nodiscard]] bool Finish();
 
  private:
   const Device& device_;
   soci::session& sql_;
   Logger& log_;
   const bool postgresql_;
+  const bool guard_steps_;
   bool savepoint_ = false;
 };
 

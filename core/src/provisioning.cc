@@ -5,6 +5,8 @@
 #include <soci/soci.h>
 
 #include <algorithm>
+#include <stdexcept>
+#include <utility>
 
 #include "config_snapshot.h"
 #include "crypto.h"
@@ -12,6 +14,7 @@
 #include "domain_errors.h"
 #include "domain_support.h"
 #include "provisioning_keys.h"
+#include "registration_writes.h"
 #include "resolve_context.h"
 #include "session_cache.h"
 
@@ -36,155 +39,6 @@ void CheckOptional(const char* field, const std::optional<std::string>& value,
                    std::size_t max_chars) {
   if (value && !value->empty()) CheckText(field, *value, 1, max_chars);
 }
-
-struct AclRow {
-  std::string topic;
-  std::string access;  // write | read | readwrite
-};
-
-// publish → write, subscribe → read, both → readwrite; template order.
-std::vector<AclRow> AclRows(const std::vector<std::string>& publish,
-                            const std::vector<std::string>& subscribe) {
-  auto contains = [](const std::vector<std::string>& list, const std::string& topic) {
-    return std::find(list.begin(), list.end(), topic) != list.end();
-  };
-  std::vector<AclRow> rows;
-  for (const auto& topic : publish) {
-    rows.push_back({topic, contains(subscribe, topic) ? "readwrite" : "write"});
-  }
-  for (const auto& topic : subscribe) {
-    if (!contains(publish, topic)) rows.push_back({topic, "read"});
-  }
-  return rows;
-}
-
-// The device's MQTT user: inserted, or (an idempotent retry, or a user row
-// left by an earlier device with this uuid) given the new password.
-// is_active is left as an operator set it.
-//
-// This statement, the ACL insert, the key count and the device insert are
-// prepared once per pooled session (session_cache.h): on SQLite a prepare
-// inside the write lock is most of a registration's time under it, on
-// PostgreSQL a prepared-then-deallocated statement costs three round trips.
-struct UpsertMqttUserStatement {
-  explicit UpsertMqttUserStatement(soci::session& sql)
-      : st((sql.prepare << "INSERT INTO mqtt_users (username, password_hash, device_id, "
-                           "created_at, updated_at) VALUES (:username, :hash, :device, :created, "
-                           ":updated) ON CONFLICT (username) DO UPDATE SET password_hash = "
-                           "excluded.password_hash, device_id = excluded.device_id, updated_at = "
-                           "excluded.updated_at",
-            soci::use(username), soci::use(password_hash), soci::use(device_id), soci::use(now),
-            soci::use(now))) {}
-  std::string username, password_hash, now;
-  long long device_id = 0;
-  soci::statement st;
-};
-
-void UpsertMqttUser(soci::session& sql, const std::string& username,
-                    const std::string& password_hash, long long device_id, const std::string& now) {
-  if (SessionCache* cache = SessionCacheFor(sql)) {
-    auto& q = cache->Get<UpsertMqttUserStatement>(sql);
-    q.username = username;
-    q.password_hash = password_hash;
-    q.device_id = device_id;
-    q.now = now;
-    q.st.execute(true);
-    return;
-  }
-  sql << "INSERT INTO mqtt_users (username, password_hash, device_id, created_at, updated_at) "
-         "VALUES (:username, :hash, :device, :created, :updated) "
-         "ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, "
-         "device_id = excluded.device_id, updated_at = excluded.updated_at",
-      soci::use(username), soci::use(password_hash), soci::use(device_id), soci::use(now),
-      soci::use(now);
-}
-
-// One prepared statement, executed once per row. Rows already present (a
-// retry) are kept.
-struct InsertAclStatement {
-  explicit InsertAclStatement(soci::session& sql)
-      : st((sql.prepare << "INSERT INTO mqtt_acls (username, topic, access) "
-                           "VALUES (:username, :topic, :access) ON CONFLICT DO NOTHING",
-            soci::use(username), soci::use(topic), soci::use(access))) {}
-  std::string username, topic, access;
-  soci::statement st;
-};
-
-void InsertAcls(soci::session& sql, const std::string& username, const std::vector<AclRow>& rows) {
-  if (rows.empty()) return;
-  if (SessionCache* cache = SessionCacheFor(sql)) {
-    auto& q = cache->Get<InsertAclStatement>(sql);
-    q.username = username;
-    for (const auto& row : rows) {
-      q.topic = row.topic;
-      q.access = row.access;
-      q.st.execute(true);
-    }
-    return;
-  }
-  std::string topic, access;
-  soci::statement st = (sql.prepare << "INSERT INTO mqtt_acls (username, topic, access) "
-                                       "VALUES (:username, :topic, :access) "
-                                       "ON CONFLICT DO NOTHING",
-                        soci::use(username), soci::use(topic), soci::use(access));
-  for (const auto& row : rows) {
-    topic = row.topic;
-    access = row.access;
-    st.execute(true);
-  }
-}
-
-// Counts one device against the key, atomically: the WHERE clause re-checks
-// every limit under the row lock the UPDATE takes, so concurrent
-// registrations can never push devices_provisioned past max_devices.
-struct CountAgainstKeyStatement {
-  explicit CountAgainstKeyStatement(soci::session& sql)
-      : st((sql.prepare << "UPDATE provisioning_keys SET devices_provisioned = "
-                           "devices_provisioned + 1, last_used_at = :now WHERE id = :id AND "
-                           "is_active = 1 AND (expires_at IS NULL OR expires_at > :now2) AND "
-                           "(max_devices IS NULL OR devices_provisioned < max_devices)",
-            soci::use(now), soci::use(key_id), soci::use(now))) {}
-  std::string now;
-  long long key_id = 0;
-  soci::statement st;
-};
-
-bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& now) {
-  if (SessionCache* cache = SessionCacheFor(sql)) {
-    auto& q = cache->Get<CountAgainstKeyStatement>(sql);
-    q.now = now;
-    q.key_id = key_id;
-    q.st.execute(true);
-    return q.st.get_affected_rows() == 1;
-  }
-  soci::statement st =
-      (sql.prepare << "UPDATE provisioning_keys SET devices_provisioned = devices_provisioned + 1, "
-                      "last_used_at = :now WHERE id = :id AND is_active = 1 "
-                      "AND (expires_at IS NULL OR expires_at > :now2) "
-                      "AND (max_devices IS NULL OR devices_provisioned < max_devices)",
-       soci::use(now), soci::use(key_id), soci::use(now));
-  st.execute(true);
-  return st.get_affected_rows() == 1;
-}
-
-// Register()'s device insert (see there), prepared once per pooled session.
-struct InsertDeviceStatement {
-  explicit InsertDeviceStatement(soci::session& sql)
-      : st((sql.prepare << "INSERT INTO devices (uuid, device_name, device_type, fleet_id, "
-                           "region, api_key_hash, provisioned_by_key_id, mac_address, os_version, "
-                           "agent_version, created_at, updated_at) VALUES (:uuid, :name, :type, "
-                           ":fleet, :region, :hash, :key, :mac, :os, :agent, :created, :updated) "
-                           "ON CONFLICT (uuid) DO NOTHING RETURNING id",
-            soci::use(uuid), soci::use(name), soci::use(type), soci::use(fleet),
-            soci::use(region, region_ind), soci::use(hash), soci::use(key_id),
-            soci::use(mac, mac_ind), soci::use(os, os_ind), soci::use(agent, agent_ind),
-            soci::use(now), soci::use(now), soci::into(id))) {}
-  std::string uuid, name, type, fleet, region, hash, mac, os, agent, now;
-  soci::indicator region_ind = soci::i_null, mac_ind = soci::i_null, os_ind = soci::i_null,
-                  agent_ind = soci::i_null;
-  long long key_id = 0, id = 0;
-  soci::statement st;
-};
 
 std::string RejectMessage(const Resolution& resolution) {
   const std::string plugin = resolution.trace.empty() ? "chain" : resolution.trace.back().plugin;
@@ -258,7 +112,11 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
   std::optional<ProvisioningKeyInfo> key;
   bool device_exists = false;
   ReadWithRetry(storage_, [&](soci::session& sql) {
-    key = FindProvisioningKeyByHash(sql, key_hash);
+    std::int64_t config_version = -1;  // stays -1 on a session Storage does not pool
+    key = FindProvisioningKeyByHash(sql, key_hash, &config_version);
+    // The chain runs inside the write transaction, where the broker cache
+    // is never loaded: bring it up to date here, outside it.
+    if (key && config_version >= 0) PrimeConfigSnapshot(sql, config_version);
     // An exhausted key may still serve an idempotent retry: look the uuid up
     // only then.
     if (key && !ProvisioningKeyRefusal(*key, UtcNowIso8601(), true).empty()) {
@@ -278,112 +136,82 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
   const std::string api_key_hash = HashDeviceApiKey(request.device_api_key);
   std::vector<std::string> publish = ExpandTopics(topics_.publish_topics, request.uuid);
   std::vector<std::string> subscribe = ExpandTopics(topics_.subscribe_topics, request.uuid);
-  const std::vector<AclRow> acls = AclRows(publish, subscribe);
+  NewDeviceRows rows;
+  rows.uuid = request.uuid;
+  rows.device_name = request.device_name;
+  rows.device_type = request.device_type;
+  rows.fleet_id = key->fleet_id;
+  rows.api_key_hash = api_key_hash;
+  rows.region = request.region;
+  rows.mac_address = request.mac_address;
+  rows.os_version = request.os_version;
+  rows.agent_version = request.agent_version;
+  rows.provisioned_by_key_id = key->id;
+  rows.username = username;
+  rows.password_hash = password_hash;
+  rows.acls = AclRows(publish, subscribe);
 
-  // Nullable columns of the new row, bound by reference below.
-  const long long key_id = key->id;
-  auto nullable = [](const std::optional<std::string>& v) {
-    return std::pair<std::string, soci::indicator>(v.value_or(""),
-                                                   v && !v->empty() ? soci::i_ok : soci::i_null);
-  };
-  auto region = nullable(request.region);
-  auto mac = nullable(request.mac_address);
-  auto os = nullable(request.os_version);
-  auto agent = nullable(request.agent_version);
-
-  DeviceRecord created;
-  created.uuid = request.uuid;
-  created.device_name = request.device_name;
-  created.device_type = request.device_type;
-  created.fleet_id = key->fleet_id;
-  created.region = region.first;
-  created.provisioned_by_key_id = key_id;
-  created.mac_address = mac.first;
-  created.os_version = os.first;
-  created.agent_version = agent.first;
-
-  // A second attempt only when the row that blocked the INSERT vanished
-  // before it could be read (deleted in between).
-  for (int attempt = 0;; ++attempt) {
+  // Run again (at most once each) when the row that blocked the INSERT
+  // vanished before it could be read (deleted in between), or when a step
+  // of the chain aborted the PostgreSQL transaction (see
+  // TransactionResolveContext): then with a savepoint around the steps.
+  bool vanished_once = false;
+  bool guard_steps = false;
+  for (;;) {
     Storage::Lease lease = storage_.Acquire();
     soci::session& sql = *lease;
     try {
       WriteTransaction tx(storage_, sql);
-      const std::string now = UtcNowIso8601();
+      // Open before the insert: on PostgreSQL it reads config_version for
+      // the chain below (config_snapshot.h).
+      ResolutionScope scope;
+      rows.now = UtcNowIso8601();
       RegistrationResult result;
-      // Insert first: a new device (the common case) costs one statement,
-      // and a concurrent first registration of the same uuid (PostgreSQL)
+      // Insert first: a new device (the common case) costs one statement on
+      // PostgreSQL, and a concurrent first registration of the same uuid
       // waits for the other transaction and then finds its row instead of
       // failing on the UNIQUE index.
-      long long id = 0;
-      bool inserted = false;
-      if (SessionCache* cache = SessionCacheFor(sql)) {
-        auto& q = cache->Get<InsertDeviceStatement>(sql);
-        q.uuid = request.uuid;
-        q.name = request.device_name;
-        q.type = request.device_type;
-        q.fleet = key->fleet_id;
-        q.region = region.first;
-        q.region_ind = region.second;
-        q.hash = api_key_hash;
-        q.key_id = key_id;
-        q.mac = mac.first;
-        q.mac_ind = mac.second;
-        q.os = os.first;
-        q.os_ind = os.second;
-        q.agent = agent.first;
-        q.agent_ind = agent.second;
-        q.now = now;
-        inserted = q.st.execute(true);
-        id = q.id;
-        // Reset before COMMIT: SQLite refuses to commit while a RETURNING
-        // statement is still open (the insert itself is done at its first step).
-        FinishSingleRow(sql, q.st);
-      } else {
-        soci::statement insert =
-            (sql.prepare
-                 << "INSERT INTO devices (uuid, device_name, device_type, fleet_id, region, "
-                    "api_key_hash, provisioned_by_key_id, mac_address, os_version, "
-                    "agent_version, created_at, updated_at) VALUES (:uuid, :name, :type, "
-                    ":fleet, :region, :hash, :key, :mac, :os, :agent, :created, :updated) "
-                    "ON CONFLICT (uuid) DO NOTHING RETURNING id",
-             soci::use(request.uuid), soci::use(request.device_name),
-             soci::use(request.device_type), soci::use(key->fleet_id),
-             soci::use(region.first, region.second), soci::use(api_key_hash), soci::use(key_id),
-             soci::use(mac.first, mac.second), soci::use(os.first, os.second),
-             soci::use(agent.first, agent.second), soci::use(now), soci::use(now), soci::into(id));
-        // Destroyed (finalized) before COMMIT: SQLite refuses to commit while
-        // a RETURNING statement is still open.
-        inserted = insert.execute(true);
-      }
       std::optional<DeviceRecord> device;
-      if (inserted) {
-        created.id = id;
-        created.created_at = now;
-        created.updated_at = now;
-        device = created;
+      if (const std::optional<long long> id = InsertDeviceWithAccess(sql, rows)) {
+        DeviceRecord created;
+        created.id = *id;
+        created.uuid = rows.uuid;
+        created.device_name = rows.device_name;
+        created.device_type = rows.device_type;
+        created.fleet_id = rows.fleet_id;
+        created.region = rows.region.value_or("");
+        created.provisioned_by_key_id = rows.provisioned_by_key_id;
+        created.mac_address = rows.mac_address.value_or("");
+        created.os_version = rows.os_version.value_or("");
+        created.agent_version = rows.agent_version.value_or("");
+        created.created_at = rows.now;
+        created.updated_at = rows.now;
+        device = std::move(created);
       } else {
         std::string stored_api_key_hash;
         device = LoadDeviceRecord(sql, request.uuid, &stored_api_key_hash);
         if (!device) {
-          if (attempt == 0) continue;
+          if (!std::exchange(vanished_once, true)) continue;
           throw Conflict("the device with this uuid changed during registration; retry");
         }
         if (!VerifyDeviceApiKey(request.device_api_key, stored_api_key_hash)) {
           throw Conflict("a device with this uuid is already registered with another deviceApiKey");
         }
         result.retried = true;
+        UpsertDeviceAccess(sql, device->id, rows);
       }
-      UpsertMqttUser(sql, username, password_hash, device->id, now);
-      InsertAcls(sql, username, acls);
 
       // Resolve inside the transaction, on this session: the new row is
       // visible to the storage-backed steps, and nothing is committed unless
       // a broker was found.
       const Device resolver_device = ToResolverDevice(*device);
-      TransactionResolveContext context(resolver_device, sql, log_);
+      TransactionResolveContext context(resolver_device, sql, log_, guard_steps);
       Resolution resolution = chain.Resolve(context);
-      context.Finish();
+      if (!context.Finish()) {
+        // With the savepoint set, Finish() rolls back to it: never twice.
+        if (std::exchange(guard_steps, true)) throw std::logic_error("registration: step abort");
+        continue;  // ~WriteTransaction rolls back
+      }
       if (resolution.rejected) {
         log_.Info("registration of device " + request.uuid + " rejected: " + resolution.reason);
         const std::string message = RejectMessage(resolution);  // before the move
@@ -396,9 +224,9 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       }
       // Counted last: on PostgreSQL the UPDATE locks the key's row until
       // COMMIT, and every registration with this key waits for that lock.
-      if (!result.retried && !CountAgainstKey(sql, key_id, now)) {
+      if (!result.retried && !CountAgainstKey(sql, rows.provisioned_by_key_id, rows.now)) {
         auto current = FindProvisioningKeyByHash(sql, key_hash);
-        std::string refusal = current ? ProvisioningKeyRefusal(*current, now, true) : "";
+        std::string refusal = current ? ProvisioningKeyRefusal(*current, rows.now, true) : "";
         throw Forbidden(refusal.empty() ? "provisioning key can register no more devices"
                                         : refusal);
       }

@@ -15,7 +15,8 @@
 //        → idempotent retry (same device, new MQTT password, nothing
 //        counted), another key → Conflict;
 //      - upserts its MQTT user (`device_<uuid>`) and its ACL rows from the
-//        topic templates;
+//        topic templates (on PostgreSQL the same statement as the device:
+//        registration_writes.h);
 //      - resolves the broker with the chain on the same session, so the
 //        device is visible to the storage-backed steps. Reject → Forbidden,
 //        no broker → NoBroker;

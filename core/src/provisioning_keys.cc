@@ -14,9 +14,10 @@
 namespace switchboard {
 namespace {
 
-constexpr char kKeySelect[] =
+constexpr char kSelectKeyColumns[] =
     "SELECT id, key_hash, fleet_id, description, max_devices, devices_provisioned, expires_at, "
-    "is_active, created_at, last_used_at FROM provisioning_keys ";
+    "is_active, created_at, last_used_at";
+constexpr char kFromKeys[] = " FROM provisioning_keys ";
 
 struct KeyRow {
   long long id = 0, max_devices = 0, provisioned = 0;
@@ -52,7 +53,7 @@ struct KeyRow {
   }
 };
 
-// Runs kKeySelect + tail with at most one bound parameter (text or integer).
+// Runs kSelectKeyColumns + kFromKeys + tail with at most one bound parameter (text or integer).
 template <typename Param>
 std::vector<std::pair<ProvisioningKeyInfo, std::string>> SelectKeys(soci::session& sql,
                                                                     const std::string& tail,
@@ -62,7 +63,7 @@ std::vector<std::pair<ProvisioningKeyInfo, std::string>> SelectKeys(soci::sessio
   row.Bind(st);
   if (param != nullptr) st.exchange(soci::use(*param));
   st.alloc();
-  st.prepare(kKeySelect + tail);
+  st.prepare(kSelectKeyColumns + (kFromKeys + tail));
   st.define_and_bind();
   std::vector<std::pair<ProvisioningKeyInfo, std::string>> out;
   if (st.execute(true)) {
@@ -75,15 +76,24 @@ std::vector<std::pair<ProvisioningKeyInfo, std::string>> SelectKeys(soci::sessio
 
 // The lookup registration makes for every request, prepared once per pooled
 // session (session_cache.h).
+// FindProvisioningKeyByHash's SELECT, prepared once per pooled session. It
+// also reads config_version, so that a registration can make the broker
+// cache current before its write transaction (config_snapshot.h,
+// PrimeConfigSnapshot) without a round trip of its own.
 struct KeyByHashSelect {
   explicit KeyByHashSelect(soci::session& sql) : st(sql) {
     row.Bind(st);
+    st.exchange(soci::into(version, version_ind));
     st.exchange(soci::use(hash));
     st.alloc();
-    st.prepare(std::string(kKeySelect) + "WHERE key_hash = :hash");
+    st.prepare(std::string(kSelectKeyColumns) +
+               ", (SELECT version FROM config_version WHERE id = 1)" + kFromKeys +
+               "WHERE key_hash = :hash");
     st.define_and_bind();
   }
   KeyRow row;
+  long long version = 0;
+  soci::indicator version_ind = soci::i_null;
   std::string hash;
   soci::statement st;
 };
@@ -105,13 +115,15 @@ std::string ProvisioningKeyRefusal(const ProvisioningKeyInfo& key, const std::st
 }
 
 std::optional<ProvisioningKeyInfo> FindProvisioningKeyByHash(soci::session& sql,
-                                                             const std::string& key_hash) {
+                                                             const std::string& key_hash,
+                                                             std::int64_t* config_version) {
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<KeyByHashSelect>(sql);
     q.hash = key_hash;
     if (!q.st.execute(true)) return std::nullopt;
     ProvisioningKeyInfo info = q.row.ToInfo();
     const bool same = ConstantTimeEquals(q.row.key_hash, key_hash);
+    if (config_version != nullptr && q.version_ind == soci::i_ok) *config_version = q.version;
     FinishSingleRow(sql, q.st);
     if (!same) return std::nullopt;
     return info;

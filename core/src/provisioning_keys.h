@@ -64,9 +64,11 @@ std::string ProvisioningKeyRefusal(const ProvisioningKeyInfo& key, const std::st
                                    bool new_device);
 
 // Finds the key whose hash is Sha256Hex(presented) on the caller's session;
-// nullopt when there is none. `key_hash` is the already computed hash.
-std::optional<ProvisioningKeyInfo> FindProvisioningKeyByHash(soci::session& sql,
-                                                             const std::string& key_hash);
+// nullopt when there is none. `key_hash` is the already computed hash. On a
+// pooled session the same statement reads config_version into
+// `*config_version` (when not null and the key was found).
+std::optional<ProvisioningKeyInfo> FindProvisioningKeyByHash(
+    soci::session& sql, const std::string& key_hash, std::int64_t* config_version = nullptr);
 
 class ProvisioningKeys {
  public:

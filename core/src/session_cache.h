@@ -33,6 +33,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -104,5 +105,13 @@ void UnregisterSessionCache(soci::session* sql);
 // its read transaction. A no-op on PostgreSQL (the result is already
 // complete). Never throws.
 void FinishSingleRow(soci::session& sql, soci::statement& st) noexcept;
+
+// The statement T of a pooled session's cache; for any other session a T
+// built into `local` for this one use.
+template <typename T>
+T& CachedStatement(soci::session& sql, std::optional<T>& local) {
+  if (SessionCache* cache = SessionCacheFor(sql)) return cache->Get<T>(sql);
+  return local.emplace(sql);
+}
 
 }  // namespace switchboard

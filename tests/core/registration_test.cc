@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "brokers.h"
+#include "config_snapshot.h"
 #include "crypto.h"
 #include "devices.h"
 #include "domain_errors.h"
@@ -174,6 +175,52 @@ TEST_P(RegistrationTest, AclRowsFollowTheTopicTemplates) {
   EXPECT_EQ(
       CountRows(storage(), "mqtt_acls", "topic = 'both/" + u + "/#' AND access = 'readwrite'"), 1);
   EXPECT_EQ(CountRows(storage(), "mqtt_acls", "topic = 'down/" + u + "' AND access = 'read'"), 1);
+}
+
+// On PostgreSQL the ACL rows travel as one JSON array inside the insert
+// statement (registration_writes.cc): whatever a topic holds comes back as is.
+TEST_P(RegistrationTest, AclTopicsAreStoredVerbatim) {
+  const std::vector<std::string> odd = {"quote\"/{uuid}", "back\\slash/{uuid}",
+                                        "caf\u00e9/\u6e29\u5ea6/{uuid}", "tab\t'apos'/{uuid}"};
+  topics_.publish_topics = odd;
+  topics_.subscribe_topics = {};
+  CreateDefaultBroker();
+  auto chain = DomainChain(kDeviceThenDefault);
+  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  Storage::Lease lease = storage().Acquire();
+  std::vector<std::string> stored(10);
+  *lease << "SELECT topic FROM mqtt_acls WHERE username = :u ORDER BY id",
+      soci::use(r.mqtt.username), soci::into(stored);
+  std::vector<std::string> expected;
+  for (std::string topic : odd) {
+    expected.push_back(topic.replace(topic.find("{uuid}"), 6, TestUuid(1)));
+  }
+  EXPECT_EQ(stored, expected);
+}
+
+// The chain of a registration reads brokers from the cache, which the key
+// lookup brings up to date before the write transaction: a broker changed
+// on another session is seen by the very next registration, and an
+// unchanged one is not loaded again.
+TEST_P(RegistrationTest, ChainReadsTheCurrentBrokerThroughTheCache) {
+  const PublicBroker broker = CreateDefaultBroker();
+  const std::string key = CreateKey();
+  auto chain = DomainChain(kDeviceThenDefault);
+  EXPECT_EQ(service().Register(*chain, key, Request(1)).mqtt.broker,
+            "mqtts://mqtt.example.com:8883");
+  const std::int64_t loads = storage().config_snapshots().loads();
+  EXPECT_EQ(service().Register(*chain, key, Request(2)).mqtt.broker,
+            "mqtts://mqtt.example.com:8883");
+  EXPECT_EQ(storage().config_snapshots().loads(), loads);
+
+  {
+    Storage::Lease lease = storage().Acquire();
+    *lease << "UPDATE mqtt_broker_config SET host = 'moved.example.com' WHERE id = :id",
+        soci::use(static_cast<long long>(broker.id));
+  }
+  EXPECT_EQ(service().Register(*chain, key, Request(3)).mqtt.broker,
+            "mqtts://moved.example.com:8883");
+  EXPECT_EQ(storage().config_snapshots().loads(), loads + 1);
 }
 
 TEST_P(RegistrationTest, EnvBrokerHasNoBrokerConfig) {

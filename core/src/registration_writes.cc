@@ -1,0 +1,244 @@
+#include "registration_writes.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <soci/soci.h>
+
+#include <algorithm>
+
+#include "config_snapshot.h"
+#include "domain_support.h"
+#include "session_cache.h"
+
+namespace switchboard {
+namespace {
+
+// A nullable column bound by reference: the value and its indicator.
+struct NullableText {
+  void Set(const std::optional<std::string>& v) {
+    value = v.value_or("");
+    indicator = v && !v->empty() ? soci::i_ok : soci::i_null;
+  }
+  std::string value;
+  soci::indicator indicator = soci::i_null;
+};
+
+// The device columns both dialects insert, in the order of kDeviceValues.
+struct DeviceColumns {
+  void Set(const NewDeviceRows& rows) {
+    uuid = rows.uuid;
+    name = rows.device_name;
+    type = rows.device_type;
+    fleet = rows.fleet_id;
+    region.Set(rows.region);
+    hash = rows.api_key_hash;
+    key_id = rows.provisioned_by_key_id;
+    mac.Set(rows.mac_address);
+    os.Set(rows.os_version);
+    agent.Set(rows.agent_version);
+    now = rows.now;
+  }
+  // Binds every column, in kDeviceValues order.
+  void Use(soci::statement& st) {
+    for (std::string* text : {&uuid, &name, &type, &fleet}) st.exchange(soci::use(*text));
+    st.exchange(soci::use(region.value, region.indicator));
+    st.exchange(soci::use(hash));
+    st.exchange(soci::use(key_id));
+    for (NullableText* text : {&mac, &os, &agent}) {
+      st.exchange(soci::use(text->value, text->indicator));
+    }
+    st.exchange(soci::use(now));
+    st.exchange(soci::use(now));
+  }
+  std::string uuid, name, type, fleet, hash, now;
+  NullableText region, mac, os, agent;
+  long long key_id = 0;
+};
+
+constexpr char kDeviceInsert[] =
+    "INSERT INTO devices (uuid, device_name, device_type, fleet_id, region, api_key_hash, "
+    "provisioned_by_key_id, mac_address, os_version, agent_version, created_at, updated_at) "
+    "VALUES (:uuid, :name, :type, :fleet, :region, :hash, :key, :mac, :os, :agent, :created, "
+    ":updated) ON CONFLICT (uuid) DO NOTHING RETURNING id";
+
+constexpr char kUserUpsertConflict[] =
+    " ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash, "
+    "device_id = excluded.device_id, updated_at = excluded.updated_at";
+
+// SQLite: the device insert alone (then UpsertDeviceAccess). Statements
+// are in-process there: one per row costs nothing worth merging.
+struct InsertDeviceStatement {
+  explicit InsertDeviceStatement(soci::session& sql) : st(sql) {
+    columns.Use(st);
+    st.exchange(soci::into(id));
+    st.alloc();
+    st.prepare(kDeviceInsert);
+    st.define_and_bind();
+  }
+  DeviceColumns columns;
+  long long id = 0;
+  soci::statement st;
+};
+
+// PostgreSQL: the device, its user and its ACL rows in one round trip
+// instead of four or five. Each data-modifying CTE selects from `device`, so
+// nothing but the device insert's conflict check runs when the uuid is
+// taken; the foreign keys (mqtt_users → devices, mqtt_acls → mqtt_users)
+// are checked at the end of the statement, when every row is there. The
+// ACL rows come as one JSON array (their number follows the configured
+// topics). config_version is read in the same statement for the chain that
+// runs next (config_snapshot.h).
+struct InsertDeviceWithAccessStatement {
+  explicit InsertDeviceWithAccessStatement(soci::session& sql) : st(sql) {
+    columns.Use(st);
+    st.exchange(soci::use(username));
+    st.exchange(soci::use(password_hash));
+    st.exchange(soci::use(columns.now));
+    st.exchange(soci::use(columns.now));
+    st.exchange(soci::use(username));
+    st.exchange(soci::use(acls_json));
+    st.exchange(soci::into(id));
+    st.exchange(soci::into(version, version_ind));
+    st.alloc();
+    st.prepare(std::string("WITH device AS (") + kDeviceInsert +
+               "), mqtt_user AS (INSERT INTO mqtt_users (username, password_hash, device_id, "
+               "created_at, updated_at) SELECT :username, :password_hash, id, :user_created, "
+               ":user_updated "
+               "FROM device" +
+               kUserUpsertConflict +
+               "), acl AS (INSERT INTO mqtt_acls (username, topic, access) SELECT :acl_username, "
+               "a.topic, a.access FROM device, json_to_recordset(CAST(:acls AS json)) AS "
+               "a(topic text, access text) ON CONFLICT DO NOTHING) "
+               "SELECT id, (SELECT version FROM config_version WHERE id = 1) FROM device");
+    st.define_and_bind();
+  }
+  DeviceColumns columns;
+  std::string username, password_hash, acls_json;
+  long long id = 0, version = 0;
+  soci::indicator version_ind = soci::i_null;
+  soci::statement st;
+};
+
+struct UpsertMqttUserStatement {
+  explicit UpsertMqttUserStatement(soci::session& sql)
+      : st((sql.prepare << std::string("INSERT INTO mqtt_users (username, password_hash, "
+                                       "device_id, created_at, updated_at) VALUES (:username, "
+                                       ":hash, :device, :created, :updated)") +
+                               kUserUpsertConflict,
+            soci::use(username), soci::use(password_hash), soci::use(device_id), soci::use(now),
+            soci::use(now))) {}
+  std::string username, password_hash, now;
+  long long device_id = 0;
+  soci::statement st;
+};
+
+// Executed once per row; rows already present (a retry) are kept.
+struct InsertAclStatement {
+  explicit InsertAclStatement(soci::session& sql)
+      : st((sql.prepare << "INSERT INTO mqtt_acls (username, topic, access) "
+                           "VALUES (:username, :topic, :access) ON CONFLICT DO NOTHING",
+            soci::use(username), soci::use(topic), soci::use(access))) {}
+  std::string username, topic, access;
+  soci::statement st;
+};
+
+struct CountAgainstKeyStatement {
+  explicit CountAgainstKeyStatement(soci::session& sql)
+      : st((sql.prepare << "UPDATE provisioning_keys SET devices_provisioned = "
+                           "devices_provisioned + 1, last_used_at = :now WHERE id = :id AND "
+                           "is_active = 1 AND (expires_at IS NULL OR expires_at > :now2) AND "
+                           "(max_devices IS NULL OR devices_provisioned < max_devices)",
+            soci::use(now), soci::use(key_id), soci::use(now))) {}
+  std::string now;
+  long long key_id = 0;
+  soci::statement st;
+};
+
+// [{"topic":…,"access":…},…]: RapidJSON escapes whatever a topic holds.
+std::string AclsJson(const std::vector<AclRow>& acls) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartArray();
+  for (const AclRow& row : acls) {
+    writer.StartObject();
+    writer.Key("topic");
+    writer.String(row.topic.data(), static_cast<rapidjson::SizeType>(row.topic.size()));
+    writer.Key("access");
+    writer.String(row.access.data(), static_cast<rapidjson::SizeType>(row.access.size()));
+    writer.EndObject();
+  }
+  writer.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::vector<AclRow> AclRows(const std::vector<std::string>& publish,
+                            const std::vector<std::string>& subscribe) {
+  auto contains = [](const std::vector<std::string>& list, const std::string& topic) {
+    return std::find(list.begin(), list.end(), topic) != list.end();
+  };
+  std::vector<AclRow> rows;
+  for (const auto& topic : publish) {
+    rows.push_back({topic, contains(subscribe, topic) ? "readwrite" : "write"});
+  }
+  for (const auto& topic : subscribe) {
+    if (!contains(publish, topic)) rows.push_back({topic, "read"});
+  }
+  return rows;
+}
+
+std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDeviceRows& rows) {
+  if (IsPostgresql(sql)) {
+    std::optional<InsertDeviceWithAccessStatement> local;
+    auto& q = CachedStatement(sql, local);
+    q.columns.Set(rows);
+    q.username = rows.username;
+    q.password_hash = rows.password_hash;
+    q.acls_json = AclsJson(rows.acls);
+    if (!q.st.execute(true)) return std::nullopt;
+    if (q.version_ind == soci::i_ok) NoteConfigVersion(sql, q.version);
+    return q.id;
+  }
+  std::optional<InsertDeviceStatement> local;
+  auto& q = CachedStatement(sql, local);
+  q.columns.Set(rows);
+  const bool inserted = q.st.execute(true);
+  const long long id = q.id;
+  // Reset before anything else: SQLite refuses to COMMIT while a RETURNING
+  // statement is still open (the insert itself is done at its first step).
+  FinishSingleRow(sql, q.st);
+  if (!inserted) return std::nullopt;
+  UpsertDeviceAccess(sql, id, rows);
+  return id;
+}
+
+void UpsertDeviceAccess(soci::session& sql, long long device_id, const NewDeviceRows& rows) {
+  std::optional<UpsertMqttUserStatement> local_user;
+  auto& user = CachedStatement(sql, local_user);
+  user.username = rows.username;
+  user.password_hash = rows.password_hash;
+  user.device_id = device_id;
+  user.now = rows.now;
+  user.st.execute(true);
+
+  std::optional<InsertAclStatement> local_acl;
+  auto& acl = CachedStatement(sql, local_acl);
+  acl.username = rows.username;
+  for (const AclRow& row : rows.acls) {
+    acl.topic = row.topic;
+    acl.access = row.access;
+    acl.st.execute(true);
+  }
+}
+
+bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& now) {
+  std::optional<CountAgainstKeyStatement> local;
+  auto& q = CachedStatement(sql, local);
+  q.now = now;
+  q.key_id = key_id;
+  q.st.execute(true);
+  return q.st.get_affected_rows() == 1;
+}
+
+}  // namespace switchboard

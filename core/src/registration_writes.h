@@ -1,0 +1,63 @@
+// The rows one registration writes, inside the caller's write transaction
+// (ProvisioningService::Register, provisioning.cc): the device, its MQTT
+// user and ACL rows, and the count against the provisioning key.
+//
+// Every statement here is prepared once per pooled session
+// (session_cache.h): on SQLite a prepare inside the write lock was most of a
+// registration's time under it; on PostgreSQL a prepared-then-deallocated
+// statement costs three round trips. On PostgreSQL the device, its user and
+// its ACL rows are one statement (docs/benchmarks.md: registration was
+// bound by round trips).
+//
+// Functions throw soci::soci_error on a database failure.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace soci {
+class session;
+}
+
+namespace switchboard {
+
+struct AclRow {
+  std::string topic;
+  std::string access;  // write | read | readwrite
+};
+
+// publish → write, subscribe → read, both → readwrite; template order.
+std::vector<AclRow> AclRows(const std::vector<std::string>& publish,
+                            const std::vector<std::string>& subscribe);
+
+// The new device's row and what goes with it. Empty optional strings are
+// stored as NULL.
+struct NewDeviceRows {
+  std::string uuid, device_name, device_type, fleet_id, api_key_hash;
+  std::optional<std::string> region, mac_address, os_version, agent_version;
+  long long provisioned_by_key_id = 0;
+  std::string now;  // created_at and updated_at of every row
+  std::string username, password_hash;
+  std::vector<AclRow> acls;
+};
+
+// Inserts the device, its MQTT user (or gives an existing user row of that
+// name the new password) and its ACL rows. Returns the new device's id, or
+// nullopt when a device with this uuid exists: then nothing was written.
+// On a pooled PostgreSQL session this is one statement, which also reads
+// config_version for the resolution in progress on this thread
+// (NoteConfigVersion, config_snapshot.h).
+std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDeviceRows& rows);
+
+// The MQTT user and ACL rows of a device that already exists (an idempotent
+// retry): the user gets the new password, ACL rows already present stay.
+void UpsertDeviceAccess(soci::session& sql, long long device_id, const NewDeviceRows& rows);
+
+// Counts one device against the key, atomically: the WHERE clause re-checks
+// every limit under the row lock the UPDATE takes, so concurrent
+// registrations can never push devices_provisioned past max_devices. False
+// when the key can register no more devices (or was revoked or expired).
+bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& now);
+
+}  // namespace switchboard
