@@ -41,7 +41,8 @@ App::App(Config config, Logger& log)
       log_(log),
       storage_(
           std::make_unique<Storage>(config_.storage.url, config_.storage.pool_size,
-                                    std::chrono::milliseconds(config_.storage.acquire_timeout_ms))),
+                                    std::chrono::milliseconds(config_.storage.acquire_timeout_ms),
+                                    config_.storage.fetch_pipeline_connections)),
       chain_(BuildChain(config_)),
       brokers_(*storage_),
       fleets_(*storage_),

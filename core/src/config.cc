@@ -203,6 +203,10 @@ class Parser {
       out.acquire_timeout_ms =
           static_cast<int>(Integer(v, "storage.acquire_timeout_ms", 1, 600000));
     });
+    r.On("fetch_pipeline_connections", [&](const YAML::Node& v) {
+      out.fetch_pipeline_connections =
+          static_cast<int>(Integer(v, "storage.fetch_pipeline_connections", 0, 16));
+    });
     r.Run();
   }
 

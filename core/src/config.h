@@ -48,6 +48,9 @@ struct StorageConfig {
   int pool_size = 8;                                              // REQUIRES: 1..256
   bool auto_migrate = true;       // `serve` applies pending migrations on start
   int acquire_timeout_ms = 2000;  // longest wait for a pooled session before 503
+  // PostgreSQL: connections batching the config fetch's device lookups
+  // (device_read_pipeline.h), besides the pool. 0: a pooled session each.
+  int fetch_pipeline_connections = 2;  // REQUIRES: 0..16
 };
 
 struct ChainStepConfig {

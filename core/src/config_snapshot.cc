@@ -23,6 +23,9 @@ struct ConfigVersionSelect {
 struct ResolutionState {
   soci::session* session = nullptr;  // the session `version` and `snapshot` are for
   std::optional<std::int64_t> version;
+  // `version` was read during this resolution on a connection of its own
+  // (DeviceReadPipeline): the first session the resolution reads on adopts it.
+  bool version_for_any_session = false;
   std::shared_ptr<const ConfigSnapshot> snapshot;
   bool uncached = false;  // decided: this resolution reads storage directly
 };
@@ -119,6 +122,14 @@ void NoteConfigVersion(soci::session& sql, std::int64_t version) {
   }
   state.session = &sql;
   state.version = version;
+  state.version_for_any_session = false;
+}
+
+void NoteConfigVersionReadElsewhere(std::int64_t version) {
+  if (!active) return;
+  state = ResolutionState{};
+  state.version = version;
+  state.version_for_any_session = true;
 }
 
 void PrimeConfigSnapshot(soci::session& sql, std::int64_t version) {
@@ -131,6 +142,9 @@ const ConfigSnapshot* ResolutionSnapshot(soci::session& sql) {
   if (state.session == &sql) {
     if (state.uncached) return nullptr;
     if (state.snapshot) return state.snapshot.get();
+  } else if (state.version_for_any_session) {
+    state.session = &sql;  // keeps the version (NoteConfigVersionReadElsewhere)
+    state.version_for_any_session = false;
   } else {
     // First read of this resolution, or the host switched sessions (it
     // reconnected): whatever was decided was for the other session.

@@ -102,6 +102,13 @@ class ResolutionScope {
 // read it again. No-op outside a resolution.
 void NoteConfigVersion(soci::session& sql, std::int64_t version);
 
+// The same for a version read during this resolution on a connection the
+// Storage pool does not own (DeviceReadPipeline, PostgreSQL only): the
+// first session the resolution reads brokers on adopts it. Sound on
+// PostgreSQL, where an autocommit statement sees every commit that finished
+// before it started, whichever the connection. No-op outside a resolution.
+void NoteConfigVersionReadElsewhere(std::int64_t version);
+
 // Makes the held snapshot at least `version` new, loading one on `sql` when
 // it is older (a no-op on a session Storage does not pool). A host that
 // resolves inside a write transaction, where no snapshot is ever loaded,

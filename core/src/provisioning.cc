@@ -10,6 +10,7 @@
 
 #include "config_snapshot.h"
 #include "crypto.h"
+#include "device_read_pipeline.h"
 #include "devices.h"
 #include "domain_errors.h"
 #include "domain_support.h"
@@ -256,20 +257,37 @@ DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::
   const std::string key = ToLowerAscii(uuid);
   bool authorized = false;
   Resolution resolution;
-  ReadWithRetry(storage_, [&](soci::session& sql) {
-    // Opened before the device is read: the config_version read in the same
-    // statement then serves the chain's broker and fleet reads
-    // (config_snapshot.h), one query in all.
-    ResolutionScope scope;
-    std::string stored_hash;
-    const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, &stored_hash);
-    authorized = VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&
-                 device.has_value();
-    if (!authorized) return;
-    // Autocommit reads: no transaction to protect, so the plain context.
-    PreparedResolveContext context(*device, sql, log_);
-    resolution = chain.Resolve(context);
-  });
+  if (DeviceReadPipeline* pipeline = storage_.device_reads()) {
+    // PostgreSQL: the device row comes batched with other requests'
+    // (device_read_pipeline.h). Steps that read storage lease a pooled
+    // session; the broker cache answers theirs without a query.
+    const std::optional<DeviceReadPipeline::Row> row = pipeline->Find(key);
+    authorized =
+        VerifyDeviceApiKey(presented_api_key, row ? row->api_key_hash : DummyApiKeyHash()) &&
+        row.has_value();
+    if (authorized) {
+      ResolutionScope scope;
+      NoteConfigVersionReadElsewhere(row->config_version);
+      StorageResolveContext context(storage_, row->device, log_);
+      resolution = chain.Resolve(context);
+    }
+  } else {
+    ReadWithRetry(storage_, [&](soci::session& sql) {
+      // Opened before the device is read: the config_version read in the
+      // same statement then serves the chain's broker and fleet reads
+      // (config_snapshot.h), one query in all.
+      ResolutionScope scope;
+      std::string stored_hash;
+      const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, &stored_hash);
+      authorized =
+          VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&
+          device.has_value();
+      if (!authorized) return;
+      // Autocommit reads: no transaction to protect, so the plain context.
+      PreparedResolveContext context(*device, sql, log_);
+      resolution = chain.Resolve(context);
+    });
+  }
   if (!authorized) throw Unauthorized("unknown device or wrong device API key");
   if (resolution.rejected) {
     const std::string message = RejectMessage(resolution);  // before the move

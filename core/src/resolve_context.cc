@@ -80,6 +80,9 @@ std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uu
 StorageResolveContext::StorageResolveContext(Storage& storage, std::string uuid, Logger& log)
     : storage_(storage), uuid_(std::move(uuid)), log_(log) {}
 
+StorageResolveContext::StorageResolveContext(Storage& storage, Device device, Logger& log)
+    : storage_(storage), uuid_(device.uuid), log_(log), device_(std::move(device)) {}
+
 soci::session& StorageResolveContext::sql() {
   if (!storage_error_.empty()) throw StorageUnavailable(storage_error_);
   // A PostgreSQL connection dropped since the lease (or by an earlier step):

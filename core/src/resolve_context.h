@@ -53,6 +53,9 @@ class StorageResolveContext : public ResolveContext {
  public:
   // `storage` and `log` must outlive the context.
   StorageResolveContext(Storage& storage, std::string uuid, Logger& log);
+  // With the device already read (the config fetch on PostgreSQL reads it
+  // through DeviceReadPipeline); sql() still leases on first use.
+  StorageResolveContext(Storage& storage, Device device, Logger& log);
 
   // Throws StorageUnavailable, or DeviceNotFound when the uuid is unknown.
   const Device& device() override;

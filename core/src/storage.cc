@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "config_snapshot.h"
+#include "device_read_pipeline.h"
 #include "session_cache.h"
 
 namespace switchboard {
@@ -58,7 +59,8 @@ void DisableSqliteMemoryStatistics() {
 
 }  // namespace
 
-Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout)
+Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout,
+                 int fetch_pipeline_connections)
     : url_(std::move(url)),
       dialect_(DialectOf(url_)),
       acquire_timeout_(acquire_timeout),
@@ -73,6 +75,9 @@ Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acqui
       std::error_code ignored;
       std::filesystem::create_directories(parent, ignored);
     }
+  } else if (fetch_pipeline_connections > 0) {
+    device_reads_ = std::make_unique<DeviceReadPipeline>(ConnectString(url_, dialect_),
+                                                         RedactedUrl(), fetch_pipeline_connections);
   }
   for (int i = 0; i < pool_size; ++i) {
     sessions_.push_back(std::make_unique<soci::session>());

@@ -33,6 +33,7 @@ namespace switchboard {
 
 class SessionCache;          // session_cache.h
 class ConfigSnapshotHolder;  // config_snapshot.h
+class DeviceReadPipeline;    // device_read_pipeline.h
 
 enum class Dialect { kSqlite, kPostgresql };
 
@@ -46,7 +47,10 @@ class Storage {
  public:
   // REQUIRES: `url` is `sqlite3://…` or `postgresql://…` (else
   // std::invalid_argument); pool_size >= 1. Connects nothing yet.
-  Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout);
+  // `fetch_pipeline_connections` (PostgreSQL): device_reads()'s
+  // connections; 0 turns it off.
+  Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout,
+          int fetch_pipeline_connections = 2);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -92,6 +96,11 @@ class Storage {
   // The broker/fleet cache of this database (config_snapshot.h).
   ConfigSnapshotHolder& config_snapshots() { return *snapshots_; }
 
+  // PostgreSQL: the batched device lookup of the config fetch, on a
+  // connection of its own (device_read_pipeline.h). nullptr on SQLite, where
+  // a lookup is a function call.
+  DeviceReadPipeline* device_reads() { return device_reads_.get(); }
+
   // A copy of the URL safe to print (password=… masked).
   std::string RedactedUrl() const;
 
@@ -107,6 +116,7 @@ class Storage {
   // reconnects; registered under the session's address.
   std::vector<std::unique_ptr<SessionCache>> caches_;
   std::unique_ptr<ConfigSnapshotHolder> snapshots_;
+  std::unique_ptr<DeviceReadPipeline> device_reads_;
   std::vector<std::size_t> free_slots_;
   std::mutex mutex_;
   std::condition_variable freed_;

@@ -25,6 +25,7 @@ TEST(ConfigTest, EmptyFileGivesDocumentedDefaults) {
   EXPECT_EQ(config.server.max_body_bytes, 65536u);
   EXPECT_EQ(config.storage.url, "sqlite3://db=var/switchboard.db timeout=5");
   EXPECT_EQ(config.storage.pool_size, 8);
+  EXPECT_EQ(config.storage.fetch_pipeline_connections, 2);
   EXPECT_TRUE(config.storage.auto_migrate);
   ASSERT_EQ(config.resolution.chain.size(), 5u);
   const char* expected[] = {"device", "fleet", "regional", "default", "env"};
@@ -44,6 +45,7 @@ storage:
   url: "postgresql://host=127.0.0.1 port=5432 dbname=x user=y"
   pool_size: 3
   auto_migrate: false
+  fetch_pipeline_connections: 0
 resolution:
   plugin_dirs: [/opt/plugins]
   chain:
@@ -63,17 +65,18 @@ provisioning:
   EXPECT_EQ(config.server.tls->key, "a.key");
   EXPECT_FALSE(config.storage.auto_migrate);
   EXPECT_EQ(config.storage.pool_size, 3);
+  EXPECT_EQ(config.storage.fetch_pipeline_connections, 0);
   ASSERT_EQ(config.resolution.chain.size(), 2u);
   const ChainStepConfig& step = config.resolution.chain[1];
   EXPECT_EQ(step.path, "/opt/acme/libgeo.so");
   EXPECT_EQ(step.on_error, ChainStepConfig::OnError::kFail);
-  EXPECT_EQ(step.mark.line, 16);
+  EXPECT_EQ(step.mark.line, 17);
   ASSERT_TRUE(step.params.IsMap());
   ASSERT_EQ(step.params.entries.size(), 2u);
   EXPECT_EQ(step.params.entries[0].first, "zones");
   EXPECT_EQ(step.params.entries[0].second.items.size(), 2u);
   EXPECT_EQ(step.params.entries[1].second.scalar, "3");
-  EXPECT_EQ(step.params.entries[1].second.mark.line, 17);
+  EXPECT_EQ(step.params.entries[1].second.mark.line, 18);
   EXPECT_EQ(config.provisioning.subscribe_topics.size(), 2u);
 }
 
@@ -92,6 +95,8 @@ TEST(ConfigTest, WrongTypesNameLocation) {
             "test.yaml:2:12: server.threads must be an integer, got 'many'");
   EXPECT_EQ(ErrorOf("server:\n  threads: 0\n"),
             "test.yaml:2:12: server.threads must be between 1 and 256, got 0");
+  EXPECT_EQ(ErrorOf("storage:\n  fetch_pipeline_connections: 17\n"),
+            "test.yaml:2:31: storage.fetch_pipeline_connections must be between 0 and 16, got 17");
   EXPECT_EQ(ErrorOf("storage:\n  auto_migrate: maybe\n"),
             "test.yaml:2:17: storage.auto_migrate must be true or false");
   EXPECT_EQ(ErrorOf("server:\n  listen: [a]\n"), "test.yaml:2:11: server.listen must be a string");

@@ -1,0 +1,224 @@
+#include "device_read_pipeline.h"
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "storage.h"
+
+namespace switchboard {
+namespace {
+
+constexpr char kStatementName[] = "switchboard_device_by_uuid";
+
+// The columns of the config fetch (resolve_context.cc reads the same on a
+// pooled session), and config_version in the same statement.
+constexpr char kDeviceByUuid[] =
+    "SELECT id, device_name, device_type, fleet_id, region, mqtt_broker_id, api_key_hash, "
+    "(SELECT version FROM config_version WHERE id = 1) FROM devices WHERE uuid = $1";
+
+// The connection cannot be trusted any more (lost, or out of step with the
+// pipeline): drop it. The text is for clients and logs: no SQL, no
+// connection string.
+class ConnectionTrouble : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::int64_t Integer(const PGresult* result, int column) {
+  const char* text = PQgetvalue(result, 0, column);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text, text + std::strlen(text), value);
+  if (error != std::errc() || *end != '\0') throw ConnectionTrouble("unexpected device row");
+  return value;
+}
+
+std::string Text(const PGresult* result, int column) {
+  if (PQgetisnull(result, 0, column)) return "";
+  return std::string(PQgetvalue(result, 0, column),
+                     static_cast<std::size_t>(PQgetlength(result, 0, column)));
+}
+
+// Owns one PGresult.
+struct Result {
+  explicit Result(PGresult* r) : result(r) {}
+  ~Result() { PQclear(result); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  PGresult* result;
+};
+
+}  // namespace
+
+struct DeviceReadPipeline::Pending {
+  explicit Pending(const std::string& u) : uuid(u) {}
+  const std::string& uuid;
+  std::optional<Row> row;
+  std::string error;  // set when the database could not answer
+  bool answered = false;
+  // Under the mutex only: its batch is done / it leads the next batch.
+  bool done = false;
+  int lane = -1;  // >= 0: it leads the next batch, on this connection
+  // Its own, so that a finished batch wakes exactly its callers and the
+  // next leader (one condition variable for all woke every waiter).
+  std::condition_variable wake;
+};
+
+DeviceReadPipeline::DeviceReadPipeline(std::string conninfo, std::string redacted_url, int lanes)
+    : conninfo_(std::move(conninfo)),
+      redacted_url_(std::move(redacted_url)),
+      connections_(static_cast<std::size_t>(std::max(lanes, 1)), nullptr) {
+  for (int lane = static_cast<int>(connections_.size()) - 1; lane >= 0; --lane) {
+    idle_lanes_.push_back(lane);
+  }
+}
+
+DeviceReadPipeline::~DeviceReadPipeline() {
+  for (pg_conn*& connection : connections_) Disconnect(connection);
+}
+
+std::optional<DeviceReadPipeline::Row> DeviceReadPipeline::Find(const std::string& uuid) {
+  Pending me(uuid);
+  std::unique_lock lock(mutex_);
+  if (!idle_lanes_.empty()) {
+    me.lane = idle_lanes_.back();
+    idle_lanes_.pop_back();
+  } else {
+    queue_.push_back(&me);
+    me.wake.wait(lock, [&] { return me.done || me.lane >= 0; });
+  }
+  if (!me.done) {
+    // A leader: its own lookup and every one queued, in one batch.
+    std::vector<Pending*> batch;
+    batch.swap(queue_);
+    batch.push_back(&me);
+    lock.unlock();
+    Run(batch, connections_[static_cast<std::size_t>(me.lane)]);
+    lock.lock();
+    ++counts_.batches;
+    counts_.lookups += static_cast<std::int64_t>(batch.size());
+    // Notified under the mutex: once it is released a caller may see
+    // `done`, return, and take its Pending (and condition variable) away.
+    for (Pending* pending : batch) {
+      pending->done = true;
+      if (pending != &me) pending->wake.notify_one();
+    }
+    if (queue_.empty()) {
+      idle_lanes_.push_back(me.lane);
+    } else {
+      // The lane goes to the longest waiting lookup, which leads the next
+      // batch; out of the queue, so no other leader takes it along.
+      Pending* next = queue_.front();
+      queue_.erase(queue_.begin());
+      next->lane = me.lane;
+      next->wake.notify_one();
+    }
+  }
+  lock.unlock();
+  if (!me.error.empty()) throw StorageUnavailable(me.error);
+  return std::move(me.row);
+}
+
+DeviceReadPipeline::Counts DeviceReadPipeline::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+void DeviceReadPipeline::Run(const std::vector<Pending*>& batch, pg_conn*& connection) {
+  // A connection that was open before this batch may have been dropped by
+  // the server since (restart, idle timeout): reopen and send again, once.
+  // A fresh connection that fails is a real failure.
+  for (int attempt = 0;; ++attempt) {
+    const bool was_open = connection != nullptr;
+    try {
+      Connect(connection);
+      SendAndReceive(batch, connection);
+      return;
+    } catch (const StorageUnavailable& e) {  // could not connect
+      for (Pending* pending : batch) pending->error = e.what();
+      return;
+    } catch (const ConnectionTrouble& e) {
+      Disconnect(connection);
+      if (was_open && attempt == 0) {
+        for (Pending* pending : batch) {
+          pending->answered = false;
+          pending->row.reset();
+        }
+        continue;
+      }
+      for (Pending* pending : batch) {
+        if (!pending->answered) pending->error = std::string("storage unavailable: ") + e.what();
+      }
+      return;
+    }
+  }
+}
+
+void DeviceReadPipeline::SendAndReceive(const std::vector<Pending*>& batch, pg_conn* connection) {
+  for (Pending* pending : batch) {
+    const char* value = pending->uuid.c_str();
+    if (PQsendQueryPrepared(connection, kStatementName, 1, &value, nullptr, nullptr, 0) != 1) {
+      throw ConnectionTrouble("database connection lost");
+    }
+  }
+  if (PQpipelineSync(connection) != 1) throw ConnectionTrouble("database connection lost");
+
+  // Per lookup: its result, then a null that ends it; then the sync's result.
+  for (Pending* pending : batch) {
+    Result result(PQgetResult(connection));
+    if (result.result == nullptr) throw ConnectionTrouble("database connection lost");
+    if (PQresultStatus(result.result) != PGRES_TUPLES_OK || PQnfields(result.result) != 8) {
+      // A failed statement aborts the rest of the pipeline: start afresh.
+      throw ConnectionTrouble("device lookup failed");
+    }
+    if (PQntuples(result.result) == 1) {
+      Row row;
+      row.device.id = Integer(result.result, 0);
+      row.device.uuid = pending->uuid;
+      row.device.device_name = Text(result.result, 1);
+      row.device.device_type = Text(result.result, 2);
+      row.device.fleet_id = Text(result.result, 3);
+      row.device.region = Text(result.result, 4);
+      if (!PQgetisnull(result.result, 0, 5)) row.device.mqtt_broker_id = Integer(result.result, 5);
+      row.api_key_hash = Text(result.result, 6);
+      if (PQgetisnull(result.result, 0, 7)) throw ConnectionTrouble("config_version has no row");
+      row.config_version = Integer(result.result, 7);
+      pending->row = std::move(row);
+    }
+    pending->answered = true;
+    Result end(PQgetResult(connection));
+    if (end.result != nullptr) throw ConnectionTrouble("device lookup out of step");
+  }
+  Result sync(PQgetResult(connection));
+  if (sync.result == nullptr || PQresultStatus(sync.result) != PGRES_PIPELINE_SYNC) {
+    throw ConnectionTrouble("device lookup out of step");
+  }
+}
+
+void DeviceReadPipeline::Connect(pg_conn*& connection) {
+  if (connection != nullptr && PQstatus(connection) == CONNECTION_OK) return;
+  Disconnect(connection);
+  // Named, so operators can tell these connections apart in pg_stat_activity.
+  connection = PQconnectdb((conninfo_ + " application_name=switchboard-fetch-pipeline").c_str());
+  if (connection == nullptr || PQstatus(connection) != CONNECTION_OK) {
+    // libpq's own message may quote the connection string: not passed on.
+    Disconnect(connection);
+    throw StorageUnavailable("database unreachable (" + redacted_url_ + ")");
+  }
+  Result prepared(PQprepare(connection, kStatementName, kDeviceByUuid, 1, nullptr));
+  if (PQresultStatus(prepared.result) != PGRES_COMMAND_OK || PQenterPipelineMode(connection) != 1) {
+    Disconnect(connection);
+    throw StorageUnavailable("device lookup cannot be prepared (is the database migrated?)");
+  }
+}
+
+void DeviceReadPipeline::Disconnect(pg_conn*& connection) {
+  if (connection != nullptr) PQfinish(connection);
+  connection = nullptr;
+}
+
+}  // namespace switchboard
