@@ -107,8 +107,6 @@ std::string ToLowerAscii(std::string_view text) {
   return out;
 }
 
-namespace {
-
 PGconn* PostgresConnection(soci::session& sql) {
   soci::details::session_backend* backend = sql.get_backend();
   if (backend == nullptr || backend->get_backend_name() != "postgresql") return nullptr;
@@ -116,8 +114,6 @@ PGconn* PostgresConnection(soci::session& sql) {
   // check, as in storage.cc.
   return static_cast<soci::postgresql_session_backend*>(backend)->conn_;
 }
-
-}  // namespace
 
 void RethrowStorageFailure(soci::session& sql) {
   if (IsConnectionFailure(sql)) {

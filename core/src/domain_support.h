@@ -22,6 +22,8 @@ class session;
 class soci_error;
 }  // namespace soci
 
+struct pg_conn;  // libpq's PGconn
+
 namespace switchboard {
 
 // A field of a partial update that may also be cleared:
@@ -74,6 +76,10 @@ bool IsUniqueViolation(const soci::soci_error& error);
 
 // True when `sql` is connected to PostgreSQL (no round trip).
 bool IsPostgresql(soci::session& sql);
+
+// The libpq connection under a PostgreSQL session; nullptr for any other.
+// Only for what SOCI cannot do (pipeline mode); leave it idle afterwards.
+pg_conn* PostgresConnection(soci::session& sql);
 
 // True when this is a PostgreSQL session whose current transaction failed
 // and ignores every statement until rolled back (no round trip).

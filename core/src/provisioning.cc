@@ -223,15 +223,18 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
         const std::string message = resolution.reason;
         throw ChainFoundNoBroker(message, std::move(resolution));
       }
-      // Counted last: on PostgreSQL the UPDATE locks the key's row until
-      // COMMIT, and every registration with this key waits for that lock.
-      if (!result.retried && !CountAgainstKey(sql, rows.provisioned_by_key_id, rows.now)) {
+      // Counted last, with the commit: on PostgreSQL the UPDATE locks the
+      // key's row until COMMIT, and every registration with this key waits
+      // for that lock (registration_writes.h).
+      if (result.retried) {
+        tx.Commit();
+      } else if (!CountAgainstKeyAndCommit(sql, tx, rows.provisioned_by_key_id, rows.now)) {
+        tx.Rollback();
         auto current = FindProvisioningKeyByHash(sql, key_hash);
         std::string refusal = current ? ProvisioningKeyRefusal(*current, rows.now, true) : "";
         throw Forbidden(refusal.empty() ? "provisioning key can register no more devices"
                                         : refusal);
       }
-      tx.Commit();
 
       result.id = device->id;
       result.uuid = device->uuid;

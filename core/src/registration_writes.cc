@@ -1,14 +1,19 @@
 #include "registration_writes.h"
 
+#include <libpq-fe.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <soci/soci.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
+#include <string_view>
 
 #include "config_snapshot.h"
 #include "domain_support.h"
 #include "session_cache.h"
+#include "storage.h"
 
 namespace switchboard {
 namespace {
@@ -232,6 +237,8 @@ void UpsertDeviceAccess(soci::session& sql, long long device_id, const NewDevice
   }
 }
 
+namespace {
+
 bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& now) {
   std::optional<CountAgainstKeyStatement> local;
   auto& q = CachedStatement(sql, local);
@@ -239,6 +246,112 @@ bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& no
   q.key_id = key_id;
   q.st.execute(true);
   return q.st.get_affected_rows() == 1;
+}
+
+// The PostgreSQL count, prepared once per pooled connection with libpq (it
+// runs in pipeline mode, which SOCI does not know). The limits are not in a
+// WHERE clause: a refusal must fail the statement, so that the COMMIT sent
+// behind it is skipped. Exhausted: the table's CHECK (devices_provisioned <=
+// max_devices) fails. Revoked or expired: the increment is NULL and NOT NULL
+// fails. The row cannot be missing: the device insert earlier in this
+// transaction holds a key-share lock on it (its foreign key).
+struct CountAgainstKeyPrepared {
+  static constexpr char kName[] = "switchboard_count_against_key";
+  explicit CountAgainstKeyPrepared(soci::session& sql) {
+    PGresult* prepared = PQprepare(
+        PostgresConnection(sql), kName,
+        "UPDATE provisioning_keys SET devices_provisioned = devices_provisioned + CASE WHEN "
+        "is_active = 1 AND (expires_at IS NULL OR expires_at > $2) THEN 1 END, "
+        "last_used_at = $2 WHERE id = $1",
+        2, nullptr);
+    const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
+    PQclear(prepared);
+    if (!ok) throw soci::soci_error("cannot prepare the provisioning key count");
+  }
+};
+
+// Owns one PGresult.
+struct Result {
+  explicit Result(PGresult* r) : result(r) {}
+  ~Result() { PQclear(result); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  ExecStatusType status() const { return PQresultStatus(result); }
+  PGresult* result;
+};
+
+bool IsRefusal(const PGresult* result) {
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  return state != nullptr &&
+         (std::string_view(state) == "23514" || std::string_view(state) == "23502");
+}
+
+// UPDATE, COMMIT and a sync in one flush; then their results in order.
+bool PipelinedCountAndCommit(soci::session& sql, WriteTransaction& tx, long long key_id,
+                             const std::string& now) {
+  pg_conn* connection = PostgresConnection(sql);
+  const std::string id = std::to_string(key_id);
+  const char* values[] = {id.c_str(), now.c_str()};
+  const bool sent =
+      PQenterPipelineMode(connection) == 1 &&
+      PQsendQueryPrepared(connection, CountAgainstKeyPrepared::kName, 2, values, nullptr, nullptr,
+                          0) == 1 &&
+      PQsendQueryParams(connection, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+      PQpipelineSync(connection) == 1;
+  bool counted = false, refused = false, committed = false, commit_failed = false;
+  bool in_step = sent;
+  if (in_step) {
+    Result update(PQgetResult(connection));
+    counted = update.result != nullptr && update.status() == PGRES_COMMAND_OK &&
+              std::string_view(PQcmdTuples(update.result)) == "1";
+    refused = update.result != nullptr && update.status() == PGRES_FATAL_ERROR &&
+              IsRefusal(update.result);
+    in_step = update.result != nullptr && Result(PQgetResult(connection)).result == nullptr;
+  }
+  if (in_step) {
+    Result commit(PQgetResult(connection));
+    committed = commit.result != nullptr && commit.status() == PGRES_COMMAND_OK;
+    commit_failed = commit.result != nullptr && commit.status() == PGRES_FATAL_ERROR;
+    in_step = commit.result != nullptr && Result(PQgetResult(connection)).result == nullptr;
+  }
+  if (in_step) {
+    Result sync(PQgetResult(connection));
+    in_step = sync.result != nullptr && sync.status() == PGRES_PIPELINE_SYNC &&
+              PQexitPipelineMode(connection) == 1;
+  }
+  if (!in_step) {
+    // Lost, or out of step with libpq: this connection cannot be trusted.
+    // Closing its socket makes the pool see it as lost and reconnect.
+    if (PQsocket(connection) >= 0) ::shutdown(PQsocket(connection), SHUT_RDWR);
+    tx.EndedElsewhere();
+    throw soci::soci_error("database connection lost during the provisioning key count");
+  }
+  if (committed) {
+    tx.EndedElsewhere();
+    // With the key row locked by the insert, the UPDATE always finds it.
+    if (!counted) throw soci::soci_error("provisioning key count found no row");
+    return true;
+  }
+  if (refused) return false;  // the transaction is aborted: the caller rolls back
+  // Any other failure: nothing was committed. A COMMIT that ran and failed
+  // ended the transaction; after a failed UPDATE it is aborted and the
+  // caller's rollback ends it.
+  if (commit_failed) tx.EndedElsewhere();
+  throw soci::soci_error("the provisioning key count or the commit failed");
+}
+
+}  // namespace
+
+bool CountAgainstKeyAndCommit(soci::session& sql, WriteTransaction& tx, long long key_id,
+                              const std::string& now) {
+  SessionCache* cache = SessionCacheFor(sql);
+  if (cache == nullptr || !IsPostgresql(sql)) {
+    if (!CountAgainstKey(sql, key_id, now)) return false;
+    tx.Commit();
+    return true;
+  }
+  cache->Get<CountAgainstKeyPrepared>(sql);  // prepared once per connection
+  return PipelinedCountAndCommit(sql, tx, key_id, now);
 }
 
 }  // namespace switchboard

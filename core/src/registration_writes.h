@@ -22,6 +22,8 @@ class session;
 
 namespace switchboard {
 
+class WriteTransaction;  // storage.h
+
 struct AclRow {
   std::string topic;
   std::string access;  // write | read | readwrite
@@ -54,10 +56,19 @@ std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDev
 // retry): the user gets the new password, ACL rows already present stay.
 void UpsertDeviceAccess(soci::session& sql, long long device_id, const NewDeviceRows& rows);
 
-// Counts one device against the key, atomically: the WHERE clause re-checks
-// every limit under the row lock the UPDATE takes, so concurrent
-// registrations can never push devices_provisioned past max_devices. False
-// when the key can register no more devices (or was revoked or expired).
-bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& now);
+// Counts one device against the key and commits `tx`. The count is atomic:
+// the limits are re-checked under the row lock the UPDATE takes, so
+// concurrent registrations can never push devices_provisioned past
+// max_devices. False when the key can register no more devices (or was
+// revoked or expired meanwhile): then nothing is committed and `tx` is left
+// for the caller to roll back.
+//
+// On a pooled PostgreSQL session the UPDATE and the COMMIT go in one round
+// trip (libpq pipeline mode): every registration with a key queues on that
+// key's row lock from its UPDATE to its COMMIT, and a round trip in between
+// (plus the wait for a CPU to send the COMMIT) made that queue the limit of
+// registration throughput (docs/benchmarks.md).
+bool CountAgainstKeyAndCommit(soci::session& sql, WriteTransaction& tx, long long key_id,
+                              const std::string& now);
 
 }  // namespace switchboard

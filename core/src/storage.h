@@ -132,6 +132,9 @@ class WriteTransaction {
   WriteTransaction& operator=(const WriteTransaction&) = delete;
   void Commit();
   void Rollback();
+  // The transaction was committed (or ended) on the connection directly,
+  // not through this object (registration_writes.cc): nothing left to do.
+  void EndedElsewhere() { open_ = false; }
 
  private:
   soci::session& sql_;

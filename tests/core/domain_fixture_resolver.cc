@@ -8,11 +8,16 @@
 //                            visible on context.sql(), else throws;
 //                            bad_sql: runs a statement the database refuses
 //                            (on PostgreSQL this aborts the open transaction);
-//                            reject: Reject; pass: Pass
+//                            reject: Reject; pass: Pass;
+//                            revoke_key / exhaust_key: revokes / exhausts
+//                            every provisioning key on context.sql(), then
+//                            Pass (a key revoked or used up while a
+//                            registration is under way)
 #include <switchboard/abi.h>
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -32,6 +37,14 @@ class FixtureResolver : public switchboard::Resolver {
     if (mode_ == "reject") return Decision::Reject("fixture rejects " + context.device().uuid);
     if (mode_ == "pass") return Decision::Pass("fixture passes");
     soci::session& sql = context.sql();
+    if (mode_ == "revoke_key") {
+      sql << "UPDATE provisioning_keys SET is_active = 0";
+      return Decision::Pass("key revoked");
+    }
+    if (mode_ == "exhaust_key") {
+      sql << "UPDATE provisioning_keys SET max_devices = devices_provisioned";
+      return Decision::Pass("key exhausted");
+    }
     if (mode_ == "bad_sql") {
       int value = 0;
       sql << "SELECT no_such_column FROM devices", soci::into(value);
@@ -58,8 +71,10 @@ std::unique_ptr<switchboard::Resolver> Create(const switchboard::ParamValue& par
   switchboard::ParamsReader reader(params);
   std::string name = reader.String("name", "fixture");
   std::string mode = reader.String("mode", "device_row");
-  if (mode != "device_row" && mode != "bad_sql" && mode != "reject" && mode != "pass") {
-    reader.Problem("mode", "must be device_row, bad_sql, reject or pass");
+  static const std::vector<std::string> kModes = {"device_row", "bad_sql",    "reject",
+                                                  "pass",       "revoke_key", "exhaust_key"};
+  if (std::find(kModes.begin(), kModes.end(), mode) == kModes.end()) {
+    reader.Problem("mode", "must be device_row, bad_sql, reject, pass, revoke_key or exhaust_key");
   }
   problems = reader.Finish();
   if (!problems.empty()) return nullptr;

@@ -256,6 +256,28 @@ TEST_P(RegistrationTest, FailingStepSqlDoesNotPoisonTheTransaction) {
   EXPECT_EQ(CountRows(storage(), "provisioning_keys", "devices_provisioned = 1"), 1);
 }
 
+// The key is checked again when the device is counted, at the end of the
+// transaction (on PostgreSQL in the same round trip as the COMMIT): a key
+// revoked or used up meanwhile refuses the registration and nothing stays.
+TEST_P(RegistrationTest, KeyRevokedOrExhaustedDuringTheRegistrationRefusesIt) {
+  CreateDefaultBroker();
+  for (const std::string mode : {"revoke_key", "exhaust_key"}) {
+    SCOPED_TRACE(mode);
+    const std::string key = CreateKey(5);
+    auto chain = DomainChain("    - plugin: domain_fixture\n      params: { mode: " + mode +
+                             " }\n    - plugin: default\n");
+    const RowCounts before = CountAll(storage());
+    EXPECT_THROW(service().Register(*chain, key, Request(1)), Forbidden);
+    EXPECT_EQ(CountAll(storage()), before);
+    // The session is usable afterwards, and the key (the revocation rolled
+    // back with the registration) still registers.
+    auto plain = DomainChain(kDeviceThenDefault);
+    EXPECT_NO_THROW(service().Register(*plain, key, Request(2)));
+    Exec("DELETE FROM devices");
+    Exec("DELETE FROM mqtt_users");
+  }
+}
+
 TEST_P(RegistrationTest, IdempotentRetry) {
   CreateDefaultBroker();
   const std::string key = CreateKey(5);
