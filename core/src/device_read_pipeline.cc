@@ -154,6 +154,14 @@ void DeviceReadPipeline::Run(const std::vector<Pending*>& batch, pg_conn*& conne
         if (!pending->answered) pending->error = std::string("storage unavailable: ") + e.what();
       }
       return;
+    } catch (const std::exception&) {
+      // Whatever else (out of memory): the lane must still be handed on, and
+      // every caller answered.
+      Disconnect(connection);
+      for (Pending* pending : batch) {
+        if (!pending->answered) pending->error = "storage unavailable: device lookup failed";
+      }
+      return;
     }
   }
 }

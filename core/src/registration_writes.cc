@@ -321,8 +321,12 @@ bool PipelinedCountAndCommit(soci::session& sql, WriteTransaction& tx, long long
   }
   if (!in_step) {
     // Lost, or out of step with libpq: this connection cannot be trusted.
-    // Closing its socket makes the pool see it as lost and reconnect.
-    if (PQsocket(connection) >= 0) ::shutdown(PQsocket(connection), SHUT_RDWR);
+    // Closing its socket, then letting libpq read the end of it, marks it
+    // CONNECTION_BAD: the error becomes a 503 and the pool reconnects it.
+    if (PQsocket(connection) >= 0) {
+      ::shutdown(PQsocket(connection), SHUT_RDWR);
+      PQconsumeInput(connection);
+    }
     tx.EndedElsewhere();
     throw soci::soci_error("database connection lost during the provisioning key count");
   }
