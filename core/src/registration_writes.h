@@ -6,8 +6,9 @@
 // (session_cache.h): on SQLite a prepare inside the write lock was most of a
 // registration's time under it; on PostgreSQL a prepared-then-deallocated
 // statement costs three round trips. On PostgreSQL the device, its user and
-// its ACL rows are one statement (docs/benchmarks.md: registration was
-// bound by round trips).
+// its ACL rows are one statement, and the key count travels with the COMMIT:
+// four round trips per new device in all (docs/domain.md, and
+// docs/benchmarks.md for why round trips were the limit).
 //
 // Functions throw soci::soci_error on a database failure.
 #pragma once
