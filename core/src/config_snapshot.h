@@ -51,6 +51,11 @@ struct ConfigSnapshot {
   std::unordered_map<std::string, FleetRow> fleets;  // every fleet, by id
 };
 
+// The current version as a scalar subquery: statements that read a device
+// or a key add it as a column, so the resolution that follows needs no query
+// of its own for it (NoteConfigVersion below).
+inline constexpr char kConfigVersionColumn[] = "(SELECT version FROM config_version WHERE id = 1)";
+
 // Beyond these sizes the tables are not cached (memory, reload time): every
 // read runs its SELECT.
 inline constexpr std::int64_t kMaxSnapshotBrokers = 10'000;

@@ -8,6 +8,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "config_snapshot.h"
+#include "pg_result.h"
+#include "resolve_context.h"
 #include "storage.h"
 
 namespace switchboard {
@@ -15,11 +18,11 @@ namespace {
 
 constexpr char kStatementName[] = "switchboard_device_by_uuid";
 
-// The columns of the config fetch (resolve_context.cc reads the same on a
-// pooled session), and config_version in the same statement.
-constexpr char kDeviceByUuid[] =
-    "SELECT id, device_name, device_type, fleet_id, region, mqtt_broker_id, api_key_hash, "
-    "(SELECT version FROM config_version WHERE id = 1) FROM devices WHERE uuid = $1";
+// The columns of the config fetch, and config_version in the same statement.
+std::string DeviceByUuid() {
+  return std::string("SELECT ") + kFetchDeviceColumns + ", " + kConfigVersionColumn +
+         " FROM devices WHERE uuid = $1";
+}
 
 // The connection cannot be trusted any more (lost, or out of step with the
 // pipeline): drop it. The text is for clients and logs: no SQL, no
@@ -42,15 +45,6 @@ std::string Text(const PGresult* result, int column) {
   return std::string(PQgetvalue(result, 0, column),
                      static_cast<std::size_t>(PQgetlength(result, 0, column)));
 }
-
-// Owns one PGresult.
-struct Result {
-  explicit Result(PGresult* r) : result(r) {}
-  ~Result() { PQclear(result); }
-  Result(const Result&) = delete;
-  Result& operator=(const Result&) = delete;
-  PGresult* result;
-};
 
 }  // namespace
 
@@ -177,32 +171,32 @@ void DeviceReadPipeline::SendAndReceive(const std::vector<Pending*>& batch, pg_c
 
   // Per lookup: its result, then a null that ends it; then the sync's result.
   for (Pending* pending : batch) {
-    Result result(PQgetResult(connection));
-    if (result.result == nullptr) throw ConnectionTrouble("database connection lost");
-    if (PQresultStatus(result.result) != PGRES_TUPLES_OK || PQnfields(result.result) != 8) {
+    PgResult result(PQgetResult(connection));
+    if (result.get() == nullptr) throw ConnectionTrouble("database connection lost");
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQnfields(result.get()) != 8) {
       // A failed statement aborts the rest of the pipeline: start afresh.
       throw ConnectionTrouble("device lookup failed");
     }
-    if (PQntuples(result.result) == 1) {
+    if (PQntuples(result.get()) == 1) {
       Row row;
-      row.device.id = Integer(result.result, 0);
+      row.device.id = Integer(result.get(), 0);
       row.device.uuid = pending->uuid;
-      row.device.device_name = Text(result.result, 1);
-      row.device.device_type = Text(result.result, 2);
-      row.device.fleet_id = Text(result.result, 3);
-      row.device.region = Text(result.result, 4);
-      if (!PQgetisnull(result.result, 0, 5)) row.device.mqtt_broker_id = Integer(result.result, 5);
-      row.api_key_hash = Text(result.result, 6);
-      if (PQgetisnull(result.result, 0, 7)) throw ConnectionTrouble("config_version has no row");
-      row.config_version = Integer(result.result, 7);
+      row.device.device_name = Text(result.get(), 1);
+      row.device.device_type = Text(result.get(), 2);
+      row.device.fleet_id = Text(result.get(), 3);
+      row.device.region = Text(result.get(), 4);
+      if (!PQgetisnull(result.get(), 0, 5)) row.device.mqtt_broker_id = Integer(result.get(), 5);
+      row.api_key_hash = Text(result.get(), 6);
+      if (PQgetisnull(result.get(), 0, 7)) throw ConnectionTrouble("config_version has no row");
+      row.config_version = Integer(result.get(), 7);
       pending->row = std::move(row);
     }
     pending->answered = true;
-    Result end(PQgetResult(connection));
-    if (end.result != nullptr) throw ConnectionTrouble("device lookup out of step");
+    PgResult end(PQgetResult(connection));
+    if (end.get() != nullptr) throw ConnectionTrouble("device lookup out of step");
   }
-  Result sync(PQgetResult(connection));
-  if (sync.result == nullptr || PQresultStatus(sync.result) != PGRES_PIPELINE_SYNC) {
+  PgResult sync(PQgetResult(connection));
+  if (sync.get() == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
     throw ConnectionTrouble("device lookup out of step");
   }
 }
@@ -217,8 +211,8 @@ void DeviceReadPipeline::Connect(pg_conn*& connection) {
     Disconnect(connection);
     throw StorageUnavailable("database unreachable (" + redacted_url_ + ")");
   }
-  Result prepared(PQprepare(connection, kStatementName, kDeviceByUuid, 1, nullptr));
-  if (PQresultStatus(prepared.result) != PGRES_COMMAND_OK || PQenterPipelineMode(connection) != 1) {
+  PgResult prepared(PQprepare(connection, kStatementName, DeviceByUuid().c_str(), 1, nullptr));
+  if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK || PQenterPipelineMode(connection) != 1) {
     Disconnect(connection);
     throw StorageUnavailable("device lookup cannot be prepared (is the database migrated?)");
   }

@@ -79,10 +79,10 @@ struct DeviceRecordSelect {
     st.exchange(soci::use(uuid));
     st.alloc();
     st.prepare(
-        "SELECT id, uuid, device_name, device_type, fleet_id, region, mqtt_broker_id, "
-        "provisioned_by_key_id, mac_address, os_version, agent_version, created_at, updated_at, "
-        "api_key_hash, (SELECT version FROM config_version WHERE id = 1) FROM devices "
-        "WHERE uuid = :uuid");
+        std::string("SELECT id, uuid, device_name, device_type, fleet_id, region, mqtt_broker_id, "
+                    "provisioned_by_key_id, mac_address, os_version, agent_version, created_at, "
+                    "updated_at, api_key_hash, ") +
+        kConfigVersionColumn + " FROM devices WHERE uuid = :uuid");
     st.define_and_bind();
   }
   DeviceRow row;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <climits>
 
+#include "config_snapshot.h"
 #include "crypto.h"
 #include "domain_errors.h"
 #include "domain_support.h"
@@ -74,8 +75,6 @@ std::vector<std::pair<ProvisioningKeyInfo, std::string>> SelectKeys(soci::sessio
   return out;
 }
 
-// The lookup registration makes for every request, prepared once per pooled
-// session (session_cache.h).
 // FindProvisioningKeyByHash's SELECT, prepared once per pooled session. It
 // also reads config_version, so that a registration can make the broker
 // cache current before its write transaction (config_snapshot.h,
@@ -86,8 +85,7 @@ struct KeyByHashSelect {
     st.exchange(soci::into(version, version_ind));
     st.exchange(soci::use(hash));
     st.alloc();
-    st.prepare(std::string(kSelectKeyColumns) +
-               ", (SELECT version FROM config_version WHERE id = 1)" + kFromKeys +
+    st.prepare(std::string(kSelectKeyColumns) + ", " + kConfigVersionColumn + kFromKeys +
                "WHERE key_hash = :hash");
     st.define_and_bind();
   }

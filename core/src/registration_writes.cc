@@ -12,6 +12,7 @@
 
 #include "config_snapshot.h"
 #include "domain_support.h"
+#include "pg_result.h"
 #include "session_cache.h"
 #include "storage.h"
 
@@ -114,7 +115,8 @@ struct InsertDeviceWithAccessStatement {
                "), acl AS (INSERT INTO mqtt_acls (username, topic, access) SELECT :acl_username, "
                "a.topic, a.access FROM device, json_to_recordset(CAST(:acls AS json)) AS "
                "a(topic text, access text) ON CONFLICT DO NOTHING) "
-               "SELECT id, (SELECT version FROM config_version WHERE id = 1) FROM device");
+               "SELECT id, " +
+               kConfigVersionColumn + " FROM device");
     st.define_and_bind();
   }
   DeviceColumns columns;
@@ -270,16 +272,6 @@ struct CountAgainstKeyPrepared {
   }
 };
 
-// Owns one PGresult.
-struct Result {
-  explicit Result(PGresult* r) : result(r) {}
-  ~Result() { PQclear(result); }
-  Result(const Result&) = delete;
-  Result& operator=(const Result&) = delete;
-  ExecStatusType status() const { return PQresultStatus(result); }
-  PGresult* result;
-};
-
 bool IsRefusal(const PGresult* result) {
   const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
   return state != nullptr &&
@@ -301,22 +293,22 @@ bool PipelinedCountAndCommit(soci::session& sql, WriteTransaction& tx, long long
   bool counted = false, refused = false, committed = false, commit_failed = false;
   bool in_step = sent;
   if (in_step) {
-    Result update(PQgetResult(connection));
-    counted = update.result != nullptr && update.status() == PGRES_COMMAND_OK &&
-              std::string_view(PQcmdTuples(update.result)) == "1";
-    refused = update.result != nullptr && update.status() == PGRES_FATAL_ERROR &&
-              IsRefusal(update.result);
-    in_step = update.result != nullptr && Result(PQgetResult(connection)).result == nullptr;
+    PgResult update(PQgetResult(connection));
+    counted = update.get() != nullptr && PQresultStatus(update.get()) == PGRES_COMMAND_OK &&
+              std::string_view(PQcmdTuples(update.get())) == "1";
+    refused = update.get() != nullptr && PQresultStatus(update.get()) == PGRES_FATAL_ERROR &&
+              IsRefusal(update.get());
+    in_step = update.get() != nullptr && PgResult(PQgetResult(connection)) == nullptr;
   }
   if (in_step) {
-    Result commit(PQgetResult(connection));
-    committed = commit.result != nullptr && commit.status() == PGRES_COMMAND_OK;
-    commit_failed = commit.result != nullptr && commit.status() == PGRES_FATAL_ERROR;
-    in_step = commit.result != nullptr && Result(PQgetResult(connection)).result == nullptr;
+    PgResult commit(PQgetResult(connection));
+    committed = commit.get() != nullptr && PQresultStatus(commit.get()) == PGRES_COMMAND_OK;
+    commit_failed = commit.get() != nullptr && PQresultStatus(commit.get()) == PGRES_FATAL_ERROR;
+    in_step = commit.get() != nullptr && PgResult(PQgetResult(connection)) == nullptr;
   }
   if (in_step) {
-    Result sync(PQgetResult(connection));
-    in_step = sync.result != nullptr && sync.status() == PGRES_PIPELINE_SYNC &&
+    PgResult sync(PQgetResult(connection));
+    in_step = sync.get() != nullptr && PQresultStatus(sync.get()) == PGRES_PIPELINE_SYNC &&
               PQexitPipelineMode(connection) == 1;
   }
   if (!in_step) {

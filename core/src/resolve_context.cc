@@ -14,9 +14,8 @@ namespace {
 // The uuid is not read back: the lookup is by equality.
 struct DeviceByUuidSelect {
   explicit DeviceByUuidSelect(soci::session& sql)
-      : st((sql.prepare << "SELECT id, device_name, device_type, fleet_id, region, mqtt_broker_id, "
-                           "api_key_hash, (SELECT version FROM config_version WHERE id = 1) "
-                           "FROM devices WHERE uuid = :uuid",
+      : st((sql.prepare << std::string("SELECT ") + kFetchDeviceColumns + ", " +
+                               kConfigVersionColumn + " FROM devices WHERE uuid = :uuid",
             soci::into(id), soci::into(name), soci::into(type), soci::into(fleet_id, fleet_ind),
             soci::into(region, region_ind), soci::into(broker_id, broker_ind), soci::into(key_hash),
             soci::into(version, version_ind), soci::use(uuid))) {}

@@ -37,6 +37,12 @@ class DeviceNotFound : public std::runtime_error {
   std::string uuid_;
 };
 
+// The columns the config fetch reads for a device, in this order (before
+// config_version): LoadDeviceAndKeyHash on a pooled session and
+// DeviceReadPipeline on PostgreSQL both read exactly these.
+inline constexpr char kFetchDeviceColumns[] =
+    "id, device_name, device_type, fleet_id, region, mqtt_broker_id, api_key_hash";
+
 // Loads the device with this uuid; nullopt when there is none. Throws
 // soci::soci_error on a database failure.
 std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid);
