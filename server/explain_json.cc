@@ -57,10 +57,8 @@ void String(Writer& w, const std::string& text) {
 }
 
 // Header values: printable ASCII only.
-std::string HeaderSafe(const std::string& text) {
-  std::string out;
+void AppendHeaderSafe(std::string& out, const std::string& text) {
   for (const char c : text) out += (c >= 0x21 && c <= 0x7e && c != ',' && c != ';') ? c : '_';
-  return out;
 }
 
 }  // namespace
@@ -118,12 +116,23 @@ std::string ExplainJson(const Resolution& resolution, bool include_trace) {
 }
 
 std::string ResolverHeader(const Resolution& resolution) {
-  std::string out =
-      "resolved-by=" + (resolution.broker ? HeaderSafe(resolution.resolved_by) : "none");
+  return ResolverHeader(resolution.broker ? &resolution.resolved_by : nullptr, resolution.trace);
+}
+
+std::string ResolverHeader(const std::string* resolved_by, const std::vector<TraceStep>& trace) {
+  std::string out = "resolved-by=";
+  out.reserve(64);
+  if (resolved_by != nullptr) {
+    AppendHeaderSafe(out, *resolved_by);
+  } else {
+    out += "none";
+  }
   out += "; trace=";
-  for (std::size_t i = 0; i < resolution.trace.size(); ++i) {
+  for (std::size_t i = 0; i < trace.size(); ++i) {
     if (i > 0) out += ',';
-    out += HeaderSafe(resolution.trace[i].plugin) + ":" + OutcomeName(resolution.trace[i].outcome);
+    AppendHeaderSafe(out, trace[i].plugin);
+    out += ':';
+    out += OutcomeName(trace[i].outcome);
   }
   return out;
 }

@@ -34,6 +34,8 @@ std::string ExplainJson(const Resolution& resolution, bool include_trace = true)
 // `resolved-by=default; trace=device:pass,fleet:pass,default:resolved`
 // (`resolved-by=none` when nothing resolved).
 std::string ResolverHeader(const Resolution& resolution);
+// The same from its parts: `resolved_by` null when nothing resolved.
+std::string ResolverHeader(const std::string* resolved_by, const std::vector<TraceStep>& trace);
 
 // {"chain": [{"position": 1, "plugin": "device", "file": "/…/libdevice.so",
 //             "on_error": "continue"}, ...]}

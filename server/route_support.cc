@@ -123,11 +123,7 @@ void WriteBrokerConfig(http::JsonWriter& json, const ClientBrokerConfig& config)
 }
 
 std::string ResolverHeaderFor(const std::string& resolved_by, const std::vector<TraceStep>& trace) {
-  Resolution resolution;
-  resolution.resolved_by = resolved_by;
-  if (!resolved_by.empty()) resolution.broker.emplace();  // the header only asks "resolved?"
-  resolution.trace = trace;
-  return ResolverHeader(resolution);
+  return ResolverHeader(resolved_by.empty() ? nullptr : &resolved_by, trace);
 }
 
 }  // namespace switchboard

@@ -1,6 +1,9 @@
 #include "device_read_pipeline.h"
 
 #include <libpq-fe.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -48,19 +51,55 @@ std::string Text(const PGresult* result, int column) {
 
 }  // namespace
 
+// Waiter::state values.
+constexpr std::uint32_t kQueued = 0;    // waiting for a batch
+constexpr std::uint32_t kSleeping = 1;  // the same, asleep in the kernel
+constexpr std::uint32_t kDone = 2;      // its batch is done: row or error set
+constexpr std::uint32_t kLead = 3;      // it leads the next batch on `lane`
+
 struct DeviceReadPipeline::Pending {
   explicit Pending(const std::string& u) : uuid(u) {}
   const std::string& uuid;
   std::optional<Row> row;
   std::string error;  // set when the database could not answer
   bool answered = false;
-  // Under the mutex only: its batch is done / it leads the next batch.
-  bool done = false;
-  int lane = -1;  // >= 0: it leads the next batch, on this connection
-  // Its own, so that a finished batch wakes exactly its callers and the
-  // next leader (one condition variable for all woke every waiter).
-  std::condition_variable wake;
+  int lane = -1;             // the lane it leads on, once it leads
+  Waiter* waiter = nullptr;  // while queued
 };
+
+namespace {
+
+// A futex rather than std::atomic::wait: libstdc++'s wait calls
+// sched_yield() several times before it sleeps, 1.5 extra system calls per
+// lookup under load, and a higher p99 (docs/benchmarks.md).
+static_assert(sizeof(std::atomic<std::uint32_t>) == sizeof(std::uint32_t));
+
+// Sleeps until the state leaves kQueued; returns the new state.
+std::uint32_t SleepWhileQueued(std::atomic<std::uint32_t>& word) {
+  std::uint32_t state = kQueued;
+  if (!word.compare_exchange_strong(state, kSleeping, std::memory_order_acquire)) return state;
+  for (;;) {
+    // Returns at once if the word no longer holds kSleeping (woken before
+    // it slept); a wake-up meant for this word's previous user, or a
+    // signal, returns early too: the loop checks the state again.
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, kSleeping,
+            nullptr, nullptr, 0);
+    state = word.load(std::memory_order_acquire);
+    if (state != kSleeping) return state;
+  }
+}
+
+// Publishes `state` (and everything written to the caller's Pending before
+// it) and wakes the caller if it sleeps. The caller's Pending must not be
+// touched afterwards: the caller may already have returned.
+void Wake(std::atomic<std::uint32_t>& word, std::uint32_t state) {
+  if (word.exchange(state, std::memory_order_acq_rel) == kSleeping) {
+    syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, 1, nullptr,
+            nullptr, 0);
+  }
+}
+
+}  // namespace
 
 DeviceReadPipeline::DeviceReadPipeline(std::string conninfo, std::string redacted_url, int lanes)
     : conninfo_(std::move(conninfo)),
@@ -82,37 +121,49 @@ std::optional<DeviceReadPipeline::Row> DeviceReadPipeline::Find(const std::strin
     me.lane = idle_lanes_.back();
     idle_lanes_.pop_back();
   } else {
+    if (free_waiters_.empty()) free_waiters_.push_back(&waiters_.emplace_back());
+    Waiter* waiter = free_waiters_.back();
+    free_waiters_.pop_back();
+    waiter->state.store(kQueued, std::memory_order_relaxed);
+    me.waiter = waiter;
     queue_.push_back(&me);
-    me.wake.wait(lock, [&] { return me.done || me.lane >= 0; });
-  }
-  if (!me.done) {
-    // A leader: its own lookup and every one queued, in one batch.
-    std::vector<Pending*> batch;
-    batch.swap(queue_);
-    batch.push_back(&me);
     lock.unlock();
-    Run(batch, connections_[static_cast<std::size_t>(me.lane)]);
+    const std::uint32_t state = SleepWhileQueued(waiter->state);
     lock.lock();
-    ++counts_.batches;
-    counts_.lookups += static_cast<std::int64_t>(batch.size());
-    // Notified under the mutex: once it is released a caller may see
-    // `done`, return, and take its Pending (and condition variable) away.
-    for (Pending* pending : batch) {
-      pending->done = true;
-      if (pending != &me) pending->wake.notify_one();
+    free_waiters_.push_back(waiter);
+    if (state == kDone) {
+      lock.unlock();
+      if (!me.error.empty()) throw StorageUnavailable(me.error);
+      return std::move(me.row);
     }
-    if (queue_.empty()) {
-      idle_lanes_.push_back(me.lane);
-    } else {
-      // The lane goes to the longest waiting lookup, which leads the next
-      // batch; out of the queue, so no other leader takes it along.
-      Pending* next = queue_.front();
-      queue_.erase(queue_.begin());
-      next->lane = me.lane;
-      next->wake.notify_one();
-    }
+  }
+  // A leader: its own lookup and every one queued, in one batch.
+  std::vector<Pending*> batch;
+  batch.swap(queue_);
+  batch.push_back(&me);
+  lock.unlock();
+  Run(batch, connections_[static_cast<std::size_t>(me.lane)]);
+  lock.lock();
+  ++counts_.batches;
+  counts_.lookups += static_cast<std::int64_t>(batch.size());
+  Waiter* next_leader = nullptr;
+  if (queue_.empty()) {
+    idle_lanes_.push_back(me.lane);
+  } else {
+    // The lane goes to the longest waiting lookup, which leads the next
+    // batch; out of the queue, so no other leader takes it along.
+    Pending* next = queue_.front();
+    queue_.erase(queue_.begin());
+    next->lane = me.lane;
+    next_leader = next->waiter;
   }
   lock.unlock();
+  // Woken without the mutex held, the next leader first: the lane is busy
+  // again sooner.
+  if (next_leader != nullptr) Wake(next_leader->state, kLead);
+  for (Pending* pending : batch) {
+    if (pending != &me) Wake(pending->waiter->state, kDone);
+  }
   if (!me.error.empty()) throw StorageUnavailable(me.error);
   return std::move(me.row);
 }

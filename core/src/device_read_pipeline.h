@@ -9,10 +9,14 @@
 // one is in flight are sent together in libpq's pipeline mode: one send, one
 // wake-up and one receive on each side for the whole batch.
 //
-// No thread of its own. The first caller to find the connection idle leads:
+// No thread of its own. The first caller to find a connection idle leads:
 // it sends every queued lookup (its own included) with one sync, reads the
-// answers, hands them out and wakes the others; one of those leads the next
-// batch. A lookup waits at most for the batch in flight, then for its own.
+// answers, hands them out and wakes the others; the longest waiting one
+// leads the next batch. A lookup waits at most for the batch in flight, then
+// for its own. A waiter sleeps on a word of its own, not on the mutex: woken,
+// it has its answer and returns without queueing for the lock the leader
+// just held (a condition variable notified under the mutex woke each waiter
+// into a second sleep on that mutex: two context switches per lookup).
 //
 // Consistency: each lookup is its own autocommit SELECT, sent after its
 // caller queued it, so it sees every change committed before Find() was
@@ -20,15 +24,16 @@
 // which serves the resolution that follows (NoteConfigVersion,
 // config_snapshot.h).
 //
-// The pipeline has one connection of its own, opened on first use (so an
-// unreachable database never stops startup) and again after it was lost:
-// one more connection per instance than `storage.pool_size`.
+// The pipeline has `lanes` connections of its own, each opened on first use
+// (so an unreachable database never stops startup) and again after it was
+// lost: that many more connections per instance than `storage.pool_size`.
 //
 // Thread-safe.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -70,6 +75,12 @@ class DeviceReadPipeline {
 
  private:
   struct Pending;
+  // Where a queued caller sleeps until its batch is done or the lane is
+  // handed to it. Owned by the pipeline and reused, never freed while it
+  // runs: the leader may still wake a word whose caller already returned.
+  struct Waiter {
+    std::atomic<std::uint32_t> state{0};
+  };
 
   // Runs one batch on the connection; fills every entry's row or error.
   // Called by the leader only, without the mutex.
@@ -87,6 +98,8 @@ class DeviceReadPipeline {
   mutable std::mutex mutex_;
   std::vector<Pending*> queue_;  // waiting for the next batch
   std::vector<int> idle_lanes_;  // lanes with no batch in flight and no leader
+  std::deque<Waiter> waiters_;   // deque: stable addresses as it grows
+  std::vector<Waiter*> free_waiters_;
   Counts counts_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -16,13 +17,14 @@ class DefaultResolver : public switchboard::Resolver {
   std::string Name() const override { return "default"; }
 
   Decision Resolve(switchboard::ResolveContext& context) const override {
-    const auto broker = switchboard::LoadDefaultBroker(context.sql());
+    auto broker = switchboard::LoadDefaultBroker(context.sql());
     if (!broker) return Decision::Pass("no default broker");
     if (!broker->is_active) {
       return Decision::Pass("default broker " + switchboard::DescribeBroker(*broker) +
                             " is inactive");
     }
-    return Decision::Resolved(*broker, "default broker " + switchboard::DescribeBroker(*broker));
+    std::string reason = "default broker " + switchboard::DescribeBroker(*broker);
+    return Decision::Resolved(std::move(*broker), std::move(reason));
   }
 };
 

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -19,7 +20,7 @@ class DeviceResolver : public switchboard::Resolver {
     const switchboard::Device& device = context.device();
     if (!device.mqtt_broker_id) return Decision::Pass("device has no broker assigned");
     const std::int64_t id = *device.mqtt_broker_id;
-    const auto broker = switchboard::LoadBrokerById(context.sql(), id);
+    auto broker = switchboard::LoadBrokerById(context.sql(), id);
     if (!broker) {
       return Decision::Pass("assigned broker id " + std::to_string(id) + " does not exist");
     }
@@ -27,7 +28,8 @@ class DeviceResolver : public switchboard::Resolver {
       return Decision::Pass("assigned broker " + switchboard::DescribeBroker(*broker) +
                             " is inactive");
     }
-    return Decision::Resolved(*broker, "assigned broker " + switchboard::DescribeBroker(*broker));
+    std::string reason = "assigned broker " + switchboard::DescribeBroker(*broker);
+    return Decision::Resolved(std::move(*broker), std::move(reason));
   }
 };
 

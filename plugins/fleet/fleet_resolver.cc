@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -26,7 +27,7 @@ class FleetResolver : public switchboard::Resolver {
     if (!row->mqtt_broker_id) return Decision::Pass(fleet + " has no broker assigned");
     const std::int64_t broker_id = *row->mqtt_broker_id;
 
-    const auto broker = switchboard::LoadBrokerById(sql, broker_id);
+    auto broker = switchboard::LoadBrokerById(sql, broker_id);
     if (!broker) {
       return Decision::Pass(fleet + " broker id " + std::to_string(broker_id) + " does not exist");
     }
@@ -34,7 +35,8 @@ class FleetResolver : public switchboard::Resolver {
       return Decision::Pass(fleet + " broker " + switchboard::DescribeBroker(*broker) +
                             " is inactive");
     }
-    return Decision::Resolved(*broker, fleet + " broker " + switchboard::DescribeBroker(*broker));
+    std::string reason = fleet + " broker " + switchboard::DescribeBroker(*broker);
+    return Decision::Resolved(std::move(*broker), std::move(reason));
   }
 };
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rendezvous.h"
@@ -33,7 +34,7 @@ class RegionalResolver : public switchboard::Resolver {
       regions.insert(regions.end(), it->second.begin(), it->second.end());
     }
     for (std::size_t i = 0; i < regions.size(); ++i) {
-      const auto brokers = switchboard::LoadActiveBrokersInRegion(context.sql(), regions[i]);
+      auto brokers = switchboard::LoadActiveBrokersInRegion(context.sql(), regions[i]);
       const std::size_t pick = switchboard::regional::PickRendezvous(device.uuid, brokers);
       if (pick == brokers.size()) continue;
       std::string reason = i == 0 ? "region " + Quoted(regions[i])
@@ -41,7 +42,7 @@ class RegionalResolver : public switchboard::Resolver {
                                         Quoted(device.region) + ")";
       reason += ": broker " + switchboard::DescribeBroker(brokers[pick]) +
                 ", weighted rendezvous over " + std::to_string(brokers.size()) + " active";
-      return Decision::Resolved(brokers[pick], std::move(reason));
+      return Decision::Resolved(std::move(brokers[pick]), std::move(reason));
     }
     std::string reason = "no active broker in region " + Quoted(device.region);
     if (regions.size() > 1) {

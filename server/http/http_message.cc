@@ -13,6 +13,16 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// ASCII case-insensitive; `lower` is lowercase already.
+bool EqualsLower(std::string_view text, std::string_view lower) {
+  if (text.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if ((c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) != lower[i]) return false;
+  }
+  return true;
+}
+
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -80,9 +90,8 @@ Request& Request::AddHeader(std::string name, std::string value) {
 }
 
 Response& Response::SetHeader(std::string name, std::string value) {
-  const std::string lower = Lower(name);
-  const bool reserved = lower == "content-length" || lower == "content-type" ||
-                        lower == "connection" || lower == "transfer-encoding";
+  const bool reserved = EqualsLower(name, "content-length") || EqualsLower(name, "content-type") ||
+                        EqualsLower(name, "connection") || EqualsLower(name, "transfer-encoding");
   if (reserved || name.empty() || !IsSafeHeaderText(name) || !IsSafeHeaderText(value)) {
     return *this;
   }
