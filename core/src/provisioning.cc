@@ -236,6 +236,8 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
                                         : refusal);
       }
 
+      if (!result.retried) statistics_.NoteNewDevice(sql, log_);
+
       result.id = device->id;
       result.uuid = device->uuid;
       result.device_name = device->device_name;

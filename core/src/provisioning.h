@@ -40,6 +40,7 @@
 #include "client_broker_config.h"
 #include "config.h"
 #include "domain_errors.h"
+#include "registration_writes.h"
 #include "storage.h"
 #include "switchboard/logger.h"
 
@@ -122,8 +123,10 @@ class ProvisioningService {
  public:
   // All three must outlive the service. `log` gets one line per failed
   // registration step, never a secret.
-  ProvisioningService(Storage& storage, ProvisioningConfig topics, Logger& log)
-      : storage_(storage), topics_(std::move(topics)), log_(log) {}
+  // `analyze_after`: see AccessTableStatistics (registration_writes.h).
+  ProvisioningService(Storage& storage, ProvisioningConfig topics, Logger& log,
+                      std::int64_t analyze_after = AccessTableStatistics::kDefaultAfter)
+      : storage_(storage), topics_(std::move(topics)), log_(log), statistics_(analyze_after) {}
 
   // `provisioning_key`: the bearer token as presented. Throws
   // ValidationError, Unauthorized, Forbidden (key; ChainRejected for the
@@ -141,6 +144,7 @@ class ProvisioningService {
   Storage& storage_;
   const ProvisioningConfig topics_;
   Logger& log_;
+  AccessTableStatistics statistics_;
 };
 
 }  // namespace switchboard

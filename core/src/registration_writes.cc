@@ -15,6 +15,7 @@
 #include "pg_result.h"
 #include "session_cache.h"
 #include "storage.h"
+#include "switchboard/logger.h"
 
 namespace switchboard {
 namespace {
@@ -348,6 +349,21 @@ bool CountAgainstKeyAndCommit(soci::session& sql, WriteTransaction& tx, long lon
   }
   cache->Get<CountAgainstKeyPrepared>(sql);  // prepared once per connection
   return PipelinedCountAndCommit(sql, tx, key_id, now);
+}
+
+void AccessTableStatistics::NoteNewDevice(soci::session& sql, Logger& log) {
+  if (new_devices_.fetch_add(1, std::memory_order_relaxed) + 1 != after_) return;
+  if (!IsPostgresql(sql)) return;
+  try {
+    sql << "ANALYZE mqtt_users, mqtt_acls";
+    log.Info("analysed mqtt_users and mqtt_acls after " + std::to_string(after_) +
+             " registrations (fresh plans for their foreign-key checks)");
+  } catch (const soci::soci_error&) {
+    // The device is registered and committed; only the speed-up is lost.
+    log.Warn(
+        "could not ANALYZE mqtt_users, mqtt_acls: registrations stay slower until "
+        "autovacuum analyses them");
+  }
 }
 
 }  // namespace switchboard

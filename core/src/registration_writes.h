@@ -13,6 +13,8 @@
 // Functions throw soci::soci_error on a database failure.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +25,7 @@ class session;
 
 namespace switchboard {
 
+class Logger;            // switchboard/logger.h
 class WriteTransaction;  // storage.h
 
 struct AclRow {
@@ -71,5 +74,29 @@ void UpsertDeviceAccess(soci::session& sql, long long device_id, const NewDevice
 // registration throughput (docs/benchmarks.md).
 bool CountAgainstKeyAndCommit(soci::session& sql, WriteTransaction& tx, long long key_id,
                               const std::string& now);
+
+// Why: PostgreSQL plans the foreign-key check of every new ACL row against
+// mqtt_users once per connection and keeps that plan. Planned while the
+// table was empty (a fresh database), it is a sequential scan, and it stays
+// one until autovacuum first analyses the table, up to a minute later:
+// registrations ran at a third to a half of their speed until then
+// (docs/benchmarks.md). ANALYZE makes every connection plan again.
+//
+// Counts new devices; the registration that brings the count to `after`
+// runs `ANALYZE mqtt_users, mqtt_acls` on its session (after its commit),
+// once per instance: that one request takes some milliseconds longer. On
+// SQLite it does nothing. A failure (e.g. the database user does not own
+// the tables) is logged, never thrown.
+class AccessTableStatistics {
+ public:
+  static constexpr std::int64_t kDefaultAfter = 1000;
+  explicit AccessTableStatistics(std::int64_t after = kDefaultAfter) : after_(after) {}
+
+  void NoteNewDevice(soci::session& sql, Logger& log);
+
+ private:
+  const std::int64_t after_;
+  std::atomic<std::int64_t> new_devices_{0};
+};
 
 }  // namespace switchboard

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "brokers.h"
+#include "capturing_logger.h"
 #include "config_snapshot.h"
 #include "crypto.h"
 #include "devices.h"
@@ -221,6 +222,55 @@ TEST_P(RegistrationTest, ChainReadsTheCurrentBrokerThroughTheCache) {
   EXPECT_EQ(service().Register(*chain, key, Request(3)).mqtt.broker,
             "mqtts://moved.example.com:8883");
   EXPECT_EQ(storage().config_snapshots().loads(), loads + 1);
+}
+
+// On PostgreSQL the registration that brings the count of new devices to
+// the threshold analyses mqtt_users and mqtt_acls (registration_writes.h:
+// plans made while they were empty are slow); retries do not count, and
+// on SQLite nothing is analysed.
+TEST_P(RegistrationTest, AnalysesTheAccessTablesOnceAfterTheFirstRegistrations) {
+  CreateDefaultBroker();
+  const std::string key = CreateKey();
+  auto chain = DomainChain(kDeviceThenDefault);
+  testing::CapturingLogger log;
+  ProvisioningService service(storage(), topics_, log, /*analyze_after=*/3);
+  const bool postgresql = backend() == "postgresql";
+  // PostgreSQL: pg_class.reltuples is -1 until the table is first analysed
+  // (autovacuum waits for 50 changed rows). SQLite: ANALYZE would create
+  // sqlite_stat1.
+  auto analysed = [&] {
+    Storage::Lease lease = storage().Acquire();
+    double reltuples = -1;
+    int stat_tables = 0;
+    if (postgresql) {
+      *lease << "SELECT reltuples FROM pg_class WHERE oid = 'mqtt_users'::regclass",
+          soci::into(reltuples);
+      return reltuples >= 0;
+    }
+    *lease << "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+        soci::into(stat_tables);
+    return stat_tables > 0;
+  };
+
+  service.Register(*chain, key, Request(1));
+  service.Register(*chain, key, Request(1));  // an idempotent retry: not a new device
+  service.Register(*chain, key, Request(2));
+  EXPECT_FALSE(analysed());
+  EXPECT_TRUE(log.lines().empty());
+
+  service.Register(*chain, key, Request(3));
+  EXPECT_EQ(analysed(), postgresql);
+  if (postgresql) {
+    ASSERT_EQ(log.lines().size(), 1u);
+    EXPECT_EQ(log.lines()[0],
+              "INFO analysed mqtt_users and mqtt_acls after 3 registrations (fresh plans for "
+              "their foreign-key checks)");
+  }
+
+  // Once per instance: later registrations do not analyse again.
+  service.Register(*chain, key, Request(4));
+  service.Register(*chain, key, Request(5));
+  EXPECT_EQ(log.lines().size(), postgresql ? 1u : 0u);
 }
 
 TEST_P(RegistrationTest, EnvBrokerHasNoBrokerConfig) {

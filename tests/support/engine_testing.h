@@ -1,15 +1,15 @@
 // Helpers for the resolver engine's tests: chains from YAML snippets, a
-// storage-free context, a capturing logger.
+// storage-free context, and the capturing logger (capturing_logger.h).
 //
 // Requires SWITCHBOARD_TEST_PLUGIN_DIR (tests/plugins/fixtures) and
 // SWITCHBOARD_PLUGIN_DIR (the built-in plugins) as compile definitions.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "capturing_logger.h"
 #include "chain.h"
 #include "config.h"
 #include "storage.h"
@@ -38,25 +38,6 @@ inline std::string ChainError(const std::string& chain_yaml) {
   }
   return "";
 }
-
-class CapturingLogger : public Logger {
- public:
-  void Info(std::string_view m) override { Add("INFO " + std::string(m)); }
-  void Warn(std::string_view m) override { Add("WARN " + std::string(m)); }
-  void Error(std::string_view m) override { Add("ERROR " + std::string(m)); }
-  std::vector<std::string> lines() const {
-    std::lock_guard lock(mutex_);
-    return lines_;
-  }
-
- private:
-  void Add(std::string line) {
-    std::lock_guard lock(mutex_);
-    lines_.push_back(std::move(line));
-  }
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
 
 // A context with a fixed device and no storage (sql() throws
 // StorageUnavailable, as a host whose database is down would).
