@@ -24,6 +24,7 @@ namespace switchboard::http {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::CapturingLogger;
 using testing::HttpConnection;
 using testing::HttpResponse;
 

@@ -16,6 +16,7 @@
 namespace switchboard::http {
 namespace {
 
+using testing::CapturingLogger;
 using testing::HttpConnection;
 using testing::HttpResponse;
 using testing::OneShot;

@@ -1,5 +1,5 @@
 // A Logger that keeps every line, "INFO …", "WARN …" or "ERROR …", for
-// tests to assert on. Thread-safe.
+// tests that check what was logged. Thread-safe.
 #pragma once
 
 #include <mutex>
@@ -20,6 +20,14 @@ class CapturingLogger : public Logger {
   std::vector<std::string> lines() const {
     std::lock_guard lock(mutex_);
     return lines_;
+  }
+  // True when some line contains `text`.
+  bool Contains(std::string_view text) const {
+    std::lock_guard lock(mutex_);
+    for (const std::string& line : lines_) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
   }
 
  private:
