@@ -57,7 +57,7 @@ void String(Writer& w, const std::string& text) {
 }
 
 // Header values: printable ASCII only.
-void AppendHeaderSafe(std::string& out, const std::string& text) {
+void AppendHeaderSafe(std::string& out, std::string_view text) {
   for (const char c : text) out += (c >= 0x21 && c <= 0x7e && c != ',' && c != ';') ? c : '_';
 }
 
@@ -116,16 +116,17 @@ std::string ExplainJson(const Resolution& resolution, bool include_trace) {
 }
 
 std::string ResolverHeader(const Resolution& resolution) {
-  return ResolverHeader(resolution.broker ? &resolution.resolved_by : nullptr, resolution.trace);
+  return ResolverHeader(resolution.broker ? std::string_view(resolution.resolved_by) : "",
+                        resolution.trace);
 }
 
-std::string ResolverHeader(const std::string* resolved_by, const std::vector<TraceStep>& trace) {
+std::string ResolverHeader(std::string_view resolved_by, const std::vector<TraceStep>& trace) {
   std::string out = "resolved-by=";
   out.reserve(64);
-  if (resolved_by != nullptr) {
-    AppendHeaderSafe(out, *resolved_by);
-  } else {
+  if (resolved_by.empty()) {
     out += "none";
+  } else {
+    AppendHeaderSafe(out, resolved_by);
   }
   out += "; trace=";
   for (std::size_t i = 0; i < trace.size(); ++i) {

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "chain.h"
@@ -34,8 +35,9 @@ std::string ExplainJson(const Resolution& resolution, bool include_trace = true)
 // `resolved-by=default; trace=device:pass,fleet:pass,default:resolved`
 // (`resolved-by=none` when nothing resolved).
 std::string ResolverHeader(const Resolution& resolution);
-// The same from its parts: `resolved_by` null when nothing resolved.
-std::string ResolverHeader(const std::string* resolved_by, const std::vector<TraceStep>& trace);
+// The same from its parts (a DeviceMqttAccess keeps only these):
+// `resolved_by` empty when nothing resolved.
+std::string ResolverHeader(std::string_view resolved_by, const std::vector<TraceStep>& trace);
 
 // {"chain": [{"position": 1, "plugin": "device", "file": "/…/libdevice.so",
 //             "on_error": "continue"}, ...]}

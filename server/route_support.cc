@@ -8,7 +8,6 @@
 #include <charconv>
 
 #include "domain_errors.h"
-#include "explain_json.h"
 #include "http/api_error.h"
 #include "resolve_context.h"
 
@@ -120,10 +119,6 @@ void WriteBrokerConfig(http::JsonWriter& json, const ClientBrokerConfig& config)
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   WriteClientBrokerConfig(writer, config);
   json.RawValue(std::string_view(buffer.GetString(), buffer.GetSize()));
-}
-
-std::string ResolverHeaderFor(const std::string& resolved_by, const std::vector<TraceStep>& trace) {
-  return ResolverHeader(resolved_by.empty() ? nullptr : &resolved_by, trace);
 }
 
 }  // namespace switchboard

@@ -41,7 +41,4 @@ std::optional<std::int64_t> IntQuery(const http::Request& request, std::string_v
 // Writes a ClientBrokerConfig as the value of the current key.
 void WriteBrokerConfig(http::JsonWriter& json, const ClientBrokerConfig& config);
 
-// The X-Switchboard-Resolver header value for a decision.
-std::string ResolverHeaderFor(const std::string& resolved_by, const std::vector<TraceStep>& trace);
-
 }  // namespace switchboard

@@ -101,7 +101,7 @@ http::Response Register(App& app, const http::Request& request) {
   json.EndObject();
   http::Response response = http::Response::Json(200, json.Take());
   response.SetHeader("X-Switchboard-Resolver",
-                     ResolverHeaderFor(result.mqtt.resolved_by, result.mqtt.trace));
+                     ResolverHeader(result.mqtt.resolved_by, result.mqtt.trace));
   response.SetHeader("Cache-Control", "no-store");  // it carries a password
   return response;
 }
@@ -129,7 +129,7 @@ http::Response DeviceMqtt(App& app, const http::Request& request) {
   http::JsonWriter json;
   WriteMqtt(json, mqtt);
   http::Response response = http::Response::Json(200, json.Take());
-  response.SetHeader("X-Switchboard-Resolver", ResolverHeaderFor(mqtt.resolved_by, mqtt.trace));
+  response.SetHeader("X-Switchboard-Resolver", ResolverHeader(mqtt.resolved_by, mqtt.trace));
   response.SetHeader("Cache-Control", "no-store");
   return response;
 }

@@ -167,7 +167,7 @@ TransactionResolveContext::TransactionResolveContext(const Device& device, soci:
     : device_(device),
       sql_(sql),
       log_(log),
-      postgresql_(PostgresConnection(sql) != nullptr),
+      postgresql_(IsPostgresql(sql)),
       guard_steps_(guard_steps) {}
 
 soci::session& TransactionResolveContext::sql() {

@@ -261,15 +261,14 @@ bool CountAgainstKey(soci::session& sql, long long key_id, const std::string& no
 struct CountAgainstKeyPrepared {
   static constexpr char kName[] = "switchboard_count_against_key";
   explicit CountAgainstKeyPrepared(soci::session& sql) {
-    PGresult* prepared = PQprepare(
+    const PgResult prepared(PQprepare(
         PostgresConnection(sql), kName,
         "UPDATE provisioning_keys SET devices_provisioned = devices_provisioned + CASE WHEN "
         "is_active = 1 AND (expires_at IS NULL OR expires_at > $2) THEN 1 END, "
         "last_used_at = $2 WHERE id = $1",
-        2, nullptr);
-    const bool ok = PQresultStatus(prepared) == PGRES_COMMAND_OK;
-    PQclear(prepared);
-    if (!ok) throw soci::soci_error("cannot prepare the provisioning key count");
+        2, nullptr));
+    if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK)
+      throw soci::soci_error("cannot prepare the provisioning key count");
   }
 };
 
