@@ -1,7 +1,7 @@
 # Writes a C++ file holding every migrations/<dialect>/NNN_name.sql as a string.
 # Called by core/CMakeLists.txt with ROOT (the migrations folder) and OUT.
 set(body "// Generated from migrations/*/*.sql by core/embed_migrations.cmake. Do not edit.\n")
-string(APPEND body "#include \"migrations.h\"\n\nnamespace switchboard {\n\n")
+string(APPEND body "#include \"storage/migrations.h\"\n\nnamespace switchboard {\n\n")
 string(APPEND body "const std::vector<EmbeddedMigration>& EmbeddedMigrations() {\n")
 string(APPEND body "  static const std::vector<EmbeddedMigration> all = {\n")
 foreach(dialect sqlite postgresql)

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "crypto.h"
-#include "migrations.h"
+#include "storage/migrations.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {

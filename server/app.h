@@ -12,16 +12,16 @@
 #include <string>
 #include <string_view>
 
-#include "brokers.h"
-#include "chain.h"
-#include "chain_reload.h"
-#include "config.h"
-#include "devices.h"
-#include "fleets.h"
+#include "config/config.h"
+#include "domain/brokers.h"
+#include "domain/devices.h"
+#include "domain/fleets.h"
+#include "domain/provisioning.h"
+#include "domain/provisioning_keys.h"
+#include "engine/chain.h"
+#include "engine/chain_reload.h"
 #include "http/metrics.h"
-#include "provisioning.h"
-#include "provisioning_keys.h"
-#include "storage.h"
+#include "storage/storage.h"
 
 namespace switchboard {
 

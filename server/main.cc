@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "cli_commands.h"
+#include "cli/cli_commands.h"
 
 namespace {
 

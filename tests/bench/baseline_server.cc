@@ -13,10 +13,10 @@
 #include <iostream>
 #include <string>
 
-#include "config.h"
+#include "config/config.h"
 #include "http/http_server.h"
 #include "http/signals.h"
-#include "log.h"
+#include "util/log.h"
 
 namespace {
 

@@ -30,13 +30,13 @@
 #include <string>
 #include <vector>
 
-#include "chain.h"
-#include "config.h"
+#include "config/config.h"
 #include "dataset.h"
-#include "log.h"
-#include "provisioning.h"
-#include "resolve_context.h"
-#include "storage.h"
+#include "domain/provisioning.h"
+#include "engine/chain.h"
+#include "engine/resolve_context.h"
+#include "storage/storage.h"
+#include "util/log.h"
 
 namespace switchboard::bench {
 namespace {

@@ -30,10 +30,10 @@
 #include <string>
 #include <vector>
 
-#include "crypto.h"
 #include "dataset.h"
-#include "migrations.h"
-#include "storage.h"
+#include "storage/migrations.h"
+#include "storage/storage.h"
+#include "util/crypto.h"
 
 namespace switchboard::bench {
 namespace {

@@ -7,11 +7,11 @@
 
 #include <memory>
 
-#include "crypto.h"
 #include "mosquitto_fixture.h"
 #include "mqtt_test_client.h"
 #include "process.h"
 #include "test_database.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {

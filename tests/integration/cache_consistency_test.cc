@@ -9,8 +9,8 @@
 #include <string>
 #include <thread>
 
-#include "crypto.h"
 #include "switchboard_process.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {

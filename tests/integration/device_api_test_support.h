@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "crypto.h"
 #include "switchboard_process.h"
+#include "util/crypto.h"
 
 namespace switchboard::testing {
 

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "api_test_support.h"
-#include "crypto.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {

@@ -19,10 +19,10 @@
 #include <random>
 #include <thread>
 
-#include "crypto.h"
 #include "device_api_test_support.h"
-#include "migrations.h"
 #include "process.h"
+#include "storage/migrations.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "capturing_logger.h"
-#include "chain.h"
-#include "config.h"
-#include "storage.h"
+#include "config/config.h"
+#include "engine/chain.h"
+#include "storage/storage.h"
 #include "switchboard/resolver.h"
 
 namespace switchboard::testing {

@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "broker_probe.h"
+#include "probe/broker_probe.h"
 #include "process.h"
 #include "test_database.h"
 

@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
+#include "engine/resolve_context.h"
 #include "engine_testing.h"
-#include "resolve_context.h"
 #include "test_database.h"
 
 namespace switchboard::testing {

@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-#include "migrations.h"
+#include "storage/migrations.h"
 
 namespace switchboard::testing {
 namespace {

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "storage.h"
+#include "storage/storage.h"
 
 namespace switchboard::testing {
 

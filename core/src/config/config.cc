@@ -1,0 +1,375 @@
+#include "config/config.h"
+
+#include "config/suggest.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <set>
+#include <sstream>
+
+namespace switchboard {
+namespace {
+
+SourceMark MarkOf(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.is_null()) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+// Reads one YAML mapping into a settings struct: each key is consumed by a
+// handler; unknown and duplicate keys are errors suggesting the nearest known
+// key (yaml-cpp accepts both silently).
+class MapReader {
+ public:
+  MapReader(const YAML::Node& node, std::string section, const std::string& file)
+      : node_(node), section_(std::move(section)), file_(file) {
+    if (!node_.IsMap()) Fail(node_, section_ + " must be a mapping");
+  }
+
+  void On(const std::string& key, std::function<void(const YAML::Node&)> handler) {
+    handlers_.emplace_back(key, std::move(handler));
+  }
+
+  void Run() {
+    std::set<std::string> seen;
+    for (const auto& entry : node_) {
+      const std::string key = entry.first.Scalar();
+      if (!seen.insert(key).second) {
+        Fail(entry.first, "duplicate key '" + key + "' in " + section_);
+      }
+      auto it = std::find_if(handlers_.begin(), handlers_.end(),
+                             [&](const auto& h) { return h.first == key; });
+      if (it == handlers_.end()) Fail(entry.first, UnknownKeyMessage(key));
+      it->second(entry.second);
+    }
+  }
+
+  [[noreturn]] void Fail(const YAML::Node& at, const std::string& message) const {
+    throw ConfigError(FormatLocated(file_, MarkOf(at), message));
+  }
+
+ private:
+  std::string UnknownKeyMessage(const std::string& key) const {
+    std::string message = "unknown key '" + key + "' in " + section_;
+    std::vector<std::string> names;
+    for (const auto& [known, unused] : handlers_) names.push_back(known);
+    if (const std::string best = NearestName(key, names); !best.empty())
+      message += " (did you mean '" + best + "'?)";
+    std::string keys;
+    for (const auto& [known, unused] : handlers_) keys += (keys.empty() ? "" : ", ") + known;
+    return message + "; known keys: " + keys;
+  }
+
+  const YAML::Node& node_;
+  std::string section_;
+  const std::string& file_;
+  std::vector<std::pair<std::string, std::function<void(const YAML::Node&)>>> handlers_;
+};
+
+class Parser {
+ public:
+  explicit Parser(const std::string& file) : file_(file) {}
+
+  [[noreturn]] void Fail(const YAML::Node& at, const std::string& what) const {
+    throw ConfigError(FormatLocated(file_, MarkOf(at), what));
+  }
+
+  std::string String(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) Fail(n, key + " must be a string");
+    return n.Scalar();
+  }
+
+  long long Integer(const YAML::Node& n, const std::string& key, long long min,
+                    long long max) const {
+    if (!n.IsScalar()) Fail(n, key + " must be an integer");
+    const std::string& text = n.Scalar();
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(text, &used, 10);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size()) Fail(n, key + " must be an integer, got '" + text + "'");
+    if (value < min || value > max) {
+      Fail(n, key + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                  ", got " + text);
+    }
+    return value;
+  }
+
+  bool Boolean(const YAML::Node& n, const std::string& key) const {
+    bool value = false;
+    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) {
+      Fail(n, key + " must be true or false");
+    }
+    return value;
+  }
+
+  std::vector<std::string> StringList(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsSequence()) Fail(n, key + " must be a list of strings");
+    std::vector<std::string> out;
+    for (const auto& item : n) out.push_back(String(item, key + " item"));
+    return out;
+  }
+
+  ParamValue Params(const YAML::Node& n) const {
+    ParamValue value;
+    value.mark = MarkOf(n);
+    switch (n.Type()) {
+      case YAML::NodeType::Scalar:
+        value.kind = ParamValue::Kind::kScalar;
+        value.scalar = n.Scalar();
+        break;
+      case YAML::NodeType::Sequence:
+        value.kind = ParamValue::Kind::kList;
+        for (const auto& item : n) value.items.push_back(Params(item));
+        break;
+      case YAML::NodeType::Map: {
+        value.kind = ParamValue::Kind::kMap;
+        std::set<std::string> seen;
+        for (const auto& entry : n) {
+          if (!entry.first.IsScalar()) Fail(entry.first, "params keys must be strings");
+          if (!seen.insert(entry.first.Scalar()).second) {
+            Fail(entry.first, "duplicate key '" + entry.first.Scalar() + "' in params");
+          }
+          value.entries.emplace_back(entry.first.Scalar(), Params(entry.second));
+          value.entries.back().second.mark = MarkOf(entry.first);
+        }
+        break;
+      }
+      default:
+        value.kind = ParamValue::Kind::kNull;
+    }
+    return value;
+  }
+
+  void Server(const YAML::Node& n, ServerConfig& out) const {
+    MapReader r(n, "server", file_);
+    r.On("listen", [&](const YAML::Node& v) {
+      out.listen = String(v, "server.listen");
+      std::string why;
+      if (!ValidListenAddress(out.listen, &why)) Fail(v, "server.listen " + why);
+    });
+    r.On("threads", [&](const YAML::Node& v) {
+      out.threads = static_cast<int>(Integer(v, "server.threads", 1, 256));
+    });
+    r.On("max_body_bytes", [&](const YAML::Node& v) {
+      out.max_body_bytes =
+          static_cast<std::size_t>(Integer(v, "server.max_body_bytes", 1024, 64LL * 1024 * 1024));
+    });
+    r.On("admin_token_file",
+         [&](const YAML::Node& v) { out.admin_token_file = String(v, "server.admin_token_file"); });
+    r.On("header_timeout_ms", [&](const YAML::Node& v) {
+      out.header_timeout_ms = static_cast<int>(Integer(v, "server.header_timeout_ms", 100, 600000));
+    });
+    r.On("body_timeout_ms", [&](const YAML::Node& v) {
+      out.body_timeout_ms = static_cast<int>(Integer(v, "server.body_timeout_ms", 100, 600000));
+    });
+    r.On("keepalive_timeout_s", [&](const YAML::Node& v) {
+      out.keepalive_timeout_s = static_cast<int>(Integer(v, "server.keepalive_timeout_s", 1, 3600));
+    });
+    r.On("tls", [&](const YAML::Node& v) {
+      if (v.IsNull()) return;
+      TlsSettings tls;
+      MapReader t(v, "server.tls", file_);
+      t.On("cert", [&](const YAML::Node& c) { tls.cert = String(c, "server.tls.cert"); });
+      t.On("key", [&](const YAML::Node& k) { tls.key = String(k, "server.tls.key"); });
+      t.Run();
+      if (tls.cert.empty() || tls.key.empty()) Fail(v, "server.tls needs both cert and key");
+      out.tls = tls;
+    });
+    r.Run();
+  }
+
+  void Storage(const YAML::Node& n, StorageConfig& out) const {
+    MapReader r(n, "storage", file_);
+    r.On("url", [&](const YAML::Node& v) {
+      out.url = String(v, "storage.url");
+      if (out.url.rfind("sqlite3://", 0) != 0 && out.url.rfind("postgresql://", 0) != 0) {
+        Fail(v, "storage.url must start with sqlite3:// or postgresql://");
+      }
+    });
+    r.On("pool_size", [&](const YAML::Node& v) {
+      out.pool_size = static_cast<int>(Integer(v, "storage.pool_size", 1, 256));
+    });
+    r.On("auto_migrate",
+         [&](const YAML::Node& v) { out.auto_migrate = Boolean(v, "storage.auto_migrate"); });
+    r.On("acquire_timeout_ms", [&](const YAML::Node& v) {
+      out.acquire_timeout_ms =
+          static_cast<int>(Integer(v, "storage.acquire_timeout_ms", 1, 600000));
+    });
+    r.On("fetch_pipeline_connections", [&](const YAML::Node& v) {
+      out.fetch_pipeline_connections =
+          static_cast<int>(Integer(v, "storage.fetch_pipeline_connections", 0, 16));
+    });
+    r.Run();
+  }
+
+  ChainStepConfig Step(const YAML::Node& n) const {
+    ChainStepConfig step;
+    step.mark = MarkOf(n);
+    MapReader r(n, "chain step", file_);
+    r.On("plugin", [&](const YAML::Node& v) { step.plugin = String(v, "plugin"); });
+    r.On("path", [&](const YAML::Node& v) { step.path = String(v, "path"); });
+    r.On("params", [&](const YAML::Node& v) {
+      if (!v.IsMap() && !v.IsNull()) Fail(v, "params must be a mapping");
+      step.params = Params(v);
+    });
+    r.On("on_error", [&](const YAML::Node& v) {
+      const std::string mode = String(v, "on_error");
+      if (mode == "continue") {
+        step.on_error = ChainStepConfig::OnError::kContinue;
+      } else if (mode == "fail") {
+        step.on_error = ChainStepConfig::OnError::kFail;
+      } else {
+        Fail(v, "on_error must be 'continue' or 'fail', got '" + mode + "'");
+      }
+    });
+    r.Run();
+    if (step.plugin.empty() == step.path.empty()) {
+      Fail(n, "a chain step needs exactly one of 'plugin' (a built-in name) or 'path' (a file)");
+    }
+    if (step.params.IsNull()) {
+      step.params.kind = ParamValue::Kind::kMap;
+      step.params.mark = step.mark;
+    }
+    return step;
+  }
+
+  void Resolution(const YAML::Node& n, ResolutionConfig& out) const {
+    MapReader r(n, "resolution", file_);
+    r.On("plugin_dirs",
+         [&](const YAML::Node& v) { out.plugin_dirs = StringList(v, "resolution.plugin_dirs"); });
+    r.On("chain", [&](const YAML::Node& v) {
+      if (!v.IsSequence()) Fail(v, "resolution.chain must be a list of steps");
+      out.chain_mark = MarkOf(v);
+      out.chain.clear();
+      for (const auto& step : v) out.chain.push_back(Step(step));
+      if (out.chain.empty()) {
+        Fail(v, "resolution.chain is empty: no device could ever get a broker");
+      }
+    });
+    r.Run();
+  }
+
+  void Provisioning(const YAML::Node& n, ProvisioningConfig& out) const {
+    MapReader r(n, "provisioning", file_);
+    r.On("topics", [&](const YAML::Node& v) {
+      MapReader t(v, "provisioning.topics", file_);
+      t.On("publish", [&](const YAML::Node& p) {
+        out.publish_topics = StringList(p, "provisioning.topics.publish");
+      });
+      t.On("subscribe", [&](const YAML::Node& s) {
+        out.subscribe_topics = StringList(s, "provisioning.topics.subscribe");
+      });
+      t.Run();
+    });
+    r.Run();
+  }
+
+  Config Document(const YAML::Node& root) const {
+    Config config;
+    config.source_file = file_;
+    if (root.IsNull()) return WithDefaultChain(config);
+    MapReader r(root, "the configuration", file_);
+    r.On("server", [&](const YAML::Node& v) { Server(v, config.server); });
+    r.On("storage", [&](const YAML::Node& v) { Storage(v, config.storage); });
+    r.On("resolution", [&](const YAML::Node& v) { Resolution(v, config.resolution); });
+    r.On("provisioning", [&](const YAML::Node& v) { Provisioning(v, config.provisioning); });
+    r.Run();
+    return WithDefaultChain(config);
+  }
+
+ private:
+  // Without `resolution.chain` the shipped order applies (SPEC §2).
+  static Config WithDefaultChain(Config config) {
+    if (config.resolution.chain_mark.line != 0) return config;  // the file gave a chain
+    for (const char* name : {"device", "fleet", "regional", "default", "env"}) {
+      ChainStepConfig step;
+      step.plugin = name;
+      step.params.kind = ParamValue::Kind::kMap;
+      config.resolution.chain.push_back(step);
+    }
+    return config;
+  }
+
+  const std::string& file_;
+};
+
+}  // namespace
+
+bool ValidListenAddress(const std::string& listen, std::string* why) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    *why = "must be HOST:PORT (e.g. 0.0.0.0:4002), got '" + listen + "'";
+    return false;
+  }
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::stoi(port) > 65535) {
+    *why = "port must be a number from 0 to 65535, got '" + port + "'";
+    return false;
+  }
+  return true;
+}
+
+std::string FormatLocated(const std::string& file, SourceMark mark, const std::string& message) {
+  std::ostringstream out;
+  out << file;
+  if (mark.line > 0) out << ':' << mark.line << ':' << mark.column;
+  out << ": " << message;
+  return out.str();
+}
+
+Config ParseConfig(const std::string& yaml_text, const std::string& source_file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(FormatLocated(source_file, {e.mark.line + 1, e.mark.column + 1}, e.msg));
+  }
+  try {
+    return Parser(source_file).Document(root);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(FormatLocated(source_file, {e.mark.line + 1, e.mark.column + 1}, e.msg));
+  }
+}
+
+Config LoadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(path + ": cannot open configuration file");
+  std::stringstream text;
+  text << in.rdbuf();
+  Config config = ParseConfig(text.str(), path);
+  ApplyEnvironmentOverrides(config);
+  return config;
+}
+
+void ApplyEnvironmentOverrides(Config& config) {
+  auto env = [](const char* name) -> std::string {
+    const char* value = std::getenv(name);
+    return value ? value : "";
+  };
+  if (std::string url = env("SWITCHBOARD_DATABASE_URL"); !url.empty()) {
+    if (url.rfind("sqlite3://", 0) != 0 && url.rfind("postgresql://", 0) != 0) {
+      throw ConfigError("SWITCHBOARD_DATABASE_URL must start with sqlite3:// or postgresql://");
+    }
+    config.storage.url = url;
+  }
+  if (std::string listen = env("SWITCHBOARD_LISTEN"); !listen.empty()) {
+    std::string why;
+    if (!ValidListenAddress(listen, &why)) throw ConfigError("SWITCHBOARD_LISTEN " + why);
+    config.server.listen = listen;
+  }
+  if (std::string token = env("SWITCHBOARD_ADMIN_TOKEN"); !token.empty()) {
+    config.server.admin_token = token;
+  }
+}
+
+}  // namespace switchboard

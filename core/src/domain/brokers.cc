@@ -1,0 +1,422 @@
+// Broker CRUD. Rows are read through broker_rows.h (the one column list of
+// mqtt_broker_config); writes name only the columns they set, so the
+// database's defaults stay the single source of defaults.
+#include "domain/brokers.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <soci/soci.h>
+
+#include <climits>
+#include <deque>
+#include <functional>
+
+#include "domain/domain_errors.h"
+#include "util/time.h"
+#include "domain/validation.h"
+#include "storage/sql_errors.h"
+#include "switchboard/broker_rows.h"
+
+namespace switchboard {
+namespace {
+
+constexpr std::int64_t kIntMax = INT_MAX;  // INTEGER columns are 32-bit in PostgreSQL
+constexpr std::size_t kUnbounded = static_cast<std::size_t>(-1);
+
+bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (value == a) return true;
+  }
+  return false;
+}
+
+// What BrokerUrl() can print and ParseBrokerUrl() reads back: a DNS-like
+// name, an IPv4 address, or an IPv6 literal without brackets.
+void CheckHost(const std::string& host) {
+  CheckText("host", host, 1, 255);
+  const bool ipv6 = host.find(':') != std::string::npos;
+  for (const char c : host) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    const bool ok = ipv6 ? (std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')
+                         : (alnum || c == '-' || c == '.' || c == '_');
+    if (!ok) {
+      throw ValidationError("host",
+                            ipv6 ? "host: an IPv6 address is written without brackets or zone id"
+                                 : "host may only contain letters, digits, '-', '.' and '_'");
+    }
+  }
+}
+
+void CheckJson(const std::string& text) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
+      text.data(), text.size());
+  if (document.HasParseError()) {
+    throw ValidationError(
+        "extra_config", std::string("extra_config must be valid JSON text (") +
+                            rapidjson::GetParseError_En(document.GetParseError()) + " at offset " +
+                            std::to_string(document.GetErrorOffset()) + ")");
+  }
+}
+
+// Column assignments of an INSERT or UPDATE, with the values they bind.
+// deque: push_back keeps references to earlier elements valid, and SOCI
+// holds references to the bound variables until the statement runs.
+class Assignments {
+ public:
+  void Text(const char* column, const std::optional<std::string>& value, bool nullable) {
+    if (!value) return;
+    texts_.push_back(*value);
+    indicators_.push_back(nullable && value->empty() ? soci::i_null : soci::i_ok);
+    std::string& bound = texts_.back();
+    soci::indicator& indicator = indicators_.back();
+    Add(column,
+        [&bound, &indicator](soci::statement& st) { st.exchange(soci::use(bound, indicator)); });
+  }
+  void Int(const char* column, const std::optional<std::int64_t>& value) {
+    if (!value) return;
+    ints_.push_back(static_cast<int>(*value));  // validated to fit
+    int& bound = ints_.back();
+    Add(column, [&bound](soci::statement& st) { st.exchange(soci::use(bound)); });
+  }
+  void Bool(const char* column, const std::optional<bool>& value) {
+    if (value) Int(column, *value ? 1 : 0);
+  }
+  void Now(const char* column, const std::string& now) { Text(column, now, false); }
+
+  bool empty() const { return columns_.empty(); }
+
+  // "a, b, c" and ":p0, :p1, :p2" for an INSERT.
+  std::string ColumnList() const { return Join(false); }
+  std::string PlaceholderList() const { return Join(true); }
+  // "a = :p0, b = :p1" for an UPDATE.
+  std::string SetList() const {
+    std::string out;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      out += (i ? ", " : "") + columns_[i] + " = :p" + std::to_string(i);
+    }
+    return out;
+  }
+  // Binds the values in column order.
+  void Bind(soci::statement& st) const {
+    for (const auto& bind : binders_) bind(st);
+  }
+
+ private:
+  void Add(const char* column, std::function<void(soci::statement&)> binder) {
+    columns_.emplace_back(column);
+    binders_.push_back(std::move(binder));
+  }
+  std::string Join(bool placeholders) const {
+    std::string out;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      out += (i ? ", " : "") + (placeholders ? ":p" + std::to_string(i) : columns_[i]);
+    }
+    return out;
+  }
+
+  std::vector<std::string> columns_;
+  std::vector<std::function<void(soci::statement&)>> binders_;
+  std::deque<std::string> texts_;
+  std::deque<soci::indicator> indicators_;
+  std::deque<int> ints_;
+};
+
+Assignments AssignmentsFor(const BrokerInput& in) {
+  Assignments a;
+  a.Text("name", in.name, false);
+  a.Text("description", in.description, true);
+  a.Text("protocol", in.protocol, false);
+  a.Text("host", in.host, false);
+  a.Int("port", in.port);
+  a.Text("path", in.path, true);
+  a.Text("username", in.username, true);
+  a.Text("password", in.password, true);
+  a.Bool("use_tls", in.use_tls);
+  a.Text("ca_cert", in.ca_cert, true);
+  a.Text("client_cert", in.client_cert, true);
+  a.Text("client_key", in.client_key, true);
+  a.Bool("verify_certificate", in.verify_certificate);
+  a.Text("client_id_prefix", in.client_id_prefix, true);
+  a.Int("keep_alive", in.keep_alive);
+  a.Bool("clean_session", in.clean_session);
+  a.Int("reconnect_period", in.reconnect_period);
+  a.Int("connect_timeout", in.connect_timeout);
+  a.Bool("is_active", in.is_active);
+  a.Bool("is_default", in.is_default);
+  a.Text("broker_type", in.broker_type, false);
+  a.Text("region", in.region, true);
+  a.Int("weight", in.weight);
+  a.Text("extra_config", in.extra_config, true);
+  return a;
+}
+
+void RunStatement(soci::session& sql, const std::string& query, const Assignments& values,
+                  const std::function<void(soci::statement&)>& more = {}) {
+  soci::statement st(sql);
+  values.Bind(st);
+  if (more) more(st);
+  st.alloc();
+  st.prepare(query);
+  st.define_and_bind();
+  st.execute(true);
+}
+
+void ThrowIfNameTaken(soci::session& sql, const std::string& name, long long except_id) {
+  long long count = 0;
+  sql << "SELECT COUNT(*) FROM mqtt_broker_config WHERE name = :name AND id <> :id",
+      soci::use(name), soci::use(except_id), soci::into(count);
+  if (count > 0) throw Conflict("a broker named '" + name + "' already exists");
+}
+
+void ClearOtherDefault(soci::session& sql, long long keep_id, const std::string& now) {
+  sql << "UPDATE mqtt_broker_config SET is_default = 0, updated_at = :now "
+         "WHERE is_default = 1 AND id <> :id",
+      soci::use(now), soci::use(keep_id);
+}
+
+bool Exists(soci::session& sql, long long id) {
+  long long count = 0;
+  sql << "SELECT COUNT(*) FROM mqtt_broker_config WHERE id = :id", soci::use(id), soci::into(count);
+  return count > 0;
+}
+
+// The public view of one row; nullopt when it does not exist.
+std::optional<PublicBroker> LoadPublic(soci::session& sql, long long id) {
+  auto config = LoadBrokerById(sql, id);
+  if (!config) return std::nullopt;
+  PublicBroker out = ToPublicBroker(*config);
+  std::string last_connected;
+  soci::indicator last_connected_ind = soci::i_null;
+  sql << "SELECT created_at, updated_at, last_connected_at FROM mqtt_broker_config "
+         "WHERE id = :id",
+      soci::use(id), soci::into(out.created_at), soci::into(out.updated_at),
+      soci::into(last_connected, last_connected_ind);
+  if (last_connected_ind == soci::i_ok) out.last_connected_at = last_connected;
+  return out;
+}
+
+// A unique violation on write: the name (the only unique column a client
+// sets), or, on PostgreSQL only, two requests making a default at once.
+Conflict UniqueConflict(const soci::soci_error& e, const BrokerInput& input) {
+  const std::string message = e.get_error_message();
+  if (input.name && (message.find("name") != std::string::npos)) {
+    return Conflict("a broker named '" + *input.name + "' already exists");
+  }
+  return Conflict("another broker was made the default at the same time; retry");
+}
+
+std::string Plural(long long n, const char* noun) {
+  return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+PublicBroker ToPublicBroker(const BrokerConfig& b) {
+  PublicBroker p;
+  p.id = b.id;
+  p.name = b.name;
+  p.description = b.description;
+  p.protocol = b.protocol;
+  p.host = b.host;
+  p.port = b.port;
+  p.path = b.path;
+  p.username = b.username;
+  p.use_tls = b.use_tls;
+  p.ca_cert = b.ca_cert;
+  p.client_cert = b.client_cert;
+  p.verify_certificate = b.verify_certificate;
+  p.client_id_prefix = b.client_id_prefix;
+  p.keep_alive = b.keep_alive;
+  p.clean_session = b.clean_session;
+  p.reconnect_period = b.reconnect_period;
+  p.connect_timeout = b.connect_timeout;
+  p.is_active = b.is_active;
+  p.is_default = b.is_default;
+  p.broker_type = b.broker_type;
+  p.region = b.region;
+  p.weight = b.weight;
+  p.has_password = !b.password.empty();
+  p.has_client_key = !b.client_key.empty();
+  p.has_extra_config = !b.extra_config.empty();
+  return p;
+}
+
+void ValidateBrokerInput(const BrokerInput& in, BrokerValidation mode) {
+  if (mode == BrokerValidation::kCreate) {
+    if (!in.name) throw ValidationError("name", "name is required");
+    if (!in.host) throw ValidationError("host", "host is required");
+  }
+  if (in.name) CheckText("name", *in.name, 1, 255);
+  if (in.description)
+    CheckText("description", *in.description, 0, kUnbounded, TextKind::kMultiLine);
+  if (in.protocol && !OneOf(*in.protocol, {"mqtt", "mqtts", "ws", "wss"})) {
+    throw ValidationError("protocol", "protocol must be one of mqtt, mqtts, ws, wss");
+  }
+  if (in.host) CheckHost(*in.host);
+  if (in.port) CheckRange("port", *in.port, 1, 65535);
+  if (in.path) {
+    CheckText("path", *in.path, 0, kUnbounded);
+    if (!in.path->empty() && (in.path->front() != '/' || in.path->find(' ') != std::string::npos ||
+                              in.path->find_first_of("?#") != std::string::npos)) {
+      throw ValidationError("path", "path must start with '/' and contain no spaces, '?' or '#'");
+    }
+  }
+  if (in.username) CheckText("username", *in.username, 0, kUnbounded);
+  if (in.password) CheckText("password", *in.password, 0, kUnbounded);
+  if (in.ca_cert) CheckText("ca_cert", *in.ca_cert, 0, kUnbounded, TextKind::kMultiLine);
+  if (in.client_cert) {
+    CheckText("client_cert", *in.client_cert, 0, kUnbounded, TextKind::kMultiLine);
+  }
+  if (in.client_key) CheckText("client_key", *in.client_key, 0, kUnbounded, TextKind::kMultiLine);
+  if (in.client_id_prefix) CheckText("client_id_prefix", *in.client_id_prefix, 0, kUnbounded);
+  if (in.keep_alive) CheckRange("keep_alive", *in.keep_alive, 1, kIntMax);
+  if (in.reconnect_period) CheckRange("reconnect_period", *in.reconnect_period, 0, kIntMax);
+  if (in.connect_timeout) CheckRange("connect_timeout", *in.connect_timeout, 1, kIntMax);
+  if (in.broker_type && !OneOf(*in.broker_type, {"local", "cloud", "edge", "test"})) {
+    throw ValidationError("broker_type", "broker_type must be one of local, cloud, edge, test");
+  }
+  if (in.region) CheckText("region", *in.region, 0, kUnbounded);
+  if (in.weight) CheckRange("weight", *in.weight, 1, kIntMax);
+  if (in.extra_config) {
+    CheckText("extra_config", *in.extra_config, 0, kUnbounded, TextKind::kMultiLine);
+    if (!in.extra_config->empty()) CheckJson(*in.extra_config);
+  }
+}
+
+PublicBroker Brokers::Create(const BrokerInput& input) {
+  ValidateBrokerInput(input, BrokerValidation::kCreate);
+  Storage::Lease lease = storage_.Acquire();
+  soci::session& sql = *lease;
+  try {
+    WriteTransaction tx(storage_, sql);
+    const std::string now = UtcNowIso8601();
+    ThrowIfNameTaken(sql, *input.name, 0);
+    if (input.is_default.value_or(false)) ClearOtherDefault(sql, 0, now);
+    Assignments values = AssignmentsFor(input);
+    values.Now("created_at", now);
+    values.Now("updated_at", now);
+    long long id = 0;
+    RunStatement(sql,
+                 "INSERT INTO mqtt_broker_config (" + values.ColumnList() + ") VALUES (" +
+                     values.PlaceholderList() + ") RETURNING id",
+                 values, [&id](soci::statement& st) { st.exchange(soci::into(id)); });
+    auto created = LoadPublic(sql, id);
+    tx.Commit();
+    return *created;
+  } catch (const soci::soci_error& e) {
+    // Two writers racing (PostgreSQL: both passed the checks above).
+    if (IsUniqueViolation(e)) throw UniqueConflict(e, input);
+    RethrowStorageFailure(sql);
+  }
+}
+
+PublicBroker Brokers::Get(std::int64_t id) {
+  std::optional<PublicBroker> out;
+  ReadWithRetry(storage_, [&](soci::session& sql) { out = LoadPublic(sql, id); });
+  if (!out) throw NotFound("no broker with id " + std::to_string(id));
+  return *out;
+}
+
+std::vector<PublicBroker> Brokers::List() {
+  std::vector<PublicBroker> out;
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    out.clear();
+    std::vector<long long> ids;
+    long long id = 0;
+    soci::statement st =
+        (sql.prepare << "SELECT id FROM mqtt_broker_config ORDER BY id", soci::into(id));
+    st.execute();
+    while (st.fetch()) ids.push_back(id);
+    // Brokers are few (tens): one read per row keeps the column list in
+    // broker_rows.cc only.
+    for (long long each : ids) {
+      if (auto broker = LoadPublic(sql, each)) out.push_back(std::move(*broker));
+    }
+  });
+  return out;
+}
+
+PublicBroker Brokers::Update(std::int64_t id, const BrokerInput& input) {
+  ValidateBrokerInput(input, BrokerValidation::kUpdate);
+  const long long key = id;
+  Storage::Lease lease = storage_.Acquire();
+  soci::session& sql = *lease;
+  try {
+    WriteTransaction tx(storage_, sql);
+    if (!Exists(sql, key)) throw NotFound("no broker with id " + std::to_string(id));
+    const std::string now = UtcNowIso8601();
+    if (input.name) ThrowIfNameTaken(sql, *input.name, key);
+    if (input.is_default.value_or(false)) ClearOtherDefault(sql, key, now);
+    Assignments values = AssignmentsFor(input);
+    values.Now("updated_at", now);
+    RunStatement(sql, "UPDATE mqtt_broker_config SET " + values.SetList() + " WHERE id = :id",
+                 values, [&key](soci::statement& st) { st.exchange(soci::use(key)); });
+    auto updated = LoadPublic(sql, key);
+    tx.Commit();
+    return *updated;
+  } catch (const soci::soci_error& e) {
+    if (IsUniqueViolation(e)) throw UniqueConflict(e, input);
+    RethrowStorageFailure(sql);
+  }
+}
+
+void Brokers::Delete(std::int64_t id) {
+  const long long key = id;
+  Storage::Lease lease = storage_.Acquire();
+  soci::session& sql = *lease;
+  try {
+    WriteTransaction tx(storage_, sql);
+    if (!Exists(sql, key)) throw NotFound("no broker with id " + std::to_string(id));
+    long long devices = 0;
+    long long fleets = 0;
+    sql << "SELECT COUNT(*) FROM devices WHERE mqtt_broker_id = :id", soci::use(key),
+        soci::into(devices);
+    sql << "SELECT COUNT(*) FROM fleets WHERE mqtt_broker_id = :id", soci::use(key),
+        soci::into(fleets);
+    if (devices > 0 || fleets > 0) {
+      throw Conflict("broker " + std::to_string(id) + " is in use by " + Plural(devices, "device") +
+                     " and " + Plural(fleets, "fleet") + ": reassign them first");
+    }
+    sql << "DELETE FROM mqtt_broker_config WHERE id = :id", soci::use(key);
+    tx.Commit();
+  } catch (const soci::soci_error&) {
+    RethrowStorageFailure(sql);
+  }
+}
+
+std::vector<BrokerUsage> Brokers::Summary() {
+  std::vector<BrokerUsage> out;
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    out.clear();
+    BrokerUsage row;
+    long long id = 0, devices = 0, fleets = 0;
+    int active = 0, is_default = 0;
+    soci::statement st =
+        (sql.prepare << "SELECT b.id, b.name, b.is_active, b.is_default, "
+                        "(SELECT COUNT(*) FROM devices d WHERE d.mqtt_broker_id = b.id), "
+                        "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id) "
+                        "FROM mqtt_broker_config b ORDER BY b.id",
+         soci::into(id), soci::into(row.name), soci::into(active), soci::into(is_default),
+         soci::into(devices), soci::into(fleets));
+    st.execute();
+    while (st.fetch()) {
+      row.id = id;
+      row.is_active = active != 0;
+      row.is_default = is_default != 0;
+      row.device_count = devices;
+      row.fleet_count = fleets;
+      out.push_back(row);
+    }
+  });
+  return out;
+}
+
+BrokerConfig Brokers::LoadWithSecretsForProbe(std::int64_t id) {
+  std::optional<BrokerConfig> out;
+  ReadWithRetry(storage_, [&](soci::session& sql) { out = LoadBrokerById(sql, id); });
+  if (!out) throw NotFound("no broker with id " + std::to_string(id));
+  return *out;
+}
+
+}  // namespace switchboard

@@ -1,0 +1,88 @@
+// Chain: the ordered resolver steps built from `resolution.chain`, and the
+// holder that swaps a new chain in on reload.
+//
+// A Chain is immutable once built and safe to use from many threads. Each
+// step keeps its plugin library loaded for as long as the step lives, so an
+// old chain may finish in-flight resolutions after a reload swapped it out.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "switchboard/resolver.h"
+
+namespace switchboard {
+
+// One step of one resolution, as shown by explain and summarised in
+// `X-Switchboard-Resolver`. When adding an outcome, update OutcomeName() and
+// server/error_mapping.
+struct TraceStep {
+  enum class Outcome { kResolved, kPass, kReject, kError };
+  std::string plugin;
+  Outcome outcome = Outcome::kPass;
+  std::string reason;
+  std::int64_t micros = 0;
+};
+
+// "resolved" | "pass" | "reject" | "error"
+const char* OutcomeName(TraceStep::Outcome outcome);
+
+struct Resolution {
+  std::optional<BrokerConfig> broker;  // set when a step resolved
+  std::string resolved_by;             // the plugin that resolved; empty otherwise
+  bool rejected = false;               // a step rejected: HTTP 403
+  bool failed = false;                 // an `on_error: fail` step threw: HTTP 503
+  std::string reason;                  // the deciding step's reason, or why none decided
+  std::vector<TraceStep> trace;
+};
+
+// What `GET /api/v1/admin/chain` and `check-config` show of one step.
+struct StepDescription {
+  std::string name;      // plugin name (Resolver::Name())
+  std::string file;      // absolute path of the library
+  std::string on_error;  // "continue" | "fail"
+};
+
+class Chain {
+ public:
+  struct Step;  // defined in chain.cc
+  explicit Chain(std::vector<std::shared_ptr<const Step>> steps);
+  ~Chain();
+
+  // Runs the steps in order for one device (see resolver.h for the rules).
+  // Never throws for a plugin's failure: that is an Error step. The one
+  // exception that passes through is the context's DeviceNotFound
+  // (resolve_context.h): there is nothing to resolve.
+  Resolution Resolve(ResolveContext& context) const;
+
+  std::vector<StepDescription> Describe() const;
+
+ private:
+  std::vector<std::shared_ptr<const Step>> steps_;
+};
+
+// Builds a chain: resolves each step's library (plugin_dirs or path), loads
+// it, checks its ABI version, creates the resolver with its params. Throws
+// ConfigError naming `file:line:col`, the library and the reason.
+std::shared_ptr<const Chain> BuildChain(const Config& config);
+
+// Holds the chain in force. Current() is lock-free for readers in effect
+// (one short critical section), Replace() swaps atomically; in-flight users
+// keep the old chain alive through their shared_ptr.
+class ChainHolder {
+ public:
+  explicit ChainHolder(std::shared_ptr<const Chain> chain) : chain_(std::move(chain)) {}
+  std::shared_ptr<const Chain> Current() const { return std::atomic_load(&chain_); }
+  void Replace(std::shared_ptr<const Chain> chain) { std::atomic_store(&chain_, std::move(chain)); }
+
+ private:
+  std::shared_ptr<const Chain> chain_;
+};
+
+}  // namespace switchboard

@@ -1,0 +1,49 @@
+#include "storage/sql_errors.h"
+
+#include <soci/soci.h>
+
+#include <regex>
+
+namespace switchboard {
+
+void RethrowStorageFailure(soci::session& sql) {
+  if (IsConnectionFailure(sql)) {
+    throw StorageUnavailable("database connection lost; try again");
+  }
+  try {
+    throw;
+  } catch (const soci::soci_error& e) {
+    static const std::regex busy("database is locked|database table is locked|SQLITE_BUSY",
+                                 std::regex::icase);
+    if (std::regex_search(e.get_error_message(), busy)) {
+      throw StorageUnavailable("storage busy; try again");
+    }
+    throw;
+  }
+}
+
+void ReadWithRetry(Storage& storage, const std::function<void(soci::session&)>& work) {
+  bool lost = false;
+  try {
+    storage.WithRetry([&](soci::session& sql) {
+      try {
+        work(sql);
+      } catch (const soci::soci_error&) {
+        lost = IsConnectionFailure(sql);
+        if (!lost) RethrowStorageFailure(sql);
+        throw;  // WithRetry reconnects and runs `work` once more
+      }
+    });
+  } catch (const soci::soci_error&) {
+    if (lost) throw StorageUnavailable("database connection lost; try again");
+    throw;
+  }
+}
+
+bool IsUniqueViolation(const soci::soci_error& error) {
+  static const std::regex pattern("UNIQUE constraint failed|duplicate key value|unique constraint",
+                                  std::regex::icase);
+  return std::regex_search(error.get_error_message(), pattern);
+}
+
+}  // namespace switchboard

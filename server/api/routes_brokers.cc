@@ -1,0 +1,253 @@
+// Brokers: CRUD on mqtt_broker_config, the usage summary and the connection
+// test. JSON field names are the column names (SPEC §4). Reads never carry
+// `password`, `client_key` or `extra_config` (PublicBroker has no field for
+// them); the test route is the one place the secrets are loaded, and only
+// the probe's result (which never quotes them) is answered.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "probe/broker_probe.h"
+#include "http/api_error.h"
+#include "api/operator_json.h"
+#include "api/route_support.h"
+#include "api/routes_operator.h"
+
+namespace switchboard {
+namespace {
+
+constexpr char kCollection[] = "/api/v1/mqtt/brokers";
+
+// The connection test blocks a worker thread: never longer than this, and
+// never longer than the broker's own connect_timeout.
+constexpr std::chrono::milliseconds kMaxProbeTimeout{5000};
+
+// extra_config is JSON text in the column. Clients may send the text as a
+// string or the JSON itself (an object or array, stored compactly); null
+// clears it.
+std::optional<std::string> ExtraConfig(const http::JsonObject& body) {
+  constexpr std::string_view kField = "extra_config";
+  if (!body.Has(kField)) return std::nullopt;
+  if (body.IsNull(kField)) return std::string();
+  const rapidjson::Value& value = body.value().FindMember("extra_config")->value;
+  if (value.IsString()) return body.OptionalString(kField);
+  if (!value.IsObject() && !value.IsArray()) {
+    throw http::ApiError::InvalidRequest(
+        "field 'extra_config' must be a JSON object, an array, or JSON text in a string",
+        std::string(kField));
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+BrokerInput ParseBrokerInput(const http::Request& request) {
+  const http::JsonDocument document = request.JsonBody();
+  const http::JsonObject body = document.Root();
+  body.RejectUnknownFields({"name",
+                            "description",
+                            "protocol",
+                            "host",
+                            "port",
+                            "path",
+                            "username",
+                            "password",
+                            "use_tls",
+                            "ca_cert",
+                            "client_cert",
+                            "client_key",
+                            "verify_certificate",
+                            "client_id_prefix",
+                            "keep_alive",
+                            "clean_session",
+                            "reconnect_period",
+                            "connect_timeout",
+                            "is_active",
+                            "is_default",
+                            "broker_type",
+                            "region",
+                            "weight",
+                            "extra_config"});
+  BrokerInput in;
+  in.name = NonNullString(body, "name");
+  in.description = ClearableString(body, "description");
+  in.protocol = NonNullString(body, "protocol");
+  in.host = NonNullString(body, "host");
+  in.port = NonNullInt(body, "port");
+  in.path = ClearableString(body, "path");
+  in.username = ClearableString(body, "username");
+  in.password = ClearableString(body, "password");
+  in.use_tls = NonNullBool(body, "use_tls");
+  in.ca_cert = ClearableString(body, "ca_cert");
+  in.client_cert = ClearableString(body, "client_cert");
+  in.client_key = ClearableString(body, "client_key");
+  in.verify_certificate = NonNullBool(body, "verify_certificate");
+  in.client_id_prefix = ClearableString(body, "client_id_prefix");
+  in.keep_alive = NonNullInt(body, "keep_alive");
+  in.clean_session = NonNullBool(body, "clean_session");
+  in.reconnect_period = NonNullInt(body, "reconnect_period");
+  in.connect_timeout = NonNullInt(body, "connect_timeout");
+  in.is_active = NonNullBool(body, "is_active");
+  in.is_default = NonNullBool(body, "is_default");
+  in.broker_type = NonNullString(body, "broker_type");
+  in.region = ClearableString(body, "region");
+  in.weight = NonNullInt(body, "weight");
+  in.extra_config = ExtraConfig(body);
+  return in;
+}
+
+// Every column but the secrets, in table order; NULL text columns as null.
+void WriteBroker(http::JsonWriter& json, const PublicBroker& b) {
+  json.StartObject();
+  json.Field("id", b.id);
+  json.Field("name", b.name);
+  TextOrNull(json, "description", b.description);
+  json.Field("protocol", b.protocol);
+  json.Field("host", b.host);
+  json.Field("port", b.port);
+  TextOrNull(json, "path", b.path);
+  TextOrNull(json, "username", b.username);
+  json.Field("has_password", b.has_password);
+  json.Field("use_tls", b.use_tls);
+  TextOrNull(json, "ca_cert", b.ca_cert);
+  TextOrNull(json, "client_cert", b.client_cert);
+  json.Field("has_client_key", b.has_client_key);
+  json.Field("verify_certificate", b.verify_certificate);
+  TextOrNull(json, "client_id_prefix", b.client_id_prefix);
+  json.Field("keep_alive", b.keep_alive);
+  json.Field("clean_session", b.clean_session);
+  json.Field("reconnect_period", b.reconnect_period);
+  json.Field("connect_timeout", b.connect_timeout);
+  json.Field("is_active", b.is_active);
+  json.Field("is_default", b.is_default);
+  json.Field("broker_type", b.broker_type);
+  TextOrNull(json, "region", b.region);
+  json.Field("weight", b.weight);
+  json.Field("has_extra_config", b.has_extra_config);
+  json.Field("created_at", b.created_at);
+  json.Field("updated_at", b.updated_at);
+  TextOrNull(json, "last_connected_at", b.last_connected_at);
+  json.EndObject();
+}
+
+std::string BrokerJson(const PublicBroker& broker) {
+  http::JsonWriter json;
+  WriteBroker(json, broker);
+  return json.Take();
+}
+
+std::string Location(std::int64_t id) {
+  return std::string(kCollection) + "/" + std::to_string(id);
+}
+
+http::Response List(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const std::vector<PublicBroker> brokers = app.brokers().List();
+  http::JsonWriter json;
+  json.StartObject().Key("brokers").StartArray();
+  for (const PublicBroker& broker : brokers) WriteBroker(json, broker);
+  json.EndArray().Field("count", brokers.size()).EndObject();
+  return http::Response::Json(200, json.Take());
+}
+
+http::Response Create(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const PublicBroker broker = app.brokers().Create(ParseBrokerInput(request));
+  app.log().Info("broker " + std::to_string(broker.id) + " created");
+  return Created(BrokerJson(broker), Location(broker.id));
+}
+
+http::Response Get(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  return http::Response::Json(200, BrokerJson(app.brokers().Get(IdParam(request, "id"))));
+}
+
+http::Response Update(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const std::int64_t id = IdParam(request, "id");
+  const PublicBroker broker = app.brokers().Update(id, ParseBrokerInput(request));
+  app.log().Info("broker " + std::to_string(id) + " updated");
+  return http::Response::Json(200, BrokerJson(broker));
+}
+
+http::Response Delete(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const std::int64_t id = IdParam(request, "id");
+  app.brokers().Delete(id);
+  app.log().Info("broker " + std::to_string(id) + " deleted");
+  return http::Response::NoContent();
+}
+
+http::Response Summary(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const std::vector<BrokerUsage> usage = app.brokers().Summary();
+  http::JsonWriter json;
+  json.StartObject().Key("brokers").StartArray();
+  for (const BrokerUsage& u : usage) {
+    json.StartObject()
+        .Field("id", u.id)
+        .Field("name", u.name)
+        .Field("is_active", u.is_active)
+        .Field("is_default", u.is_default)
+        .Field("device_count", u.device_count)
+        .Field("fleet_count", u.fleet_count)
+        .EndObject();
+  }
+  json.EndArray().Field("count", usage.size()).EndObject();
+  return http::Response::Json(200, json.Take());
+}
+
+http::Response Test(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const std::int64_t id = IdParam(request, "id");
+  // Secrets stay in this scope: the probe needs the broker's credentials and
+  // client key; only its result (which never quotes them) leaves.
+  ProbeResult result;
+  std::chrono::milliseconds timeout{};
+  {
+    const BrokerConfig broker = app.brokers().LoadWithSecretsForProbe(id);
+    timeout = std::clamp(std::chrono::milliseconds(broker.connect_timeout),
+                         std::chrono::milliseconds(1), kMaxProbeTimeout);
+    result = ProbeBroker(broker, timeout);
+  }
+  app.log().Info("broker " + std::to_string(id) +
+                 " test: " + (result.reachable ? std::string("reachable") : result.error));
+
+  http::JsonWriter json;
+  json.StartObject();
+  json.Field("id", id);
+  json.Field("reachable", result.reachable);
+  json.Field("stage", ProbeStageName(result.stage));
+  // Microsecond precision, as measured.
+  json.Field("latencyMs", std::round(result.latency_ms * 1000.0) / 1000.0);
+  TextOrNull(json, "error", result.error);
+  if (result.connack_code) json.Field("connackCode", *result.connack_code);
+  TextOrNull(json, "address", result.address);
+  json.Field("timeoutMs", static_cast<std::int64_t>(timeout.count()));
+  json.EndObject();
+  return http::Response::Json(200, json.Take());
+}
+
+}  // namespace
+
+void InstallBrokerRoutes(http::HttpServer& server, App& app) {
+  using http::Request;
+  const std::string item = std::string(kCollection) + "/:id";
+  server.Get(kCollection, Guarded(app, [&app](const Request& r) { return List(app, r); }));
+  server.Post(kCollection, Guarded(app, [&app](const Request& r) { return Create(app, r); }));
+  // A fixed segment wins over ":id" (HttpServer), so "summary" is never an id.
+  server.Get(std::string(kCollection) + "/summary",
+             Guarded(app, [&app](const Request& r) { return Summary(app, r); }));
+  server.Get(item, Guarded(app, [&app](const Request& r) { return Get(app, r); }));
+  server.Put(item, Guarded(app, [&app](const Request& r) { return Update(app, r); }));
+  server.Delete(item, Guarded(app, [&app](const Request& r) { return Delete(app, r); }));
+  // No body is read: any (or none) is accepted.
+  server.Post(item + "/test", Guarded(app, [&app](const Request& r) { return Test(app, r); }),
+              http::Body::kAny);
+}
+
+}  // namespace switchboard

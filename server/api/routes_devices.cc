@@ -1,0 +1,87 @@
+// Devices, operator side: read one, edit its assignment and labels, list
+// with a cursor. Devices are created only by registration (routes_device.cc).
+// JSON field names are the column names; `api_key_hash` is never read here
+// (DeviceRecord has no field for it).
+#include "http/api_error.h"
+#include "api/operator_json.h"
+#include "api/route_support.h"
+#include "api/routes_operator.h"
+
+namespace switchboard {
+namespace {
+
+DeviceUpdate ParseDeviceUpdate(const http::Request& request) {
+  const http::JsonDocument document = request.JsonBody();
+  const http::JsonObject body = document.Root();
+  body.RejectUnknownFields({"device_name", "region", "fleet_id", "mqtt_broker_id"});
+  DeviceUpdate update;
+  update.device_name = NonNullString(body, "device_name");
+  update.region = NullableString(body, "region");
+  update.fleet_id = NullableString(body, "fleet_id");
+  update.mqtt_broker_id = NullableInt(body, "mqtt_broker_id");
+  return update;
+}
+
+void WriteDevice(http::JsonWriter& json, const DeviceRecord& d) {
+  json.StartObject();
+  json.Field("id", d.id);
+  json.Field("uuid", d.uuid);
+  json.Field("device_name", d.device_name);
+  json.Field("device_type", d.device_type);
+  TextOrNull(json, "fleet_id", d.fleet_id);
+  TextOrNull(json, "region", d.region);
+  json.Field("mqtt_broker_id", d.mqtt_broker_id);
+  json.Field("provisioned_by_key_id", d.provisioned_by_key_id);
+  TextOrNull(json, "mac_address", d.mac_address);
+  TextOrNull(json, "os_version", d.os_version);
+  TextOrNull(json, "agent_version", d.agent_version);
+  json.Field("created_at", d.created_at);
+  json.Field("updated_at", d.updated_at);
+  json.EndObject();
+}
+
+std::string DeviceJson(const DeviceRecord& device) {
+  http::JsonWriter json;
+  WriteDevice(json, device);
+  return json.Take();
+}
+
+http::Response List(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const DevicePage page =
+      app.devices().List(IntegerQuery(request, "limit"), IntegerQuery(request, "after"));
+  http::JsonWriter json;
+  json.StartObject().Key("devices").StartArray();
+  for (const DeviceRecord& device : page.devices) WriteDevice(json, device);
+  json.EndArray();
+  json.Field("count", page.devices.size());
+  json.Field("next_after", page.next_after);  // null on the last page
+  json.EndObject();
+  return http::Response::Json(200, json.Take());
+}
+
+http::Response Get(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  return http::Response::Json(200, DeviceJson(app.devices().Get(request.PathParam("uuid"))));
+}
+
+http::Response Update(App& app, const http::Request& request) {
+  RequireAdmin(app, request);
+  const DeviceRecord device =
+      app.devices().Update(request.PathParam("uuid"), ParseDeviceUpdate(request));
+  app.log().Info("device " + device.uuid + " updated");
+  return http::Response::Json(200, DeviceJson(device));
+}
+
+}  // namespace
+
+void InstallDeviceAdminRoutes(http::HttpServer& server, App& app) {
+  using http::Request;
+  server.Get("/api/v1/devices", Guarded(app, [&app](const Request& r) { return List(app, r); }));
+  server.Get("/api/v1/devices/:uuid",
+             Guarded(app, [&app](const Request& r) { return Get(app, r); }));
+  server.Put("/api/v1/devices/:uuid",
+             Guarded(app, [&app](const Request& r) { return Update(app, r); }));
+}
+
+}  // namespace switchboard

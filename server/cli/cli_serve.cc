@@ -1,0 +1,89 @@
+#include <iostream>
+
+#include "app.h"
+#include "cli/cli_args.h"
+#include "cli/cli_commands.h"
+#include "config/config.h"
+#include "http/http_server.h"
+#include "http/signals.h"
+#include "util/log.h"
+#include "api/routes.h"
+
+namespace switchboard::cli {
+namespace {
+
+http::HttpServerOptions ServerOptions(const ServerConfig& server) {
+  http::HttpServerOptions options;
+  options.address = server.listen;
+  options.threads = server.threads;
+  options.max_body_bytes = server.max_body_bytes;
+  options.header_timeout = std::chrono::milliseconds(server.header_timeout_ms);
+  options.body_timeout = std::chrono::milliseconds(server.body_timeout_ms);
+  options.keepalive_timeout = std::chrono::seconds(server.keepalive_timeout_s);
+  if (server.tls) {
+    options.tls_cert_file = server.tls->cert;
+    options.tls_key_file = server.tls->key;
+  }
+  return options;
+}
+
+std::string ChainSummary(const Chain& chain) {
+  std::string out;
+  for (const StepDescription& step : chain.Describe()) {
+    out += (out.empty() ? "" : " -> ") + step.name;
+  }
+  return out;
+}
+
+}  // namespace
+
+int RunServe(const Args& args) {
+  try {
+    CliArgs options(args, CommonOptions());
+    if (options.Has("help")) {
+      std::cout << "Usage: switchboard serve [--config FILE]\n\n"
+                   "Serves the HTTP API (SPEC §4). Applies pending migrations first when\n"
+                   "storage.auto_migrate is true. SIGHUP reloads the resolver chain from the\n"
+                   "file; SIGINT/SIGTERM stop after in-flight requests finish.\n\n"
+                << options.OptionsHelp();
+      return 0;
+    }
+    // Before any thread exists, so Pistache's threads never take these.
+    http::BlockServerSignals();
+    Logger& log = ProcessLogger();
+    const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
+    App app(config, log);
+    if (!app.admin_token_configured()) {
+      log.Warn(
+          "no admin token configured (server.admin_token_file or SWITCHBOARD_ADMIN_TOKEN): "
+          "the operator API answers 401");
+    }
+    http::HttpServer server(ServerOptions(config.server), log);
+    InstallRoutes(server, app);
+    server.Serve();
+
+    const std::string scheme = config.server.tls ? "https" : "http";
+    const std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
+    const std::string local = (host == "0.0.0.0" || host == "[::]") ? "127.0.0.1" : host;
+    std::cout << "switchboard: listening on " << scheme << "://" << host << ':' << server.port()
+              << " (" << config.server.threads << " threads; storage "
+              << app.storage().RedactedUrl() << "; chain " << ChainSummary(*app.chain()) << ")\n"
+              << "  try: curl " << scheme << "://" << local << ':' << server.port() << "/readyz\n"
+              << "  then: docs/api.md (create a key, add a broker, register a device)\n"
+              << std::flush;
+
+    const int signal_number = http::WaitForTermination([&app] { app.Reload(); });
+    log.Info("signal " + std::to_string(signal_number) + ": draining in-flight requests");
+    server.Shutdown();
+    log.Info("stopped");
+    return 0;
+  } catch (const UsageError& e) {
+    std::cerr << "switchboard serve: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "switchboard serve: " << e.what() << '\n';
+    return 1;
+  }
+}
+
+}  // namespace switchboard::cli
