@@ -8,19 +8,19 @@
 #include <stdexcept>
 #include <utility>
 
-#include "storage/config_snapshot.h"
-#include "util/crypto.h"
-#include "storage/device_read_pipeline.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
-#include "util/time.h"
-#include "util/text.h"
-#include "domain/validation.h"
-#include "storage/sql_errors.h"
 #include "domain/provisioning_keys.h"
-#include "storage/registration_writes.h"
+#include "domain/validation.h"
 #include "engine/resolve_context.h"
+#include "storage/config_snapshot.h"
+#include "storage/device_read_pipeline.h"
+#include "storage/registration_writes.h"
 #include "storage/session_cache.h"
+#include "storage/sql_errors.h"
+#include "util/crypto.h"
+#include "util/text.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {
@@ -71,12 +71,16 @@ std::string MqttUsername(const std::string& uuid) { return "device_" + uuid; }
 
 std::vector<std::string> ExpandTopics(const std::vector<std::string>& templates,
                                       const std::string& uuid) {
-  static const std::string kPlaceholder = "{uuid}";
+  const std::string username = MqttUsername(uuid);
+  const std::pair<std::string_view, const std::string*> placeholders[] = {
+      {"{uuid}", &uuid}, {"{username}", &username}};
   std::vector<std::string> out;
   for (std::string topic : templates) {
-    for (auto at = topic.find(kPlaceholder); at != std::string::npos;
-         at = topic.find(kPlaceholder, at + uuid.size())) {
-      topic.replace(at, kPlaceholder.size(), uuid);
+    for (const auto& [placeholder, value] : placeholders) {
+      for (auto at = topic.find(placeholder); at != std::string::npos;
+           at = topic.find(placeholder, at + value->size())) {
+        topic.replace(at, placeholder.size(), *value);
+      }
     }
     if (std::find(out.begin(), out.end(), topic) == out.end()) out.push_back(std::move(topic));
   }

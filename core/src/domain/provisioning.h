@@ -36,10 +36,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/chain.h"
-#include "domain/client_broker_config.h"
 #include "config/config.h"
+#include "domain/client_broker_config.h"
 #include "domain/domain_errors.h"
+#include "engine/chain.h"
 #include "storage/registration_writes.h"
 #include "storage/storage.h"
 #include "switchboard/logger.h"
@@ -114,8 +114,9 @@ struct RegistrationResult {
 // "device_<uuid>": the MQTT username of a device.
 std::string MqttUsername(const std::string& uuid);
 
-// The topic templates with `{uuid}` replaced, in template order, duplicates
-// dropped.
+// The topic templates with `{uuid}` replaced by the uuid and `{username}` by
+// MqttUsername(uuid), in template order, duplicates dropped. (`{username}`
+// lets the export write Mosquitto `pattern` lines: mosquitto_export.h.)
 std::vector<std::string> ExpandTopics(const std::vector<std::string>& templates,
                                       const std::string& uuid);
 
