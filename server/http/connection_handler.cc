@@ -34,6 +34,13 @@ struct ConnectionState {
   std::string_view method = "OTHER";
   P::Http::Version version = P::Http::Version::Http11;
 
+  // A deferred response is pending: bytes that arrive meanwhile (pipelined
+  // requests) wait in `backlog` until it is written, so responses keep
+  // their order. `handler` is the worker's handler, which serves them then.
+  bool awaiting = false;
+  std::string backlog;
+  ConnectionHandler* handler = nullptr;
+
   void NextRequest() {
     head.clear();
     head_done = length_known = close_after_response = false;
@@ -46,6 +53,9 @@ struct ConnectionState {
 namespace {
 
 constexpr char kStateKey[] = "switchboard.connection";
+// A client that pipelines more than this behind a pending deferred response
+// is cut off: nothing it sends can be answered before that response anyway.
+constexpr std::size_t kMaxBacklogBytes = 1 << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 ConnectionState& StateOf(P::Tcp::Peer& peer) {
@@ -144,14 +154,13 @@ bool ClientWantsClose(const P::Http::Request& request) {
   return close;
 }
 
-void Transmit(P::Http::ResponseWriter writer, bool close, const Response& response,
-              std::shared_ptr<void> token) {
+namespace {
+
+// Headers and the write; `resume` serves the connection's backlog once the
+// bytes are out. The caller has settled `close` with the connection state.
+void SendOnWire(P::Http::ResponseWriter writer, bool close, const Response& response,
+                std::shared_ptr<void> token, bool resume) {
   std::weak_ptr<P::Tcp::Peer> weak = writer.getPeer();
-  if (const auto peer = weak.lock()) {
-    ConnectionState& connection = StateOf(*peer);
-    close = close || connection.close_after_response;
-    connection.closing = connection.closing || close;
-  }
   auto& headers = writer.headers();
   // Pistache 0.0.5 would have said Close for every request without a
   // Connection header; we decide here, once, for every response.
@@ -166,12 +175,134 @@ void Transmit(P::Http::ResponseWriter writer, bool close, const Response& respon
   }
   writer.send(static_cast<P::Http::Code>(response.status()), response.body())
       .then(
-          [weak, close, token](ssize_t) {
-            if (close) ShutdownWrite(weak, false);
+          // The transport resolves writes on the connection's worker thread.
+          [weak, close, token, resume](ssize_t) {
+            if (close) {
+              ShutdownWrite(weak, false);
+            } else if (resume) {
+              ResumeConnection(weak);
+            }
           },
           // Too large for maxResponseSize, or the peer is gone: do not leave
           // a client waiting for a response that will never come.
           [weak, token](std::exception_ptr) { ShutdownWrite(weak, true); });
+}
+
+Response InternalErrorResponse() {
+  return Response::Json(500, ErrorBody(ErrorCode::kInternal, "internal error"));
+}
+
+}  // namespace
+
+void Transmit(P::Http::ResponseWriter writer, bool close, const Response& response,
+              std::shared_ptr<void> token) {
+  if (const auto peer = writer.getPeer()) {
+    ConnectionState& connection = StateOf(*peer);
+    close = close || connection.close_after_response;
+    connection.closing = connection.closing || close;
+  }
+  SendOnWire(std::move(writer), close, response, std::move(token), false);
+}
+
+}  // namespace switchboard::http::internal
+
+namespace switchboard::http {
+
+struct Completion::State {
+  std::shared_ptr<internal::ServerState> server;
+  std::optional<Pistache::Http::ResponseWriter> writer;
+  bool close = false;
+  std::shared_ptr<void> token;
+  std::string route;
+  std::string method;
+  std::chrono::steady_clock::time_point start_time;
+  std::mutex mutex;
+  bool done = false;
+
+  // Sends `response` unless something was sent already. Any thread.
+  void Complete(const Response& response) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (done) return;
+      done = true;
+    }
+    std::lock_guard<std::mutex> lock(server->deferred_mutex);
+    if (server->stopped) return;  // the transports are gone; the token is released with us
+    server->Observe(route, method, response.status(), start_time);
+    // The write holds the drain token from here: a Completion kept after
+    // its call must not keep the request in flight.
+    internal::SendOnWire(std::move(*writer), close, response, std::move(token), !close);
+  }
+
+  ~State() {
+    if (done || !writer) return;
+    try {
+      server->logger->Error("http: " + route + ": a deferred response was never completed");
+      Complete(internal::InternalErrorResponse());
+    } catch (...) {
+      // Destructors must not throw; the client's connection times out.
+    }
+  }
+};
+
+void Completion::operator()(Response response) const {
+  if (response.status() < 200 || response.status() > 599 || response.deferred()) {
+    state_->server->logger->Error("http: " + state_->route +
+                                  ": a deferred response had an invalid status");
+    response = internal::InternalErrorResponse();
+  }
+  state_->Complete(response);
+}
+
+}  // namespace switchboard::http
+
+namespace switchboard::http::internal {
+
+void StartDeferred(ServerState& state, std::string route, std::string method,
+                   std::chrono::steady_clock::time_point start_time, bool close,
+                   P::Http::ResponseWriter writer, std::shared_ptr<void> token,
+                   std::function<void(Completion)> start) {
+  if (const auto peer = writer.getPeer()) {
+    ConnectionState& connection = StateOf(*peer);
+    close = close || connection.close_after_response;
+    connection.closing = connection.closing || close;
+    connection.awaiting = !close;
+  }
+  auto completion_state = std::make_shared<Completion::State>();
+  completion_state->server = state.shared_from_this();
+  completion_state->writer.emplace(std::move(writer));
+  completion_state->close = close;
+  completion_state->token = std::move(token);
+  completion_state->route = std::move(route);
+  completion_state->method = std::move(method);
+  completion_state->start_time = start_time;
+  const Completion completion(completion_state);
+  try {
+    start(completion);
+  } catch (const std::exception& e) {
+    state.logger->Error("http: " + completion_state->route +
+                        ": deferred start failed: " + e.what());
+    completion(InternalErrorResponse());
+  } catch (...) {
+    state.logger->Error("http: " + completion_state->route +
+                        ": deferred start failed with a non-standard exception");
+    completion(InternalErrorResponse());
+  }
+}
+
+void ResumeConnection(const std::weak_ptr<P::Tcp::Peer>& weak) {
+  const std::shared_ptr<P::Tcp::Peer> peer = weak.lock();
+  if (!peer) return;
+  try {
+    ConnectionState& connection = StateOf(*peer);
+    connection.awaiting = false;
+    if (connection.backlog.empty() || connection.handler == nullptr) return;
+    const std::string pending = std::move(connection.backlog);
+    connection.backlog.clear();
+    connection.handler->FeedAll(pending, connection, peer);
+  } catch (...) {
+    Abandon(*peer);
+  }
 }
 
 void ConnectionHandler::onRequest(const P::Http::Request& request, P::Http::ResponseWriter writer) {
@@ -183,14 +314,8 @@ void ConnectionHandler::onInput(const char* buffer, std::size_t length,
   // Nothing may escape into Pistache's reactor loop: it would end the worker.
   try {
     ConnectionState& connection = StateOf(*peer);
-    std::string_view data(buffer, length);
-    // One read may hold the end of one request and the start of the next
-    // (pipelining): feed them one at a time.
-    while (!data.empty() && !connection.closing) {
-      const std::size_t used = FeedOne(data, connection, peer);
-      if (used == 0) break;
-      data.remove_prefix(used);
-    }
+    if (connection.handler == nullptr) connection.handler = this;
+    FeedAll(std::string_view(buffer, length), connection, peer);
   } catch (const std::exception& e) {
     state_->logger->Error(std::string("http: closing a connection after an internal error: ") +
                           e.what());
@@ -198,6 +323,26 @@ void ConnectionHandler::onInput(const char* buffer, std::size_t length,
   } catch (...) {
     state_->logger->Error("http: closing a connection after an unknown internal error");
     Abandon(*peer);
+  }
+}
+
+void ConnectionHandler::FeedAll(std::string_view data, ConnectionState& connection,
+                                const std::shared_ptr<P::Tcp::Peer>& peer) {
+  // One read may hold the end of one request and the start of the next
+  // (pipelining): feed them one at a time.
+  while (!data.empty() && !connection.closing) {
+    if (connection.awaiting) {
+      if (connection.backlog.size() + data.size() > kMaxBacklogBytes) {
+        state_->logger->Warn("http: closing a connection that pipelined over 1 MiB");
+        Abandon(*peer);
+        return;
+      }
+      connection.backlog.append(data);
+      return;
+    }
+    const std::size_t used = FeedOne(data, connection, peer);
+    if (used == 0) break;
+    data.remove_prefix(used);
   }
 }
 

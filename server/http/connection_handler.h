@@ -24,8 +24,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "http/api_error.h"
@@ -53,6 +55,12 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   std::mutex drain_mutex;
   std::condition_variable drained;
 
+  // Deferred responses are sent from other threads: under this lock, and
+  // not at all once `stopped` (HttpServer::Shutdown sets it before the
+  // endpoint, and the transports a writer points into, are destroyed).
+  std::mutex deferred_mutex;
+  bool stopped = false;
+
   // A token held until the response is written; nullptr when draining (the
   // caller then answers 503). Dekker-style: increment, then check the flag.
   std::shared_ptr<void> EnterRequest();
@@ -69,9 +77,23 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
 void Transmit(Pistache::Http::ResponseWriter writer, bool close, const Response& response,
               std::shared_ptr<void> token);
 
+// Dispatch's path for a Response::Deferred, on the worker thread: marks the
+// connection as waiting (bytes pipelined behind this request are kept until
+// the response is written), then calls `start` with a Completion that sends
+// through the same steps as Transmit. `route` and `method` are for the
+// observer, `start_time` when the request was complete.
+void StartDeferred(ServerState& state, std::string route, std::string method,
+                   std::chrono::steady_clock::time_point start_time, bool close,
+                   Pistache::Http::ResponseWriter writer, std::shared_ptr<void> token,
+                   std::function<void(Completion)> start);
+
 // True when the response must close the connection: HTTP/1.1 with
 // `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`.
 bool ClientWantsClose(const Pistache::Http::Request& request);
+
+// Serves the requests that arrived on a connection while its deferred
+// response was pending. On the connection's worker thread only.
+void ResumeConnection(const std::weak_ptr<Pistache::Tcp::Peer>& weak);
 
 class ConnectionHandler : public Pistache::Http::Handler {
  public:
@@ -89,6 +111,13 @@ class ConnectionHandler : public Pistache::Http::Handler {
   // Returns the number of bytes consumed; 0 means the connection is closing.
   std::size_t FeedOne(std::string_view data, ConnectionState& connection,
                       const std::shared_ptr<Pistache::Tcp::Peer>& peer);
+  // Feeds requests one by one until `data` is used up, the connection
+  // closes, or a request is deferred (the rest is kept for Resume()).
+  void FeedAll(std::string_view data, ConnectionState& connection,
+               const std::shared_ptr<Pistache::Tcp::Peer>& peer);
+  // After a deferred response was written (worker thread): serves what
+  // arrived meanwhile.
+  friend void ResumeConnection(const std::weak_ptr<Pistache::Tcp::Peer>& weak);
   // Answers an error the router never saw (413, malformed HTTP) and closes.
   void Refuse(const std::shared_ptr<Pistache::Tcp::Peer>& peer, ConnectionState& connection,
               ErrorCode code, std::string_view message);
