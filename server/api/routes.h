@@ -13,6 +13,9 @@ void InstallDeviceRoutes(http::HttpServer& server, App& app);
 void InstallOperatorRoutes(http::HttpServer& server, App& app);
 // GET /api/v1/devices/:uuid/resolution, POST /api/v1/admin/reload, GET /api/v1/admin/chain
 void InstallAdminRoutes(http::HttpServer& server, App& app);
+// POST /api/v1/mqtt/auth, /api/v1/mqtt/acl (hook token),
+// POST /api/v1/mqtt/brokers/:id/hook-token (admin)
+void InstallMqttAuthRoutes(http::HttpServer& server, App& app);
 // GET /healthz, /readyz, /metrics
 void InstallHealthRoutes(http::HttpServer& server, App& app);
 

@@ -1,8 +1,8 @@
 // Liveness, readiness and metrics: unauthenticated, for load balancers and
 // Prometheus.
-#include "http/http_metrics.h"
 #include "api/route_support.h"
 #include "api/routes.h"
+#include "http/http_metrics.h"
 
 namespace switchboard {
 
@@ -24,6 +24,7 @@ void InstallRoutes(http::HttpServer& server, App& app) {
   InstallDeviceRoutes(server, app);
   InstallAdminRoutes(server, app);
   InstallOperatorRoutes(server, app);
+  InstallMqttAuthRoutes(server, app);
 }
 
 }  // namespace switchboard
