@@ -170,7 +170,8 @@ MqttAuthDecision PendingAuthentication::Finish() {
 
 std::vector<std::int64_t> DeviceEndpointBrokerIds(const Chain& chain, const Device& device,
                                                   soci::session& sql, Logger& log) {
-  const Resolution resolution = ResolvePreparedDevice(chain, device, sql, log);
+  PreparedResolveContext context(device, sql, log);
+  const Resolution resolution = chain.Resolve(context);
   if (resolution.rejected || !resolution.broker || !resolution.broker->from_storage) return {};
   return {resolution.broker->id};
 }
