@@ -125,8 +125,15 @@ async function go(p, section) {
       .click();
 }
 
-async function screenshot(p, name) {
-  await p.screenshot({path: path.join(OUTPUT, `${name}.png`), fullPage: true});
+// The whole page, or its top `height` pixels (the pictures in
+// docs/admin-panel.md).
+async function screenshot(p, name, height = 0) {
+  const file = path.join(OUTPUT, `${name}.png`);
+  if (!height) return p.screenshot({path: file, fullPage: true});
+  const full = await p.evaluate(() => document.documentElement.scrollHeight);
+  const {width} = p.viewportSize();
+  return p.screenshot({path: file, fullPage: true,
+    clip: {x: 0, y: 0, width, height: Math.min(height, full)}});
 }
 
 async function login(p) {
@@ -216,7 +223,7 @@ test('3. test the connection against Mosquitto and see each stage', async () => 
       ['DNS lookup', 'TCP connection', 'TLS handshake', 'MQTT CONNECT / CONNACK']);
   for (const stage of stages) assert.match(stage, /: passed/, stage);
   assert.match(stages[3], /CONNACK 0 \(accepted\)/);
-  await screenshot(page, 'broker');
+  await screenshot(page, 'broker', 1000);
 });
 
 test('4. make it the default; the list marks it and refreshes by itself', async () => {
@@ -243,10 +250,22 @@ test('4. make it the default; the list marks it and refreshes by itself', async 
   await api('PUT', `/mqtt/brokers/${state.plainBroker.id}`, {region: 'eu-central'});
   await expectText(page.getByRole('row').filter({hasText: 'plain-broker'}), 'eu-central',
       'the list to refresh itself');
-  await screenshot(page, 'brokers');
+  await screenshot(page, 'brokers', 420);
 });
 
-test('5. register a device over the API', async () => {
+test('5. a refusal the form cannot foresee shows the API\'s own message', async () => {
+  await page.getByRole('link', {name: 'Add broker'}).click();
+  await heading(page, 'Add a broker');
+  await page.getByRole('textbox', {name: 'Name', exact: true}).fill('plain-broker');
+  await page.getByRole('textbox', {name: 'Host', exact: true}).fill('mqtt.example.org');
+  await page.getByRole('button', {name: 'Create broker'}).click();
+  await expectText(page.getByRole('alert').filter({hasText: 'refused'}),
+      "The server refused the change: a broker named 'plain-broker' already exists");
+  await heading(page, 'Add a broker');
+  assert.equal((await api('GET', '/mqtt/brokers')).data.count, 2);
+});
+
+test('6. register a device over the API', async () => {
   const key = await api('POST', '/provisioning-keys', {fleetId: 'plant-7'});
   assert.equal(key.status, 201);
   state.firstKey = key.data.key;
@@ -256,7 +275,7 @@ test('5. register a device over the API', async () => {
   assert.equal(registered.data.mqtt.broker, `mqtts://localhost:${TLS_PORT}`);
 });
 
-test('6. on the device page, assign another broker, see the trace change, clear it', async () => {
+test('7. on the device page, assign another broker, see the trace change, clear it', async () => {
   await go(page, 'Devices');
   await heading(page, 'Devices');
   await page.getByRole('searchbox', {name: 'Search by uuid or name'}).fill('boiler');
@@ -277,7 +296,7 @@ test('6. on the device page, assign another broker, see the trace change, clear 
   assert.match(await steps.first().innerText(), /\d+ µs$/);
   assert.equal((await api('GET', `/devices/${state.uuid}`)).data.mqtt_broker_id,
       state.plainBroker.id);
-  await screenshot(page, 'device');
+  await screenshot(page, 'device', 1000);
 
   await assigned.selectOption('');
   await page.getByRole('button', {name: 'Save broker assignment'}).click();
@@ -288,7 +307,7 @@ test('6. on the device page, assign another broker, see the trace change, clear 
   assert.equal((await api('GET', `/devices/${state.uuid}`)).data.mqtt_broker_id, null);
 });
 
-test('7. create a provisioning key, copy it, revoke it', async () => {
+test('8. create a provisioning key, copy it, revoke it', async () => {
   await go(page, 'Provisioning keys');
   await heading(page, 'Provisioning keys');
   await page.getByRole('combobox', {name: 'Fleet id'}).fill('plant-7');
@@ -322,7 +341,7 @@ test('7. create a provisioning key, copy it, revoke it', async () => {
   await screenshot(page, 'keys');
 });
 
-test('8. reload a broken chain: the refusal is shown, the old chain keeps serving', async () => {
+test('9. reload a broken chain: the refusal is shown, the old chain keeps serving', async () => {
   await go(page, 'Chain');
   await heading(page, 'Resolution chain');
   await expectText(page.getByRole('table', {name: 'Chain in force'}), 'device');
@@ -344,7 +363,7 @@ test('8. reload a broken chain: the refusal is shown, the old chain keeps servin
       'Reloaded: device → fleet → regional → default → env.');
 });
 
-test('9. untrusted text renders as text and nothing runs', async () => {
+test('10. untrusted text renders as text and nothing runs', async () => {
   const broker = await api('POST', '/mqtt/brokers', {name: XSS_BROKER,
     description: XSS_DESCRIPTION, host: '127.0.0.1', port: 1});
   assert.equal(broker.status, 201, JSON.stringify(broker.data));
@@ -392,7 +411,7 @@ test('9. untrusted text renders as text and nothing runs', async () => {
   assert.deepEqual(dialogs, [], 'no dialog opened');
 });
 
-test('10. keyboard only: log in and assign a broker', async () => {
+test('11. keyboard only: log in and assign a broker', async () => {
   const kb = await newPage();
   await kb.goto(`${BASE}/admin/devices/${state.uuid}`);
   await heading(kb, 'Log in to the Switchboard admin panel');
@@ -423,7 +442,7 @@ test('10. keyboard only: log in and assign a broker', async () => {
   await kb.context().close();
 });
 
-test('11. a phone-sized window: no sideways scrolling, every page reachable', async () => {
+test('12. a phone-sized window: no sideways scrolling, every page reachable', async () => {
   const phone = await newPage({width: 390, height: 844});
   await phone.goto(`${BASE}/admin/brokers`);
   await login(phone);
@@ -443,13 +462,13 @@ test('11. a phone-sized window: no sideways scrolling, every page reachable', as
   await phone.context().close();
 });
 
-test('12. no CSP violation and no script error on any page', () => {
+test('13. no CSP violation and no script error on any page', () => {
   assert.deepEqual(cspViolations, []);
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(dialogs, []);
 });
 
-test('13. the server going away: a banner, not a blank page', async () => {
+test('14. the server going away: a banner, not a blank page', async () => {
   await go(page, 'Brokers');
   await heading(page, 'Brokers');
   process.kill(SERVER_PID, 'SIGTERM');

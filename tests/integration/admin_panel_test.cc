@@ -62,8 +62,8 @@ TEST_P(AdminPanelTest, IndexComesWithSecurityAndNoCacheHeadersAndNoInlineScript)
   for (std::size_t at = r.body.find("<script"); at != std::string::npos;
        at = r.body.find("<script", at + 1)) {
     ++scripts;
-    EXPECT_EQ(r.body.compare(at, 38, R"(<script type="module" src="/admin/js/)"), 0)
-        << r.body.substr(at, 80);
+    const std::string external = R"(<script type="module" src="/admin/js/)";
+    EXPECT_EQ(r.body.compare(at, external.size(), external), 0) << r.body.substr(at, 80);
   }
   EXPECT_EQ(scripts, 1u);
   EXPECT_FALSE(std::regex_search(r.body, std::regex(R"(<[^>]*\son[a-z]+\s*=)")))
