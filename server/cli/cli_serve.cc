@@ -1,5 +1,7 @@
 #include <iostream>
 
+#include "api/admin_panel.h"
+#include "api/routes.h"
 #include "app.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
@@ -7,7 +9,6 @@
 #include "http/http_server.h"
 #include "http/signals.h"
 #include "util/log.h"
-#include "api/routes.h"
 
 namespace switchboard::cli {
 namespace {
@@ -58,8 +59,11 @@ int RunServe(const Args& args) {
           "no admin token configured (server.admin_token_file or SWITCHBOARD_ADMIN_TOKEN): "
           "the operator API answers 401");
     }
+    // Before the server: its handlers point into the panel's files.
+    const auto panel = LoadAdminPanel(config.server, log);
     http::HttpServer server(ServerOptions(config.server), log);
     InstallRoutes(server, app);
+    if (panel) InstallAdminPanel(server, *panel);
     server.Serve();
 
     const std::string scheme = config.server.tls ? "https" : "http";
@@ -69,8 +73,19 @@ int RunServe(const Args& args) {
               << " (" << config.server.threads << " threads; storage "
               << app.storage().RedactedUrl() << "; chain " << ChainSummary(*app.chain()) << ")\n"
               << "  try: curl " << scheme << "://" << local << ':' << server.port() << "/readyz\n"
-              << "  then: docs/api.md (create a key, add a broker, register a device)\n"
-              << std::flush;
+              << "  then: docs/api.md (create a key, add a broker, register a device)\n";
+    if (panel) {
+      const std::string token_source = !config.server.admin_token.empty()
+                                           ? "SWITCHBOARD_ADMIN_TOKEN"
+                                           : config.server.admin_token_file;
+      std::cout << "  admin panel: " << scheme << "://" << local << ':' << server.port()
+                << "/admin/"
+                << (token_source.empty()
+                        ? ""
+                        : " (log in with the admin token from " + token_source + ")")
+                << '\n';
+    }
+    std::cout << std::flush;
 
     const int signal_number = http::WaitForTermination([&app] { app.Reload(); });
     log.Info("signal " + std::to_string(signal_number) + ": draining in-flight requests");

@@ -173,6 +173,8 @@ class Parser {
     r.On("keepalive_timeout_s", [&](const YAML::Node& v) {
       out.keepalive_timeout_s = static_cast<int>(Integer(v, "server.keepalive_timeout_s", 1, 3600));
     });
+    r.On("admin_panel_dir",
+         [&](const YAML::Node& v) { out.admin_panel_dir = String(v, "server.admin_panel_dir"); });
     r.On("tls", [&](const YAML::Node& v) {
       if (v.IsNull()) return;
       TlsSettings tls;

@@ -42,6 +42,10 @@ struct ServerConfig {
   int body_timeout_ms = 30000;          // slow clients: time to send the body
   int keepalive_timeout_s = 60;         // idle keep-alive connections close after this
   std::optional<TlsSettings> tls;
+  // Folder of the admin panel's files (served at /admin/). Unset: the folder
+  // installed beside the executable, <exe>/../share/switchboard/admin.
+  // "": no panel.
+  std::optional<std::string> admin_panel_dir;
 };
 
 struct StorageConfig {

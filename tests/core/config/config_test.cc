@@ -84,10 +84,21 @@ TEST(ConfigTest, UnknownKeyNamesLocationAndSuggestion) {
   EXPECT_EQ(ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
             "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
             "listen, threads, max_body_bytes, admin_token_file, header_timeout_ms, "
-            "body_timeout_ms, keepalive_timeout_s, tls");
+            "body_timeout_ms, keepalive_timeout_s, admin_panel_dir, tls");
   EXPECT_EQ(
       ErrorOf("storage: {}\nresolutoin: {}\n").rfind("test.yaml:2:1: unknown key 'resolutoin'", 0),
       0u);
+}
+
+TEST(ConfigTest, AdminPanelDirIsUnsetSetOrEmptyForOff) {
+  EXPECT_FALSE(ParseConfig("", "t.yaml").server.admin_panel_dir.has_value());
+  EXPECT_EQ(
+      ParseConfig("server:\n  admin_panel_dir: /srv/panel\n", "t.yaml").server.admin_panel_dir,
+      std::optional<std::string>("/srv/panel"));
+  EXPECT_EQ(ParseConfig("server:\n  admin_panel_dir: \"\"\n", "t.yaml").server.admin_panel_dir,
+            std::optional<std::string>(""));
+  EXPECT_EQ(ErrorOf("server:\n  admin_panel_dir: [a]\n"),
+            "test.yaml:2:20: server.admin_panel_dir must be a string");
 }
 
 TEST(ConfigTest, WrongTypesNameLocation) {

@@ -1,0 +1,107 @@
+// The admin panel in a real browser: this test starts what the panel needs
+// (a Mosquitto broker with TLS and a password file, `switchboard serve` on
+// the backend under test) and runs panel.test.mjs, which drives Debian's
+// Chromium with playwright-core through the operator flows. Its output is
+// this test's output; its screenshots go to
+// build/test-output/browser/<backend>/. The last step stops the server (the
+// panel must then show a banner, not a blank page).
+//
+// Needs node, /usr/bin/chromium and tests/browser/node_modules (all from
+// scripts/setup). Without them the test is skipped, or fails when CI=true.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "mosquitto_fixture.h"
+#include "process.h"
+#include "switchboard_process.h"
+#include "util/crypto.h"
+
+namespace switchboard {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::RunCommand;
+using testing::ShellQuote;
+
+constexpr char kBrowserDir[] = SWITCHBOARD_BROWSER_TEST_DIR;
+constexpr char kOutputDir[] = SWITCHBOARD_BROWSER_OUTPUT_DIR;
+constexpr char kChromium[] = "/usr/bin/chromium";
+// The broker's server-side credentials, as the panel's user types them.
+constexpr char kMqttUser[] = "svc";
+constexpr char kMqttPassword[] = "svc-password-7Hq2";
+
+// Why the browser test cannot run here, or "" when it can.
+std::string MissingTool() {
+  const auto node = RunCommand("node -p 'process.versions.node.split(\".\")[0]'");
+  if (node.exit_code != 0) return "node is not installed";
+  if (std::atoi(node.output.c_str()) < 20) return "node is older than 20 (playwright-core needs 20)";
+  if (access(kChromium, X_OK) != 0) return std::string(kChromium) + " is not installed";
+  if (!fs::exists(std::string(kBrowserDir) + "/node_modules/playwright-core/package.json")) {
+    return "playwright-core is not installed (npm ci in tests/browser)";
+  }
+  if (!testing::MosquittoAvailable()) return "mosquitto is not installed";
+  return "";
+}
+
+class AdminPanelBrowserTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    if (IsSkipped()) return;
+    const std::string missing = MissingTool();
+    if (missing.empty()) return;
+    const char* ci = std::getenv("CI");
+    if (ci != nullptr && std::string(ci) == "true") {
+      FAIL() << missing << " (scripts/setup installs it); CI does not skip browser tests";
+    }
+    GTEST_SKIP() << "browser test skipped: " << missing << " (scripts/setup installs it)";
+  }
+};
+
+TEST_P(AdminPanelBrowserTest, OperatorFlowsInChromium) {
+  testing::TempDir dir;
+  const testing::TestPki pki = testing::TestPki::Generate(dir.path() + "/pki");
+  const std::string password_file = dir.path() + "/mosquitto/passwd";
+  fs::create_directories(dir.path() + "/mosquitto");
+  testing::WriteFile(password_file,
+                     std::string(kMqttUser) + ":" + MosquittoPasswordHash(kMqttPassword) + "\n");
+  testing::WriteFile(dir.path() + "/mosquitto/acl",
+                     std::string("user ") + kMqttUser + "\ntopic readwrite #\n");
+  testing::MosquittoBroker mosquitto(pki, password_file, dir.path() + "/mosquitto/acl");
+  mosquitto.Start();
+
+  auto server = testing::SwitchboardProcess::Start(testing::ServeOptions(url()));
+
+  // A CA bundle of two certificates: the one that signed Mosquitto's, and
+  // an unrelated one (as during a rotation).
+  const std::string bundle = dir.path() + "/ca-bundle.pem";
+  testing::WriteFile(bundle, testing::ReadFile(pki.ca_cert) + testing::ReadFile(pki.other_ca_cert));
+
+  const std::string output = std::string(kOutputDir) + "/" + backend();
+  fs::create_directories(output);
+  const std::string environment =
+      "SB_URL=" + ShellQuote("http://127.0.0.1:" + std::to_string(server->port())) +
+      " SB_ADMIN_TOKEN=" + ShellQuote(testing::kTestAdminToken) +
+      " SB_CONFIG=" + ShellQuote(server->config_path()) +
+      " SB_MQTT_TLS_PORT=" + std::to_string(mosquitto.tls_port()) +
+      " SB_MQTT_PLAIN_PORT=" + std::to_string(mosquitto.plain_port()) +
+      " SB_MQTT_USER=" + ShellQuote(kMqttUser) + " SB_MQTT_PASSWORD=" + ShellQuote(kMqttPassword) +
+      " SB_CA_BUNDLE=" + ShellQuote(bundle) + " SB_CHROMIUM=" + ShellQuote(kChromium) +
+      " SB_OUTPUT_DIR=" + ShellQuote(output) + " SB_SERVER_PID=" + std::to_string(server->pid());
+  const auto result = RunCommand("cd " + ShellQuote(kBrowserDir) + " && " + environment +
+                                 " node --test-reporter=spec panel.test.mjs");
+  EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- switchboard log ---\n" << server->Log();
+  // The broker's password went through the panel: it is in no log line.
+  EXPECT_EQ(server->Log().find(kMqttPassword), std::string::npos);
+  std::cout << result.output.substr(result.output.size() > 6000 ? result.output.size() - 6000 : 0)
+            << std::endl;
+}
+
+SWITCHBOARD_BOTH_BACKENDS(AdminPanelBrowserTest);
+
+}  // namespace
+}  // namespace switchboard
