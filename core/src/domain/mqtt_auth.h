@@ -121,7 +121,8 @@ class PendingAuthentication {
   const std::string& printable_username() const { return username_; }
 
   // The decision. Runs the `$7$` check when needed (PBKDF2-SHA512 with the
-  // hash's iteration count: ~0.1 ms at the 101 Mosquitto writes). Call once.
+  // hash's iteration count; at the 101 registration writes, a few tenths of
+  // a millisecond of one core). Call once.
   MqttAuthDecision Finish();
 
  private:
