@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "http/request_head.h"
 
@@ -14,8 +18,27 @@ namespace switchboard::http::internal {
 
 namespace P = Pistache;
 
+// The responses of one connection in request order, while a deferred one
+// is pending. Requests pipelined behind a deferred request are still read
+// and answered by the worker, but their responses wait here until every
+// response before them is on its way; whichever thread completes the head
+// sends what is ready. Writes leave in the order they are handed to the
+// transport (one queue per worker), so that order is the order on the wire.
+struct ResponseQueue {
+  struct Slot {
+    bool ready = false;
+    std::optional<P::Http::ResponseWriter> writer;
+    bool close = false;
+    Response response;
+    std::shared_ptr<void> token;  // the drain token, until the bytes are out
+  };
+  std::mutex mutex;
+  std::deque<std::shared_ptr<Slot>> pending;  // oldest first
+  std::thread::id worker;                     // the connection's worker thread
+};
+
 // Per connection; lives in the peer's data map and is only touched by the
-// worker thread that owns the peer.
+// worker thread that owns the peer (`responses` has its own lock).
 struct ConnectionState {
   // Set once a response that closes the connection is queued: every byte
   // read afterwards is discarded until the client or a timeout closes it.
@@ -34,12 +57,9 @@ struct ConnectionState {
   std::string_view method = "OTHER";
   P::Http::Version version = P::Http::Version::Http11;
 
-  // A deferred response is pending: bytes that arrive meanwhile (pipelined
-  // requests) wait in `backlog` until it is written, so responses keep
-  // their order. `handler` is the worker's handler, which serves them then.
-  bool awaiting = false;
-  std::string backlog;
-  ConnectionHandler* handler = nullptr;
+  // Responses waiting behind a deferred one (created by the first deferred
+  // request of the connection; shared with the threads completing them).
+  std::shared_ptr<ResponseQueue> responses;
 
   void NextRequest() {
     head.clear();
@@ -53,9 +73,9 @@ struct ConnectionState {
 namespace {
 
 constexpr char kStateKey[] = "switchboard.connection";
-// A client that pipelines more than this behind a pending deferred response
-// is cut off: nothing it sends can be answered before that response anyway.
-constexpr std::size_t kMaxBacklogBytes = 1 << 20;
+// A client that pipelines more requests than this behind a pending deferred
+// response is cut off: none of them can be answered before it anyway.
+constexpr std::size_t kMaxQueuedResponses = 64;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 ConnectionState& StateOf(P::Tcp::Peer& peer) {
@@ -87,10 +107,14 @@ class FixedHeader : public P::Http::Header::Header {
 // failed). Half-closes so the client reads the whole response and then EOF;
 // the transport removes the peer when the client closes its side (or the
 // keep-alive timeout does). Never close(2) here: the fd belongs to Pistache.
-void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed) {
+void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed,
+                   std::thread::id worker = {}) {
   const std::shared_ptr<P::Tcp::Peer> peer = weak.lock();
   if (!peer) return;
-  if (peer->ssl() != nullptr && !write_failed) {
+  // The SSL object is the worker's: no close_notify from another thread (a
+  // write completed there when its callback was attached after the write).
+  const bool on_worker = worker == std::thread::id() || worker == std::this_thread::get_id();
+  if (peer->ssl() != nullptr && !write_failed && on_worker) {
     SSL_shutdown(static_cast<SSL*>(peer->ssl()));  // best effort close_notify
     ERR_clear_error();
   }
@@ -156,10 +180,10 @@ bool ClientWantsClose(const P::Http::Request& request) {
 
 namespace {
 
-// Headers and the write; `resume` serves the connection's backlog once the
-// bytes are out. The caller has settled `close` with the connection state.
+// Headers and the write. `worker`: the connection's worker thread, when the
+// caller may be another thread.
 void SendOnWire(P::Http::ResponseWriter writer, bool close, const Response& response,
-                std::shared_ptr<void> token, bool resume) {
+                std::shared_ptr<void> token, std::thread::id worker = {}) {
   std::weak_ptr<P::Tcp::Peer> weak = writer.getPeer();
   auto& headers = writer.headers();
   // Pistache 0.0.5 would have said Close for every request without a
@@ -175,13 +199,8 @@ void SendOnWire(P::Http::ResponseWriter writer, bool close, const Response& resp
   }
   writer.send(static_cast<P::Http::Code>(response.status()), response.body())
       .then(
-          // The transport resolves writes on the connection's worker thread.
-          [weak, close, token, resume](ssize_t) {
-            if (close) {
-              ShutdownWrite(weak, false);
-            } else if (resume) {
-              ResumeConnection(weak);
-            }
+          [weak, close, token, worker](ssize_t) {
+            if (close) ShutdownWrite(weak, false, worker);
           },
           // Too large for maxResponseSize, or the peer is gone: do not leave
           // a client waiting for a response that will never come.
@@ -192,16 +211,44 @@ Response InternalErrorResponse() {
   return Response::Json(500, ErrorBody(ErrorCode::kInternal, "internal error"));
 }
 
+// Sends the ready responses at the head of `queue`, in order. REQUIRES:
+// queue.mutex held, and the endpoint alive (the worker's thread, or the
+// server's deferred_mutex held with `stopped` false).
+void SendReady(ResponseQueue& queue) {
+  while (!queue.pending.empty() && queue.pending.front()->ready) {
+    std::shared_ptr<ResponseQueue::Slot> slot = std::move(queue.pending.front());
+    queue.pending.pop_front();
+    SendOnWire(std::move(*slot->writer), slot->close, slot->response, std::move(slot->token),
+               queue.worker);
+  }
+}
+
 }  // namespace
 
 void Transmit(P::Http::ResponseWriter writer, bool close, const Response& response,
               std::shared_ptr<void> token) {
+  std::shared_ptr<ResponseQueue> queue;
   if (const auto peer = writer.getPeer()) {
     ConnectionState& connection = StateOf(*peer);
     close = close || connection.close_after_response;
     connection.closing = connection.closing || close;
+    queue = connection.responses;
   }
-  SendOnWire(std::move(writer), close, response, std::move(token), false);
+  if (queue) {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (!queue->pending.empty()) {
+      // Behind a deferred response: wait for it (its completion sends this).
+      auto slot = std::make_shared<ResponseQueue::Slot>();
+      slot->ready = true;
+      slot->writer.emplace(std::move(writer));
+      slot->close = close;
+      slot->response = response;
+      slot->token = std::move(token);
+      queue->pending.push_back(std::move(slot));
+      return;
+    }
+  }
+  SendOnWire(std::move(writer), close, response, std::move(token));
 }
 
 }  // namespace switchboard::http::internal
@@ -210,32 +257,28 @@ namespace switchboard::http {
 
 struct Completion::State {
   std::shared_ptr<internal::ServerState> server;
-  std::optional<Pistache::Http::ResponseWriter> writer;
-  bool close = false;
-  std::shared_ptr<void> token;
+  std::shared_ptr<internal::ResponseQueue> queue;
+  std::shared_ptr<internal::ResponseQueue::Slot> slot;
   std::string route;
   std::string method;
   std::chrono::steady_clock::time_point start_time;
-  std::mutex mutex;
-  bool done = false;
+  std::atomic<bool> done{false};
 
   // Sends `response` unless something was sent already. Any thread.
   void Complete(const Response& response) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (done) return;
-      done = true;
-    }
-    std::lock_guard<std::mutex> lock(server->deferred_mutex);
-    if (server->stopped) return;  // the transports are gone; the token is released with us
+    if (done.exchange(true)) return;
+    // Lock order: the server's deferred_mutex, then the connection's queue.
+    std::lock_guard<std::mutex> server_lock(server->deferred_mutex);
+    if (server->stopped) return;  // the transports are gone; the slot dies with the queue
     server->Observe(route, method, response.status(), start_time);
-    // The write holds the drain token from here: a Completion kept after
-    // its call must not keep the request in flight.
-    internal::SendOnWire(std::move(*writer), close, response, std::move(token), !close);
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    slot->response = response;
+    slot->ready = true;
+    internal::SendReady(*queue);
   }
 
   ~State() {
-    if (done || !writer) return;
+    if (done.load()) return;
     try {
       server->logger->Error("http: " + route + ": a deferred response was never completed");
       Complete(internal::InternalErrorResponse());
@@ -262,20 +305,43 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
                    std::chrono::steady_clock::time_point start_time, bool close,
                    P::Http::ResponseWriter writer, std::shared_ptr<void> token,
                    std::function<void(Completion)> start) {
-  if (const auto peer = writer.getPeer()) {
-    ConnectionState& connection = StateOf(*peer);
-    close = close || connection.close_after_response;
-    connection.closing = connection.closing || close;
-    connection.awaiting = !close;
-  }
   auto completion_state = std::make_shared<Completion::State>();
   completion_state->server = state.shared_from_this();
-  completion_state->writer.emplace(std::move(writer));
-  completion_state->close = close;
-  completion_state->token = std::move(token);
   completion_state->route = std::move(route);
   completion_state->method = std::move(method);
   completion_state->start_time = start_time;
+  auto slot = std::make_shared<ResponseQueue::Slot>();
+  const std::shared_ptr<P::Tcp::Peer> peer = writer.getPeer();
+  std::shared_ptr<ResponseQueue> queue;
+  if (peer) {
+    ConnectionState& connection = StateOf(*peer);
+    close = close || connection.close_after_response;
+    connection.closing = connection.closing || close;
+    if (!connection.responses) {
+      connection.responses = std::make_shared<ResponseQueue>();
+      connection.responses->worker = std::this_thread::get_id();
+    }
+    queue = connection.responses;
+  } else {
+    queue = std::make_shared<ResponseQueue>();  // the peer is gone: nothing will be read
+  }
+  slot->writer.emplace(std::move(writer));
+  slot->close = close;
+  slot->token = std::move(token);
+  {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (queue->pending.size() >= kMaxQueuedResponses) {
+      state.logger->Warn("http: closing a connection that pipelined over " +
+                         std::to_string(kMaxQueuedResponses) +
+                         " requests behind a pending response");
+      completion_state->done = true;
+      if (peer) Abandon(*peer);
+      return;
+    }
+    queue->pending.push_back(slot);
+  }
+  completion_state->queue = std::move(queue);
+  completion_state->slot = std::move(slot);
   const Completion completion(completion_state);
   try {
     start(completion);
@@ -290,21 +356,6 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
   }
 }
 
-void ResumeConnection(const std::weak_ptr<P::Tcp::Peer>& weak) {
-  const std::shared_ptr<P::Tcp::Peer> peer = weak.lock();
-  if (!peer) return;
-  try {
-    ConnectionState& connection = StateOf(*peer);
-    connection.awaiting = false;
-    if (connection.backlog.empty() || connection.handler == nullptr) return;
-    const std::string pending = std::move(connection.backlog);
-    connection.backlog.clear();
-    connection.handler->FeedAll(pending, connection, peer);
-  } catch (...) {
-    Abandon(*peer);
-  }
-}
-
 void ConnectionHandler::onRequest(const P::Http::Request& request, P::Http::ResponseWriter writer) {
   state_->router->route(request, std::move(writer));
 }
@@ -314,7 +365,6 @@ void ConnectionHandler::onInput(const char* buffer, std::size_t length,
   // Nothing may escape into Pistache's reactor loop: it would end the worker.
   try {
     ConnectionState& connection = StateOf(*peer);
-    if (connection.handler == nullptr) connection.handler = this;
     FeedAll(std::string_view(buffer, length), connection, peer);
   } catch (const std::exception& e) {
     state_->logger->Error(std::string("http: closing a connection after an internal error: ") +
@@ -331,15 +381,6 @@ void ConnectionHandler::FeedAll(std::string_view data, ConnectionState& connecti
   // One read may hold the end of one request and the start of the next
   // (pipelining): feed them one at a time.
   while (!data.empty() && !connection.closing) {
-    if (connection.awaiting) {
-      if (connection.backlog.size() + data.size() > kMaxBacklogBytes) {
-        state_->logger->Warn("http: closing a connection that pipelined over 1 MiB");
-        Abandon(*peer);
-        return;
-      }
-      connection.backlog.append(data);
-      return;
-    }
     const std::size_t used = FeedOne(data, connection, peer);
     if (used == 0) break;
     data.remove_prefix(used);

@@ -57,26 +57,21 @@ const char* RuleAction(const std::string& access) {
   return "all";
 }
 
-// `mqtt_users` by username, with the device's uuid. Prepared once per pooled
-// session (every hook request runs it).
+// `mqtt_users` by username, with the device's uuid and the user's ACL rows
+// in insertion order: one row per ACL row (one with NULL access and topic
+// when there is none), so one round trip on PostgreSQL. Prepared once per
+// pooled session (every hook request runs it).
 struct MqttUserSelect {
   explicit MqttUserSelect(soci::session& sql)
-      : st((sql.prepare << "SELECT u.password_hash, u.is_active, d.uuid FROM mqtt_users u "
-                           "LEFT JOIN devices d ON d.id = u.device_id WHERE u.username = :u",
+      : st((sql.prepare << "SELECT u.password_hash, u.is_active, d.uuid, a.access, a.topic "
+                           "FROM mqtt_users u LEFT JOIN devices d ON d.id = u.device_id "
+                           "LEFT JOIN mqtt_acls a ON a.username = u.username "
+                           "WHERE u.username = :u ORDER BY a.id",
             soci::into(hash), soci::into(active), soci::into(uuid, uuid_ind),
-            soci::use(username))) {}
-  std::string username, hash, uuid;
+            soci::into(access, access_ind), soci::into(topic, topic_ind), soci::use(username))) {}
+  std::string username, hash, uuid, access, topic;
   int active = 0;
-  soci::indicator uuid_ind{};
-  soci::statement st;
-};
-
-// The user's ACL rows in insertion order, one row per fetch.
-struct MqttAclSelect {
-  explicit MqttAclSelect(soci::session& sql)
-      : st((sql.prepare << "SELECT access, topic FROM mqtt_acls WHERE username = :u ORDER BY id",
-            soci::into(access), soci::into(topic), soci::use(username))) {}
-  std::string username, access, topic;
+  soci::indicator uuid_ind{}, access_ind{}, topic_ind{};
   soci::statement st;
 };
 
@@ -84,6 +79,7 @@ struct StoredUser {
   std::string password_hash;
   bool active = false;
   std::optional<std::string> device_uuid;
+  std::vector<std::pair<std::string, std::string>> acl;  // (access, topic)
 };
 
 std::optional<StoredUser> LoadUser(soci::session& sql, const std::string& username) {
@@ -96,25 +92,14 @@ std::optional<StoredUser> LoadUser(soci::session& sql, const std::string& userna
     user->password_hash = q.hash;
     user->active = q.active != 0;
     if (q.uuid_ind == soci::i_ok) user->device_uuid = q.uuid;
-  }
-  FinishSingleRow(sql, q.st);
-  return user;
-}
-
-// (access, topic) rows.
-std::vector<std::pair<std::string, std::string>> LoadAcl(soci::session& sql,
-                                                         const std::string& username) {
-  std::optional<MqttAclSelect> local;
-  MqttAclSelect& q = CachedStatement(sql, local);
-  q.username = username;
-  std::vector<std::pair<std::string, std::string>> rows;
-  if (q.st.execute(true)) {
     do {
-      rows.emplace_back(q.access, q.topic);
+      if (q.access_ind == soci::i_ok && q.topic_ind == soci::i_ok) {
+        user->acl.emplace_back(q.access, q.topic);
+      }
     } while (q.st.fetch());
   }
   FinishSingleRow(sql, q.st);
-  return rows;
+  return user;
 }
 
 bool IsDeviceUsername(std::string_view username) {
@@ -269,8 +254,8 @@ PendingAuthentication MqttAuthService::PrepareAuthentication(const Chain& chain,
     }
     if (decision.reason.empty()) {
       decision.result = HookResult::kAllow;
-      for (auto& [access, topic] : LoadAcl(sql, request.username)) {
-        decision.acl.push_back({true, RuleAction(access), std::move(topic)});
+      for (const auto& [access, topic] : user->acl) {
+        decision.acl.push_back({true, RuleAction(access), topic});
       }
       decision.acl.push_back({false, "all", "#"});
     }
@@ -322,7 +307,7 @@ MqttAclDecision MqttAuthService::CheckAcl(const Chain& chain, std::string_view h
           publish ? "not a publish topic (empty, or with + or #)" : "not a valid topic filter";
       return;
     }
-    for (const auto& [access, topic] : LoadAcl(sql, request.username)) {
+    for (const auto& [access, topic] : user->acl) {
       const bool grants = access == "readwrite" || access == (publish ? "write" : "read");
       if (!grants) continue;
       if (publish ? TopicMatchesFilter(topic, request.topic)

@@ -48,12 +48,53 @@ class Parked {
   std::deque<Completion> parked_;
 };
 
+// Completes every completion it is given at once, on its own thread: the
+// timing a password-check pool gives, where the completion races the worker.
+class AutoCompleter {
+ public:
+  AutoCompleter()
+      : thread_([this] {
+          for (;;) {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) return;
+            Completion done = std::move(queue_.front());
+            queue_.pop_front();
+            lock.unlock();
+            done(Response::Json(200, R"({"auto":true})"));
+          }
+        }) {}
+  ~AutoCompleter() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  void Put(Completion completion) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(std::move(completion));
+    }
+    wake_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Completion> queue_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class DeferredResponseTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     logger_ = new CapturingLogger;
     registry_ = new MetricsRegistry;
     parked_ = new Parked;
+    completer_ = new AutoCompleter;
     HttpServerOptions options;
     options.address = "127.0.0.1:0";
     options.threads = 1;  // one worker: a held worker would stall every test below
@@ -62,6 +103,9 @@ class DeferredResponseTest : public ::testing::Test {
     server_->Get("/ping", [](const Request&) { return Response::Json(200, R"({"ok":true})"); });
     server_->Get("/deferred", [](const Request&) {
       return Response::Deferred([](Completion done) { parked_->Put(std::move(done)); });
+    });
+    server_->Get("/auto", [](const Request&) {
+      return Response::Deferred([](Completion done) { completer_->Put(std::move(done)); });
     });
     server_->Get("/dropped", [](const Request&) {
       return Response::Deferred([](Completion) {});  // loses the completion
@@ -75,6 +119,7 @@ class DeferredResponseTest : public ::testing::Test {
   static void TearDownTestSuite() {
     server_->Shutdown();
     delete server_;
+    delete completer_;
     delete parked_;
     delete registry_;
     delete logger_;
@@ -84,6 +129,7 @@ class DeferredResponseTest : public ::testing::Test {
   static inline CapturingLogger* logger_ = nullptr;
   static inline MetricsRegistry* registry_ = nullptr;
   static inline Parked* parked_ = nullptr;
+  static inline AutoCompleter* completer_ = nullptr;
   static inline HttpServer* server_ = nullptr;
 };
 
@@ -112,6 +158,28 @@ TEST_F(DeferredResponseTest, PipelinedRequestsBehindADeferredOneKeepTheirOrder) 
   EXPECT_EQ(connection->ReadResponse().body, R"({"ok":true})");
   EXPECT_EQ(connection->ReadResponse().body, R"({"n":2})");
   EXPECT_EQ(connection->ReadResponse().body, R"({"ok":true})");
+}
+
+// Completions racing the worker (they may be written before the worker
+// has finished with the request): every answer arrives, in order, on a
+// kept-alive connection, interleaved with immediate ones.
+TEST_F(DeferredResponseTest, ManyDeferredAndImmediateRequestsOnOneConnectionAllArrive) {
+  auto connection = HttpConnection::Connect(port());
+  for (int i = 0; i < 2000; ++i) {
+    const bool deferred = i % 3 != 2;
+    const HttpResponse r = connection->Request("GET", deferred ? "/auto" : "/ping");
+    ASSERT_EQ(r.body, deferred ? R"({"auto":true})" : R"({"ok":true})") << "request " << i;
+  }
+  // Pipelined in bursts too.
+  std::string burst;
+  for (int i = 0; i < 20; ++i) burst += testing::FormatRequest("GET", i % 2 ? "/ping" : "/auto");
+  for (int round = 0; round < 20; ++round) {
+    connection->SendRaw(burst);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(connection->ReadResponse().body, i % 2 ? R"({"ok":true})" : R"({"auto":true})")
+          << "round " << round << ", request " << i;
+    }
+  }
 }
 
 TEST_F(DeferredResponseTest, ALostOrFailedCompletionIsAJson500) {
