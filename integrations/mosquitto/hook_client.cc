@@ -1,6 +1,7 @@
 #include "hook_client.h"
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -160,7 +161,12 @@ HookAnswer HookClient::Authenticate(const std::string& username, const std::stri
     return answer;
   }
   json.EndObject();
-  return Post(auth_url_, std::string(buffer.GetString(), buffer.GetSize()), true);
+  std::string body(buffer.GetString(), buffer.GetSize());
+  HookAnswer answer = Post(auth_url_, body, true);
+  // The body holds the password: do not leave it in freed memory.
+  OPENSSL_cleanse(body.data(), body.size());
+  OPENSSL_cleanse(const_cast<char*>(buffer.GetString()), buffer.GetSize());
+  return answer;
 }
 
 HookAnswer HookClient::CheckAcl(const std::string& username, const std::string& clientid,

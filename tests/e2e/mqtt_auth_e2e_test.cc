@@ -414,6 +414,44 @@ TEST_P(MqttAuthE2eTest, WhileSwitchboardIsDownOnlyRecentClientsGetInAndAllRecove
   EXPECT_TRUE(broker.Alive()) << "Mosquitto died";
 }
 
+// `ignore`: a user Switchboard does not manage is left to Mosquitto's other
+// sources, here a password file beside the plugin.
+TEST_P(MqttAuthE2eTest, UsersSwitchboardDoesNotManageAreLeftToAPasswordFile) {
+  StartServer();
+  const std::string dir = dir_.path() + "/mixed";
+  std::filesystem::create_directories(dir);
+  const std::string passwd = dir + "/passwd";
+  const auto made = testing::RunCommand("mosquitto_passwd -c -b " + testing::ShellQuote(passwd) +
+                                        " monitor monitor-secret-123");
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  const std::string token_file = dir + "/hook-token";
+  testing::WriteFile(token_file, std::string(kSharedToken) + "\n");
+  auto broker = std::make_unique<testing::MosquittoBroker>(*pki_, passwd, dir + "/acl");
+  broker->SetSecurityConfig("password_file " + passwd + "\n" + PluginConfig(token_file));
+  broker->Start();
+  brokers_.push_back(std::move(broker));
+  testing::MosquittoBroker& mixed = *brokers_.back();
+  CreateBroker("live", mixed, true);
+  const Device device = Register(1);
+
+  MqttConnectOptions monitor;
+  monitor.port = mixed.plain_port();
+  monitor.username = "monitor";
+  monitor.password = "monitor-secret-123";
+  EXPECT_TRUE(Connects(monitor)) << Diagnostics();
+  monitor.password = "wrong";
+  EXPECT_FALSE(Connects(monitor));
+  EXPECT_TRUE(Connects(To(mixed, device, device.mqtt.password))) << Diagnostics();
+  // A device_ name is Switchboard's: a password file line for it does not
+  // admit it (Mosquitto asks the plugin first, and the plugin denies).
+  const auto added = testing::RunCommand("mosquitto_passwd -b " + testing::ShellQuote(passwd) +
+                                         " " + device.mqtt.username + " file-password-123");
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  mixed.Reload();
+  EXPECT_FALSE(Connects(To(mixed, device, "file-password-123"))) << Diagnostics();
+  EXPECT_TRUE(Connects(To(mixed, device, device.mqtt.password)));
+}
+
 // Bad plugin options stop Mosquitto at start with a clear message.
 TEST_P(MqttAuthE2eTest, BadPluginOptionsStopMosquittoAtStart) {
   const std::string dir = dir_.path() + "/bad";
