@@ -138,7 +138,11 @@ void MqttLink::Close(std::chrono::milliseconds bound) {
 }
 
 void MqttLink::Abandon() {
-  if (mosq_ == nullptr) return;
+  if (mosq_ == nullptr) {
+    std::lock_guard lock(mutex_);
+    status_.state = State::kIdle;
+    return;
+  }
   // Marks the session as ending, so the network thread's loop exits instead
   // of reconnecting; force stops a thread still waiting on a TCP connect.
   mosquitto_disconnect(mosq_);
