@@ -202,8 +202,20 @@ void MqttLink::OnPublish(mosquitto*, void* self, int mid) {
 void MqttLink::OnLog(mosquitto*, void* self, int level, const char* line) {
   if ((level & MOSQ_LOG_ERR) == 0 || line == nullptr) return;
   auto* link = static_cast<MqttLink*>(self);
-  std::lock_guard lock(link->mutex_);
-  link->last_log_error_ = line;
+  {
+    std::lock_guard lock(link->mutex_);
+    link->last_log_error_ = line;
+    // libmosquitto 2.0.11's network thread ends a failed TLS handshake of an
+    // asynchronous connect without calling on_disconnect; this log line is
+    // then the only sign, and waiting for connectTimeout would waste the
+    // attempt's time.
+    if (link->status_.state != State::kConnecting || std::strncmp(line, "OpenSSL Error", 13) != 0) {
+      return;
+    }
+    link->status_.state = State::kDown;
+    link->status_.error = std::string("cannot connect: TLS handshake failed (") + line + ")";
+  }
+  link->waker_.Notify();
 }
 
 }  // namespace switchboard::agent

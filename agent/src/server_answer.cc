@@ -376,7 +376,12 @@ std::string ParseErrorMessage(std::string_view body) {
   const rapidjson::Value* message = error == nullptr ? nullptr : Member(*error, "message");
   if (message == nullptr || !message->IsString()) return "";
   std::string text(message->GetString(), message->GetStringLength());
-  if (text.size() > 300) text = text.substr(0, 300) + "…";
+  if (text.size() > 300) {
+    std::size_t cut = 300;
+    // Never cut inside a UTF-8 sequence (continuation bytes are 10xxxxxx).
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xc0) == 0x80) --cut;
+    text = text.substr(0, cut) + "…";
+  }
   for (char& c : text) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }

@@ -258,6 +258,12 @@ TEST(ServerAnswerTest, ErrorMessageIsReadSafely) {
   EXPECT_EQ(ParseErrorMessage("Internal Server Error"), "");
   const std::string long_message(1000, 'm');
   EXPECT_LE(ParseErrorMessage(R"({"error":{"message":")" + long_message + "\"}}").size(), 310u);
+  // Cut at 300 bytes, but never inside a multi-byte character.
+  std::string accents;
+  for (int i = 0; i < 200; ++i) accents += "\xc3\xa9";  // é
+  const std::string cut = ParseErrorMessage(R"({"error":{"message":")" + accents + "\"}}");
+  EXPECT_EQ(cut.substr(0, 300), accents.substr(0, 300));
+  EXPECT_EQ(cut.substr(300), "…");
 }
 
 TEST(DeviceConfigTest, SameAsUsesVersionsWhenBothHaveOneElseTheContent) {
