@@ -173,6 +173,28 @@ TEST(StateFileTest, CorruptFilesAreRefusedNamingTheFileAndLeftUntouched) {
   }
 }
 
+TEST(StateFileTest, SaveWhereTheDirectoryIsAFileFailsWithoutAnyWrite) {
+  TempDir dir;
+  const std::string not_a_directory = dir.path() + "/plain-file";
+  Write(not_a_directory, "keep me");
+  const StateFile file(not_a_directory);
+  EXPECT_THROW(file.Save(Registered()), StateFileError);
+  EXPECT_EQ(Read(not_a_directory), "keep me");
+}
+
+TEST(StateFileTest, SaveOverADirectoryFailsAndLeavesNoTempFile) {
+  TempDir dir;
+  const StateFile file(dir.path());
+  std::filesystem::create_directories(file.path() + "/occupied");
+  EXPECT_THROW(file.Save(Registered()), StateFileError);
+  int entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    ++entries;
+    EXPECT_EQ(entry.path(), file.path()) << "a temp file was left behind";
+  }
+  EXPECT_EQ(entries, 1);
+}
+
 TEST(StateFileTest, AnUnreadableFileIsAnErrorNotAFreshStart) {
   if (geteuid() == 0) GTEST_SKIP() << "root reads mode 000 files";
   TempDir dir;

@@ -13,8 +13,9 @@
 //                           side still to come)
 //   2 restart               RestartReusesItsIdentity…
 //   3 lost registration     LostRegistrationAnswer…
-//   4 kill the primary      NEEDS THE SERVER: `failover` lists and
-//                           `provisioning.reconnect` (not written here yet)
+//   4 kill the primary      KilledPrimary… runs when the server takes
+//                           `backup_broker_ids`, else skips; the failback
+//                           half is not written (see the test)
 //   5 operator reassigns    ReassignedDeviceMoves… runs when the server
 //                           accepts `provisioning.refresh_after`, else skips
 //   6 CA rotation           NEEDS THE SERVER: refresh + CA bundles (not
@@ -546,6 +547,55 @@ TEST_P(AgentE2eTest, ReassignedDeviceMovesToTheNewBrokerWithinTheRefreshInterval
   EXPECT_EQ(observer.WaitForMessage(StatusTopic(uuid), 15s), "offline") << Diagnostics();
   EXPECT_EQ(second_observer.WaitForMessage(StatusTopic(uuid), 15s), "online") << Diagnostics();
   EXPECT_TRUE(agent_->WaitForLog("config_changed", 1s)) << Diagnostics();
+}
+
+// Case 4, first half: the primary dies and the agent is on its backup
+// within the bound that the default `reconnect` implies: three attempts on
+// the primary after 1, 2 and 4 s and the first on the backup after 1 s, each
+// ± 25 %: at most 10 s, plus refused connects that fail at once; 20 s are
+// allowed. Needs the server's `backup_broker_ids` and `failover` list
+// (skipped until the server has them). The failback half needs the primary
+// back on the same port after `failbackAfterSeconds` (a short
+// `provisioning.reconnect` from the server, and a broker fixture that keeps
+// its port across a restart): not written yet.
+TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupWithinTheReconnectBound) {
+  StartServer();
+  testing::TempDir backup_dir;
+  testing::MosquittoBroker backup(*pki_, backup_dir.path() + "/passwd", backup_dir.path() + "/acl");
+  backup.Start();
+  const std::int64_t primary_id = CreatePlainDefaultBroker(*broker_, "primary");
+  const std::int64_t backup_id = CreateBroker(JsonBody()
+                                                  .Add("name", "backup")
+                                                  .Add("protocol", "mqtt")
+                                                  .Add("host", "127.0.0.1")
+                                                  .Add("port", backup.plain_port())
+                                                  .Take());
+  const HttpResponse backups =
+      server_->Admin("PUT", "/api/v1/mqtt/brokers/" + std::to_string(primary_id),
+                     "{\"backup_broker_ids\":[" + std::to_string(backup_id) + "]}");
+  if (backups.status == 400 && backups.body.find("backup_broker_ids") != std::string::npos) {
+    GTEST_SKIP() << "the server has no backup_broker_ids yet (failover lists are still to come "
+                    "on the server side): "
+                 << backups.body;
+  }
+  ASSERT_EQ(backups.status, 200) << backups.body;
+  ASSERT_NO_FATAL_FAILURE(CreateProvisioningKey());
+  MqttTestClient observer;
+  const std::string uuid = BootAndConnect(observer);
+  ASSERT_FALSE(HasFailure());
+  const rapidjson::Value* config = JsonMember(State(), "config");
+  ASSERT_NE(config, nullptr);
+  const rapidjson::Value* failover = JsonMember(*config, "failover");
+  ASSERT_TRUE(failover != nullptr && failover->IsArray() && failover->Size() == 1)
+      << testing::ReadFile(StatePath());
+  ExportAndReload(backup, backup_dir.path() + "/passwd", backup_dir.path() + "/acl");
+  MqttTestClient backup_observer;
+  ConnectObserver(backup_observer, backup.plain_port());
+  ASSERT_TRUE(backup_observer.Subscribe(StatusTopic(uuid)));
+
+  broker_->Stop();
+  EXPECT_EQ(backup_observer.WaitForMessage(StatusTopic(uuid), 20s), "online") << Diagnostics();
+  EXPECT_TRUE(agent_->WaitForLog("failover: moving to the next endpoint", 1s)) << Diagnostics();
 }
 
 SWITCHBOARD_BOTH_BACKENDS(AgentE2eTest);
