@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
-#include "storage/config_snapshot.h"
 #include "resolver_database_test.h"
+#include "storage/broker_rows.h"
+#include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
-#include "switchboard/broker_rows.h"
 
 namespace switchboard {
 namespace {

@@ -1,0 +1,30 @@
+// The out-of-line parts of the SDK's interface headers (resolver.h,
+// broker_directory.h, logger.h), compiled into libswitchboard_sdk.so only.
+//
+// Each interface's virtual destructor is defined here, out of line, on
+// purpose: it is the class's key function, so the compiler emits the vtable
+// and type_info in this library alone, and the host and every plugin share
+// them (export.h).
+#include <string>
+#include <utility>
+
+#include "switchboard/broker_directory.h"
+#include "switchboard/logger.h"
+#include "switchboard/resolver.h"
+
+namespace switchboard {
+
+Logger::~Logger() = default;
+BrokerDirectory::~BrokerDirectory() = default;
+ResolveContext::~ResolveContext() = default;
+Resolver::~Resolver() = default;
+
+Decision ActiveBrokerOrPass(BrokerConfig broker, std::string_view role) {
+  std::string reason(role);
+  reason += ' ';
+  reason += DescribeBroker(broker);
+  if (!broker.is_active) return Decision::Pass(std::move(reason) + " is inactive");
+  return Decision::Resolved(std::move(broker), std::move(reason));
+}
+
+}  // namespace switchboard
