@@ -64,7 +64,8 @@ struct Decision {
 // (the device's pinned broker, its fleet's, the default). `role` names the
 // broker in the reason, e.g. "assigned broker" gives "assigned broker 'eu-1'
 // (id 7)" or "assigned broker 'eu-1' (id 7) is inactive" (DescribeBroker).
-SWITCHBOARD_EXPORT Decision ActiveBrokerOrPass(BrokerConfig broker, std::string_view role);
+// Moves from `broker` (pass std::move of what the directory returned).
+SWITCHBOARD_EXPORT Decision ActiveBrokerOrPass(BrokerConfig&& broker, std::string_view role);
 
 // Everything one resolution call may use. Owned by the host; valid for the
 // duration of one Resolve() call on one thread. The host implements it; a

@@ -19,12 +19,19 @@ BrokerDirectory::~BrokerDirectory() = default;
 ResolveContext::~ResolveContext() = default;
 Resolver::~Resolver() = default;
 
-Decision ActiveBrokerOrPass(BrokerConfig broker, std::string_view role) {
-  std::string reason(role);
-  reason += ' ';
-  reason += DescribeBroker(broker);
-  if (!broker.is_active) return Decision::Pass(std::move(reason) + " is inactive");
-  return Decision::Resolved(std::move(broker), std::move(reason));
+// Builds the Decision in place: the broker is moved once, into it (this is
+// on every config fetch that a device, fleet or default step resolves).
+Decision ActiveBrokerOrPass(BrokerConfig&& broker, std::string_view role) {
+  Decision decision;
+  decision.reason.append(role).append(1, ' ').append(DescribeBroker(broker));
+  if (!broker.is_active) {
+    decision.outcome = Decision::Outcome::kPass;
+    decision.reason += " is inactive";
+    return decision;
+  }
+  decision.outcome = Decision::Outcome::kResolved;
+  decision.broker.emplace(std::move(broker));
+  return decision;
 }
 
 }  // namespace switchboard
