@@ -12,10 +12,10 @@
 #include <functional>
 
 #include "domain/domain_errors.h"
-#include "util/time.h"
 #include "domain/validation.h"
+#include "storage/broker_rows.h"
 #include "storage/sql_errors.h"
-#include "switchboard/broker_rows.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {

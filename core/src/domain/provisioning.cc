@@ -8,19 +8,19 @@
 #include <stdexcept>
 #include <utility>
 
-#include "storage/config_snapshot.h"
-#include "util/crypto.h"
-#include "storage/device_read_pipeline.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
-#include "util/time.h"
-#include "util/text.h"
-#include "domain/validation.h"
-#include "storage/sql_errors.h"
 #include "domain/provisioning_keys.h"
-#include "storage/registration_writes.h"
+#include "domain/validation.h"
 #include "engine/resolve_context.h"
+#include "storage/config_snapshot.h"
+#include "storage/device_read_pipeline.h"
+#include "storage/registration_writes.h"
 #include "storage/session_cache.h"
+#include "storage/sql_errors.h"
+#include "util/crypto.h"
+#include "util/text.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {
@@ -166,9 +166,9 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
     soci::session& sql = *lease;
     try {
       WriteTransaction tx(storage_, sql);
-      // Open before the insert: on PostgreSQL it reads config_version for
-      // the chain below (config_snapshot.h).
-      ResolutionScope scope;
+      // Read with the device row, inside the transaction, for the chain's
+      // broker reads below (config_snapshot.h).
+      std::optional<std::int64_t> config_version;
       rows.now = UtcNowIso8601();
       RegistrationResult result;
       // Insert first: a new device (the common case) costs one statement on
@@ -176,7 +176,7 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       // waits for the other transaction and then finds its row instead of
       // failing on the UNIQUE index.
       std::optional<DeviceRecord> device;
-      if (const std::optional<long long> id = InsertDeviceWithAccess(sql, rows)) {
+      if (const std::optional<long long> id = InsertDeviceWithAccess(sql, rows, &config_version)) {
         DeviceRecord created;
         created.id = *id;
         created.uuid = rows.uuid;
@@ -193,7 +193,7 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
         device = std::move(created);
       } else {
         std::string stored_api_key_hash;
-        device = LoadDeviceRecord(sql, request.uuid, &stored_api_key_hash);
+        device = LoadDeviceRecord(sql, request.uuid, &stored_api_key_hash, &config_version);
         if (!device) {
           if (!std::exchange(vanished_once, true)) continue;
           throw Conflict("the device with this uuid changed during registration; retry");
@@ -210,6 +210,7 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       // a broker was found.
       const Device resolver_device = ToResolverDevice(*device);
       TransactionResolveContext context(resolver_device, sql, log_, guard_steps);
+      if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
       Resolution resolution = chain.Resolve(context);
       if (!context.Finish()) {
         // With the savepoint set, Finish() rolls back to it: never twice.
@@ -274,25 +275,26 @@ DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::
         VerifyDeviceApiKey(presented_api_key, row ? row->api_key_hash : DummyApiKeyHash()) &&
         row.has_value();
     if (authorized) {
-      ResolutionScope scope;
-      NoteConfigVersionReadElsewhere(row->config_version);
       StorageResolveContext context(storage_, row->device, log_);
+      context.brokers().NoteConfigVersionReadElsewhere(row->config_version);
       resolution = chain.Resolve(context);
     }
   } else {
     ReadWithRetry(storage_, [&](soci::session& sql) {
-      // Opened before the device is read: the config_version read in the
-      // same statement then serves the chain's broker and fleet reads
-      // (config_snapshot.h), one query in all.
-      ResolutionScope scope;
+      // The config_version read in the same statement as the device serves
+      // the chain's broker and fleet reads (config_snapshot.h): one query
+      // in all.
       std::string stored_hash;
-      const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, &stored_hash);
+      std::optional<std::int64_t> config_version;
+      const std::optional<Device> device =
+          LoadDeviceAndKeyHash(sql, key, &stored_hash, &config_version);
       authorized =
           VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&
           device.has_value();
       if (!authorized) return;
       // Autocommit reads: no transaction to protect, so the plain context.
       PreparedResolveContext context(*device, sql, log_);
+      if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
       resolution = chain.Resolve(context);
     });
   }

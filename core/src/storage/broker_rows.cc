@@ -3,7 +3,7 @@
 // Values are read with typed into() and indicators rather than soci::row:
 // row::get<T> insists on the exact type the backend reports, and SQLite and
 // PostgreSQL report INTEGER/BIGINT columns differently.
-#include "switchboard/broker_rows.h"
+#include "storage/broker_rows.h"
 
 #include <soci/soci.h>
 
@@ -186,16 +186,10 @@ std::optional<BrokerConfig> First(std::vector<BrokerConfig> rows) {
 
 }  // namespace
 
-// Each reader: the resolution's snapshot when there is one
-// (config_snapshot.h), else the statement prepared for this session, else a
-// one-off statement (a session the pool does not own).
+// Each reader: the statement prepared for this session, else a one-off
+// statement (a session the pool does not own).
 
 std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    const auto it = snapshot->brokers.find(id);
-    if (it == snapshot->brokers.end()) return std::nullopt;
-    return it->second;
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<BrokerByIdSelect>(sql);
     q.param = id;
@@ -206,10 +200,6 @@ std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) 
 }
 
 std::optional<BrokerConfig> LoadDefaultBroker(soci::session& sql) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    if (!snapshot->default_id) return std::nullopt;
-    return snapshot->brokers.at(*snapshot->default_id);
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<DefaultBrokerSelect>(sql);
     return First(Collect(q.st, q.row));
@@ -218,14 +208,6 @@ std::optional<BrokerConfig> LoadDefaultBroker(soci::session& sql) {
 }
 
 std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const std::string& region) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    std::vector<BrokerConfig> out;
-    const auto it = snapshot->active_by_region.find(region);
-    if (it == snapshot->active_by_region.end()) return out;
-    out.reserve(it->second.size());
-    for (const BrokerConfig* broker : it->second) out.push_back(*broker);
-    return out;
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<ActiveInRegionSelect>(sql);
     q.param = region;
@@ -235,11 +217,6 @@ std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const st
 }
 
 std::optional<FleetRow> LoadFleet(soci::session& sql, const std::string& id) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    const auto it = snapshot->fleets.find(id);
-    if (it == snapshot->fleets.end()) return std::nullopt;
-    return it->second;
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<FleetSelect>(sql);
     q.id = id;
@@ -288,12 +265,6 @@ std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int6
     } while (fleets.fetch());
   }
   return snapshot;
-}
-
-std::string DescribeBroker(const BrokerConfig& broker) {
-  std::string out = "'" + broker.name + "'";
-  if (broker.id != 0) out += " (id " + std::to_string(broker.id) + ")";
-  return out;
 }
 
 }  // namespace switchboard
