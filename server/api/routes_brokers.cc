@@ -14,9 +14,9 @@
 #include "http/api_error.h"
 #include "api/operator_json.h"
 #include "api/route_support.h"
-#include "api/routes_operator.h"
+#include "api/route_handlers.h"
 
-namespace switchboard {
+namespace switchboard::handlers {
 namespace {
 
 constexpr char kCollection[] = "/api/v1/mqtt/brokers";
@@ -144,8 +144,9 @@ std::string Location(std::int64_t id) {
   return std::string(kCollection) + "/" + std::to_string(id);
 }
 
-http::Response List(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+}  // namespace
+
+http::Response ListBrokers(App& app, const http::Request&, const std::string&) {
   const std::vector<PublicBroker> brokers = app.brokers().List();
   http::JsonWriter json;
   json.StartObject().Key("brokers").StartArray();
@@ -154,36 +155,31 @@ http::Response List(App& app, const http::Request& request) {
   return http::Response::Json(200, json.Take());
 }
 
-http::Response Create(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response CreateBroker(App& app, const http::Request& request, const std::string&) {
   const PublicBroker broker = app.brokers().Create(ParseBrokerInput(request));
   app.log().Info("broker " + std::to_string(broker.id) + " created");
   return Created(BrokerJson(broker), Location(broker.id));
 }
 
-http::Response Get(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response GetBroker(App& app, const http::Request& request, const std::string&) {
   return http::Response::Json(200, BrokerJson(app.brokers().Get(IdParam(request, "id"))));
 }
 
-http::Response Update(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response UpdateBroker(App& app, const http::Request& request, const std::string&) {
   const std::int64_t id = IdParam(request, "id");
   const PublicBroker broker = app.brokers().Update(id, ParseBrokerInput(request));
   app.log().Info("broker " + std::to_string(id) + " updated");
   return http::Response::Json(200, BrokerJson(broker));
 }
 
-http::Response Delete(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response DeleteBroker(App& app, const http::Request& request, const std::string&) {
   const std::int64_t id = IdParam(request, "id");
   app.brokers().Delete(id);
   app.log().Info("broker " + std::to_string(id) + " deleted");
   return http::Response::NoContent();
 }
 
-http::Response Summary(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response BrokerSummary(App& app, const http::Request&, const std::string&) {
   const std::vector<BrokerUsage> usage = app.brokers().Summary();
   http::JsonWriter json;
   json.StartObject().Key("brokers").StartArray();
@@ -201,8 +197,7 @@ http::Response Summary(App& app, const http::Request& request) {
   return http::Response::Json(200, json.Take());
 }
 
-http::Response Test(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response TestBroker(App& app, const http::Request& request, const std::string&) {
   const std::int64_t id = IdParam(request, "id");
   // Secrets stay in this scope: the probe needs the broker's credentials and
   // client key; only its result (which never quotes them) leaves.
@@ -232,22 +227,4 @@ http::Response Test(App& app, const http::Request& request) {
   return http::Response::Json(200, json.Take());
 }
 
-}  // namespace
-
-void InstallBrokerRoutes(http::HttpServer& server, App& app) {
-  using http::Request;
-  const std::string item = std::string(kCollection) + "/:id";
-  server.Get(kCollection, Guarded(app, [&app](const Request& r) { return List(app, r); }));
-  server.Post(kCollection, Guarded(app, [&app](const Request& r) { return Create(app, r); }));
-  // A fixed segment wins over ":id" (HttpServer), so "summary" is never an id.
-  server.Get(std::string(kCollection) + "/summary",
-             Guarded(app, [&app](const Request& r) { return Summary(app, r); }));
-  server.Get(item, Guarded(app, [&app](const Request& r) { return Get(app, r); }));
-  server.Put(item, Guarded(app, [&app](const Request& r) { return Update(app, r); }));
-  server.Delete(item, Guarded(app, [&app](const Request& r) { return Delete(app, r); }));
-  // No body is read: any (or none) is accepted.
-  server.Post(item + "/test", Guarded(app, [&app](const Request& r) { return Test(app, r); }),
-              http::Body::kAny);
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers
