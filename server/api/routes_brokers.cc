@@ -1,5 +1,5 @@
 // Brokers: CRUD on mqtt_broker_config, the usage summary and the connection
-// test. JSON field names are the column names (SPEC §4). Reads never carry
+// test. JSON field names are the column names (docs/api.md). Reads never carry
 // `password`, `client_key` or `extra_config` (PublicBroker has no field for
 // them); the test route is the one place the secrets are loaded, and only
 // the probe's result (which never quotes them) is answered.
@@ -9,12 +9,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <string_view>
+#include <type_traits>
+#include <vector>
 
-#include "probe/broker_probe.h"
-#include "http/api_error.h"
 #include "api/operator_json.h"
-#include "api/route_support.h"
 #include "api/route_handlers.h"
+#include "api/route_support.h"
+#include "http/api_error.h"
+#include "probe/broker_probe.h"
 
 namespace switchboard::handlers {
 namespace {
@@ -45,62 +48,46 @@ std::optional<std::string> ExtraConfig(const http::JsonObject& body) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// The names ParseBrokerInput reads: every other member is an error.
+const std::vector<std::string_view>& BrokerInputFields() {
+  static const auto* fields = [] {
+    auto* names = new std::vector<std::string_view>;
+    BrokerInput none;
+    ForEachBrokerInputField(
+        none, [names](const char* field, auto&, Clearable) { names->push_back(field); });
+    return names;
+  }();
+  return *fields;
+}
+
+// Each field the way its column takes it: absent leaves it alone, null
+// clears a Clearable text field and is an error elsewhere.
 BrokerInput ParseBrokerInput(const http::Request& request) {
   const http::JsonDocument document = request.JsonBody();
   const http::JsonObject body = document.Root();
-  body.RejectUnknownFields({"name",
-                            "description",
-                            "protocol",
-                            "host",
-                            "port",
-                            "path",
-                            "username",
-                            "password",
-                            "use_tls",
-                            "ca_cert",
-                            "client_cert",
-                            "client_key",
-                            "verify_certificate",
-                            "client_id_prefix",
-                            "keep_alive",
-                            "clean_session",
-                            "reconnect_period",
-                            "connect_timeout",
-                            "is_active",
-                            "is_default",
-                            "broker_type",
-                            "region",
-                            "weight",
-                            "extra_config"});
+  body.RejectUnknownFields(BrokerInputFields());
   BrokerInput in;
-  in.name = NonNullString(body, "name");
-  in.description = ClearableString(body, "description");
-  in.protocol = NonNullString(body, "protocol");
-  in.host = NonNullString(body, "host");
-  in.port = NonNullInt(body, "port");
-  in.path = ClearableString(body, "path");
-  in.username = ClearableString(body, "username");
-  in.password = ClearableString(body, "password");
-  in.use_tls = NonNullBool(body, "use_tls");
-  in.ca_cert = ClearableString(body, "ca_cert");
-  in.client_cert = ClearableString(body, "client_cert");
-  in.client_key = ClearableString(body, "client_key");
-  in.verify_certificate = NonNullBool(body, "verify_certificate");
-  in.client_id_prefix = ClearableString(body, "client_id_prefix");
-  in.keep_alive = NonNullInt(body, "keep_alive");
-  in.clean_session = NonNullBool(body, "clean_session");
-  in.reconnect_period = NonNullInt(body, "reconnect_period");
-  in.connect_timeout = NonNullInt(body, "connect_timeout");
-  in.is_active = NonNullBool(body, "is_active");
-  in.is_default = NonNullBool(body, "is_default");
-  in.broker_type = NonNullString(body, "broker_type");
-  in.region = ClearableString(body, "region");
-  in.weight = NonNullInt(body, "weight");
-  in.extra_config = ExtraConfig(body);
+  ForEachBrokerInputField(in, [&body](const char* field, auto& member, Clearable clearable) {
+    using T = typename std::decay_t<decltype(member)>::value_type;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (std::string_view(field) == "extra_config") {
+        member = ExtraConfig(body);
+      } else {
+        member = clearable == Clearable::kYes ? ClearableString(body, field)
+                                              : NonNullString(body, field);
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      member = NonNullBool(body, field);
+    } else {
+      member = NonNullInt(body, field);
+    }
+  });
   return in;
 }
 
 // Every column but the secrets, in table order; NULL text columns as null.
+// A copy of the column list (the others: core/src/storage/broker_rows.cc,
+// kColumns); tests/integration/broker_fields_test.cc checks it.
 void WriteBroker(http::JsonWriter& json, const PublicBroker& b) {
   json.StartObject();
   json.Field("id", b.id);

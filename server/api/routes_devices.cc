@@ -2,10 +2,10 @@
 // with a cursor. Devices are created only by registration (routes_device.cc).
 // JSON field names are the column names; `api_key_hash` is never read here
 // (DeviceRecord has no field for it).
-#include "http/api_error.h"
 #include "api/operator_json.h"
-#include "api/route_support.h"
 #include "api/route_handlers.h"
+#include "api/route_support.h"
+#include "http/api_error.h"
 
 namespace switchboard::handlers {
 namespace {

@@ -1,9 +1,9 @@
 // Fleets: CRUD on `fleets`, JSON field names as the columns (`id`, `name`,
 // `mqtt_broker_id`) plus the derived `device_count`.
-#include "http/api_error.h"
 #include "api/operator_json.h"
-#include "api/route_support.h"
 #include "api/route_handlers.h"
+#include "api/route_support.h"
+#include "http/api_error.h"
 
 namespace switchboard::handlers {
 namespace {

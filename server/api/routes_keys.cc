@@ -1,11 +1,11 @@
 // Provisioning keys: create (the key in clear, this once), list (never the
 // key nor its hash: ProvisioningKeyInfo has no field for either), revoke.
-// Field names are camelCase, as SPEC §4 spells the create request and
+// Field names are camelCase, as docs/api.md spells the create request and
 // response.
-#include "http/api_error.h"
 #include "api/operator_json.h"
-#include "api/route_support.h"
 #include "api/route_handlers.h"
+#include "api/route_support.h"
+#include "http/api_error.h"
 
 namespace switchboard::handlers {
 namespace {

@@ -48,8 +48,8 @@ enum class DomainCode {
 
 // Every code, for tables and tests that must cover them all.
 inline constexpr DomainCode kAllDomainCodes[] = {
-    DomainCode::kInvalidField, DomainCode::kUnauthenticated, DomainCode::kRefused,
-    DomainCode::kNotFound,     DomainCode::kConflict,        DomainCode::kNoBroker,
+    DomainCode::kInvalidField,       DomainCode::kUnauthenticated, DomainCode::kRefused,
+    DomainCode::kNotFound,           DomainCode::kConflict,        DomainCode::kNoBroker,
     DomainCode::kStorageUnavailable,
 };
 

@@ -8,19 +8,19 @@
 #include <stdexcept>
 #include <utility>
 
-#include "storage/config_snapshot.h"
-#include "util/crypto.h"
-#include "storage/device_read_pipeline.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
-#include "util/time.h"
-#include "util/text.h"
-#include "domain/validation.h"
-#include "storage/sql_errors.h"
 #include "domain/provisioning_keys.h"
-#include "storage/registration_writes.h"
+#include "domain/validation.h"
 #include "engine/resolve_context.h"
+#include "storage/config_snapshot.h"
+#include "storage/device_read_pipeline.h"
+#include "storage/registration_writes.h"
 #include "storage/session_cache.h"
+#include "storage/sql_errors.h"
+#include "util/crypto.h"
+#include "util/text.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {
@@ -220,8 +220,7 @@ std::optional<WrittenDevice> WriteDeviceRows(soci::session& sql, const NewDevice
 // TransactionResolveContext) and the attempt must run again, then with
 // `guard_steps` (a savepoint around the steps).
 std::optional<Resolution> ResolveInTransaction(const Chain& chain, const DeviceRecord& device,
-                                               soci::session& sql, Logger& log,
-                                               bool guard_steps) {
+                                               soci::session& sql, Logger& log, bool guard_steps) {
   const Device resolver_device = ToResolverDevice(device);
   TransactionResolveContext context(resolver_device, sql, log, guard_steps);
   Resolution resolution = chain.Resolve(context);
@@ -311,7 +310,9 @@ OrRefusal<RegistrationResult> ProvisioningService::Register(
         if (std::exchange(guard_steps, true)) throw std::logic_error("registration: step abort");
         continue;
       }
-      if (!resolution->broker) return RefuseRegistration(log_, request.uuid, std::move(*resolution));
+      if (!resolution->broker) {
+        return RefuseRegistration(log_, request.uuid, std::move(*resolution));
+      }
       CountAndCommit(sql, tx, prepared.rows, key.hash, device->retried);
       if (!device->retried) statistics_.NoteNewDevice(sql, log_);  // step 5
       return RegistrationAnswer(std::move(*device), std::move(prepared), *resolution);

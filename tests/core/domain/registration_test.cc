@@ -10,16 +10,16 @@
 #include <functional>
 #include <thread>
 
-#include "domain/brokers.h"
 #include "capturing_logger.h"
-#include "storage/config_snapshot.h"
-#include "util/crypto.h"
+#include "domain/brokers.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
-#include "domain_test_support.h"
 #include "domain/provisioning.h"
 #include "domain/provisioning_keys.h"
+#include "domain_test_support.h"
+#include "storage/config_snapshot.h"
 #include "test_database.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {
@@ -371,7 +371,8 @@ TEST_P(RegistrationTest, DifferentApiKeyIsConflict) {
   auto chain = DomainChain(kDeviceThenDefault);
   Answer(service().Register(*chain, key, Request(1)));
   const RowCounts before = CountAll(storage());
-  EXPECT_THROW(Answer(service().Register(*chain, key, Request(1, "another-api-key-9999"))), Conflict);
+  EXPECT_THROW(Answer(service().Register(*chain, key, Request(1, "another-api-key-9999"))),
+               Conflict);
   EXPECT_EQ(CountAll(storage()), before);
 }
 
@@ -479,7 +480,7 @@ TEST_P(RegistrationTest, ChainRejectIsARefusalAndWritesNothing) {
   ASSERT_TRUE(outcome.refused());
   const ChainRefusal& refusal = outcome.refusal();
   EXPECT_EQ(refusal.code, DomainCode::kRefused);
-  EXPECT_EQ(refusal.message.find("rejected by the resolution chain (plugin/domain_fixture): "), 0u)
+  EXPECT_EQ(refusal.message.find("rejected by the resolution chain (plugin/fixture): "), 0u)
       << refusal.message;
   EXPECT_NE(refusal.message.find("fixture rejects"), std::string::npos) << refusal.message;
   ASSERT_EQ(refusal.resolution.trace.size(), 1u);  // the trace travels with the refusal
@@ -509,7 +510,7 @@ TEST_P(RegistrationTest, NoBrokerIsARefusalAndWritesNothing) {
   ASSERT_TRUE(failed.refused());
   EXPECT_EQ(failed.refusal().code, DomainCode::kNoBroker);
   EXPECT_EQ(failed.refusal().message,
-            "no broker: resolution step plugin/domain_fixture failed (on_error: fail)");
+            "no broker: resolution step plugin/fixture failed (on_error: fail)");
   EXPECT_TRUE(failed.refusal().resolution.failed);
   EXPECT_EQ(CountAll(storage()), before);
 }
@@ -519,7 +520,8 @@ TEST_P(RegistrationTest, DeviceMqttResolvesFreshly) {
   auto chain = DomainChain(kDeviceThenDefault);
   const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
 
-  DeviceMqttAccess access = Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
+  DeviceMqttAccess access =
+      Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
   EXPECT_EQ(access.username, r.mqtt.username);
   EXPECT_EQ(access.password, "");
   EXPECT_EQ(access.broker, "mqtts://mqtt.example.com:8883");
@@ -555,8 +557,8 @@ TEST_P(RegistrationTest, DeviceMqttResolvesFreshly) {
 
 TEST_P(RegistrationTest, DeviceMqttReturnsTheChainsRefusals) {
   CreateDefaultBroker();
-  const auto r = Answer(service().Register(*DomainChain(kDeviceThenDefault), CreateKey(),
-                                           Request(1)));
+  const auto r =
+      Answer(service().Register(*DomainChain(kDeviceThenDefault), CreateKey(), Request(1)));
   auto rejecting = DomainChain("    - plugin: domain_fixture\n      params: { mode: reject }\n");
   const OrRefusal<DeviceMqttAccess> rejected =
       service().DeviceMqtt(*rejecting, r.uuid, "device-api-key-0001");
@@ -571,8 +573,7 @@ TEST_P(RegistrationTest, DeviceMqttReturnsTheChainsRefusals) {
   EXPECT_EQ(none.refusal().code, DomainCode::kNoBroker);
   EXPECT_EQ(none.refusal().resolution.trace.size(), 1u);
   // A wrong key is still an error, never a refusal that names the chain.
-  EXPECT_THROW((void)service().DeviceMqtt(*rejecting, r.uuid, "device-api-key-0002"),
-               Unauthorized);
+  EXPECT_THROW((void)service().DeviceMqtt(*rejecting, r.uuid, "device-api-key-0002"), Unauthorized);
 }
 
 // Concurrent registrations can never exceed max_devices (docs/api.md).
@@ -706,7 +707,8 @@ TEST(DomainStorageUnavailable, EveryCallSaysSo) {
   request.device_type = "t";
   request.device_api_key = "device-api-key-0001";
   EXPECT_THROW(Answer(service.Register(*chain, "some-key", request)), StorageUnavailable);
-  EXPECT_THROW(Answer(service.DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001")), StorageUnavailable);
+  EXPECT_THROW(Answer(service.DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001")),
+               StorageUnavailable);
   EXPECT_THROW(Brokers(down).List(), StorageUnavailable);
   EXPECT_THROW(Brokers(down).Create(MinimalBroker("x")), StorageUnavailable);
   EXPECT_THROW(Devices(down).List(std::nullopt, std::nullopt), StorageUnavailable);
