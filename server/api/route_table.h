@@ -11,6 +11,11 @@
 // The HttpServer does the rest for every route (http_server.h): 404, 405
 // with Allow (listing a pattern's methods in table order), 413, 415 for a
 // kJson route, keep-alive, 500 for anything unmapped.
+//
+// Not in the table: the admin panel's static files (GET /admin/…,
+// api/admin_panel.h), which `serve` adds when the panel is on. They are
+// files, not the API: no credential, no domain call, headers of their own
+// (the panel itself calls the API above with the admin token).
 #pragma once
 
 #include <span>
