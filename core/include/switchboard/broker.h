@@ -3,9 +3,13 @@
 // A BrokerConfig is a plain value: copy it freely, share it between threads
 // read-only. It carries the server-side secrets (`username`, `password`,
 // `client_key`, `extra_config`) because the server may need them to probe the
-// broker; ClientBrokerConfigJson() (core/src/domain/client_broker_config.h) and
-// BrokerUrl() are the only ways it reaches a device, and neither can include
-// those fields.
+// broker; ClientBrokerConfigJson() (core/src/domain/client_broker_config.h)
+// and BrokerUrl() are the only ways it reaches a device, and neither can
+// include those fields.
+//
+// When adding a field (a column of mqtt_broker_config), the other layers
+// that list the broker's fields are named in core/src/storage/broker_rows.cc
+// (kColumns); tests/integration/broker_fields_test.cc fails until all agree.
 #pragma once
 
 #include <cstdint>
