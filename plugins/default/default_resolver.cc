@@ -1,7 +1,6 @@
 // plugin/default: the active broker marked `is_default` (seed priority 2).
 // See README.md.
 #include <switchboard/abi.h>
-#include <switchboard/broker_rows.h>
 
 #include <memory>
 #include <string>
@@ -17,14 +16,9 @@ class DefaultResolver : public switchboard::Resolver {
   std::string Name() const override { return "default"; }
 
   Decision Resolve(switchboard::ResolveContext& context) const override {
-    auto broker = switchboard::LoadDefaultBroker(context.sql());
+    auto broker = context.brokers().Default();
     if (!broker) return Decision::Pass("no default broker");
-    if (!broker->is_active) {
-      return Decision::Pass("default broker " + switchboard::DescribeBroker(*broker) +
-                            " is inactive");
-    }
-    std::string reason = "default broker " + switchboard::DescribeBroker(*broker);
-    return Decision::Resolved(std::move(*broker), std::move(reason));
+    return switchboard::ActiveBrokerOrPass(std::move(*broker), "default broker");
   }
 };
 

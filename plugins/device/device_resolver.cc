@@ -1,7 +1,6 @@
 // plugin/device: the broker an operator pinned this device to
 // (`devices.mqtt_broker_id`, seed priority 1). See README.md.
 #include <switchboard/abi.h>
-#include <switchboard/broker_rows.h>
 
 #include <memory>
 #include <string>
@@ -20,16 +19,11 @@ class DeviceResolver : public switchboard::Resolver {
     const switchboard::Device& device = context.device();
     if (!device.mqtt_broker_id) return Decision::Pass("device has no broker assigned");
     const std::int64_t id = *device.mqtt_broker_id;
-    auto broker = switchboard::LoadBrokerById(context.sql(), id);
+    auto broker = context.brokers().ById(id);
     if (!broker) {
       return Decision::Pass("assigned broker id " + std::to_string(id) + " does not exist");
     }
-    if (!broker->is_active) {
-      return Decision::Pass("assigned broker " + switchboard::DescribeBroker(*broker) +
-                            " is inactive");
-    }
-    std::string reason = "assigned broker " + switchboard::DescribeBroker(*broker);
-    return Decision::Resolved(std::move(*broker), std::move(reason));
+    return switchboard::ActiveBrokerOrPass(std::move(*broker), "assigned broker");
   }
 };
 

@@ -1,7 +1,6 @@
 // plugin/fleet: the broker assigned to the device's fleet
 // (`fleets.mqtt_broker_id`). See README.md.
 #include <switchboard/abi.h>
-#include <switchboard/broker_rows.h>
 
 #include <memory>
 #include <string>
@@ -21,22 +20,17 @@ class FleetResolver : public switchboard::Resolver {
     if (device.fleet_id.empty()) return Decision::Pass("device belongs to no fleet");
     const std::string fleet = "fleet '" + device.fleet_id + "'";
 
-    soci::session& sql = context.sql();
-    const auto row = switchboard::LoadFleet(sql, device.fleet_id);
+    switchboard::BrokerDirectory& brokers = context.brokers();
+    const auto row = brokers.Fleet(device.fleet_id);
     if (!row) return Decision::Pass(fleet + " does not exist");
     if (!row->mqtt_broker_id) return Decision::Pass(fleet + " has no broker assigned");
     const std::int64_t broker_id = *row->mqtt_broker_id;
 
-    auto broker = switchboard::LoadBrokerById(sql, broker_id);
+    auto broker = brokers.ById(broker_id);
     if (!broker) {
       return Decision::Pass(fleet + " broker id " + std::to_string(broker_id) + " does not exist");
     }
-    if (!broker->is_active) {
-      return Decision::Pass(fleet + " broker " + switchboard::DescribeBroker(*broker) +
-                            " is inactive");
-    }
-    std::string reason = fleet + " broker " + switchboard::DescribeBroker(*broker);
-    return Decision::Resolved(std::move(*broker), std::move(reason));
+    return switchboard::ActiveBrokerOrPass(std::move(*broker), fleet + " broker");
   }
 };
 

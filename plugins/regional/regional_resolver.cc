@@ -1,7 +1,6 @@
 // plugin/regional: an active broker of the device's region, chosen by
 // weighted rendezvous hashing of the device uuid (rendezvous.h). See README.md.
 #include <switchboard/abi.h>
-#include <switchboard/broker_rows.h>
 
 #include <map>
 #include <memory>
@@ -33,8 +32,9 @@ class RegionalResolver : public switchboard::Resolver {
     if (const auto it = fallbacks_.find(device.region); it != fallbacks_.end()) {
       regions.insert(regions.end(), it->second.begin(), it->second.end());
     }
+    switchboard::BrokerDirectory& directory = context.brokers();
     for (std::size_t i = 0; i < regions.size(); ++i) {
-      auto brokers = switchboard::LoadActiveBrokersInRegion(context.sql(), regions[i]);
+      auto brokers = directory.ActiveInRegion(regions[i]);
       const std::size_t pick = switchboard::regional::PickRendezvous(device.uuid, brokers);
       if (pick == brokers.size()) continue;
       std::string reason = i == 0 ? "region " + Quoted(regions[i])

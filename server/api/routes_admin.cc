@@ -1,17 +1,13 @@
 // Operator tools for the chain: explain one device's resolution, reload the
 // chain from the YAML, show the chain in force.
 #include "api/explain_json.h"
-#include "http/api_error.h"
-#include "util/log.h"
+#include "api/route_handlers.h"
 #include "engine/resolve_context.h"
-#include "api/route_support.h"
-#include "api/routes.h"
+#include "http/api_error.h"
 
-namespace switchboard {
-namespace {
+namespace switchboard::handlers {
 
-http::Response Explain(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response ExplainResolution(App& app, const http::Request& request, const std::string&) {
   const std::shared_ptr<const Chain> chain = app.chain();
   // Always read from storage (never a cache): explain shows what the chain
   // decides now.
@@ -23,8 +19,7 @@ http::Response Explain(App& app, const http::Request& request) {
   return response;
 }
 
-http::Response Reload(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response Reload(App& app, const http::Request&, const std::string&) {
   const ReloadResult result = app.Reload();
   if (!result.ok) {
     // The file's problems are the operator's own configuration: safe to
@@ -36,21 +31,8 @@ http::Response Reload(App& app, const http::Request& request) {
   return http::Response::Json(200, ChainJson(result.chain->Describe()));
 }
 
-http::Response ShowChain(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response ShowChain(App& app, const http::Request&, const std::string&) {
   return http::Response::Json(200, ChainJson(app.chain()->Describe()));
 }
 
-}  // namespace
-
-void InstallAdminRoutes(http::HttpServer& server, App& app) {
-  server.Get("/api/v1/devices/:uuid/resolution",
-             Guarded(app, [&app](const http::Request& r) { return Explain(app, r); }));
-  server.Post("/api/v1/admin/reload",
-              Guarded(app, [&app](const http::Request& r) { return Reload(app, r); }),
-              http::Body::kAny);
-  server.Get("/api/v1/admin/chain",
-             Guarded(app, [&app](const http::Request& r) { return ShowChain(app, r); }));
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers

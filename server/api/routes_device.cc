@@ -1,14 +1,14 @@
 // Device side: registration with a provisioning key, and the device's own
 // view of its broker with its API key.
+#include "api/error_mapping.h"
 #include "api/explain_json.h"
-#include "http/api_error.h"
+#include "api/route_handlers.h"
 #include "api/route_support.h"
-#include "api/routes.h"
 
-namespace switchboard {
+namespace switchboard::handlers {
 namespace {
 
-// The `mqtt` object of both device responses (SPEC §4); the password only
+// The `mqtt` object of both device responses (docs/api.md); the password only
 // at registration.
 void WriteMqtt(http::JsonWriter& json, const DeviceMqttAccess& mqtt) {
   json.StartObject();
@@ -30,33 +30,6 @@ void WriteMqtt(http::JsonWriter& json, const DeviceMqttAccess& mqtt) {
   json.EndObject();
 }
 
-// Runs `work` (a registration or a device's broker lookup) and turns the
-// chain's refusals into their API errors: Reject → 403, no broker → 503.
-// Like a success, a refusal names the resolution in X-Switchboard-Resolver
-// and counts its steps in the metrics. The 503 message never carries a
-// failed step's own text (it may quote the database); explain shows it to
-// operators.
-template <typename Work>
-auto AnswerChainRefusals(App& app, Work&& work) -> decltype(work()) {
-  try {
-    return work();
-  } catch (const ChainRejected& e) {
-    app.RecordResolution(e.resolution().trace);
-    throw http::ApiError::Forbidden(e.what()).WithHeader("X-Switchboard-Resolver",
-                                                         ResolverHeader(e.resolution()));
-  } catch (const ChainFoundNoBroker& e) {
-    const Resolution& resolution = e.resolution();
-    app.RecordResolution(resolution.trace);
-    std::string message = e.what();
-    if (resolution.failed && !resolution.trace.empty()) {
-      message = "no broker: resolution step plugin/" + resolution.trace.back().plugin +
-                " failed (on_error: fail)";
-    }
-    throw http::ApiError::Unavailable(message).WithHeader("X-Switchboard-Resolver",
-                                                          ResolverHeader(resolution));
-  }
-}
-
 RegistrationRequest ParseRegistration(const http::Request& request) {
   const http::JsonDocument document = request.JsonBody();
   const http::JsonObject body = document.Root();
@@ -75,17 +48,16 @@ RegistrationRequest ParseRegistration(const http::Request& request) {
   return registration;
 }
 
-http::Response Register(App& app, const http::Request& request) {
-  const std::string key = BearerToken(request);
-  if (key.empty()) {
-    throw http::ApiError::Unauthorized(
-        "provisioning key required (Authorization: Bearer <provisioning key>)")
-        .WithHeader("WWW-Authenticate", "Bearer");
-  }
+}  // namespace
+
+http::Response RegisterDevice(App& app, const http::Request& request,
+                              const std::string& provisioning_key) {
   const RegistrationRequest registration = ParseRegistration(request);
   const std::shared_ptr<const Chain> chain = app.chain();
-  const RegistrationResult result = AnswerChainRefusals(
-      app, [&] { return app.provisioning().Register(*chain, key, registration); });
+  const OrRefusal<RegistrationResult> outcome =
+      app.provisioning().Register(*chain, provisioning_key, registration);
+  if (outcome.refused()) return RefusalResponse(app, outcome.refusal());
+  const RegistrationResult& result = outcome.value();
   app.RecordResolution(result.mqtt.trace);
 
   http::JsonWriter json;
@@ -106,25 +78,17 @@ http::Response Register(App& app, const http::Request& request) {
   return response;
 }
 
-http::Response DeviceMqtt(App& app, const http::Request& request) {
-  std::string api_key = BearerToken(request);
-  if (api_key.empty()) {
-    if (const auto header = request.Header("x-device-api-key")) api_key = std::string(*header);
-  }
-  if (api_key.empty()) {
-    throw http::ApiError::Unauthorized(
-        "device API key required (Authorization: Bearer <deviceApiKey> or "
-        "X-Device-API-Key)")
-        .WithHeader("WWW-Authenticate", "Bearer");
-  }
+http::Response DeviceMqtt(App& app, const http::Request& request, const std::string& api_key) {
   const std::shared_ptr<const Chain> chain = app.chain();
   // Without storage the device cannot be authenticated: StorageUnavailable
-  // → 503 (Guarded), even though a storage-free step (env) could name a
-  // broker. Handing a broker to an unauthenticated caller would turn this
-  // route into an oracle; the agent keeps its current broker and retries.
-  const DeviceMqttAccess mqtt = AnswerChainRefusals(app, [&] {
-    return app.provisioning().DeviceMqtt(*chain, request.PathParam("uuid"), api_key);
-  });
+  // → 503 (error_mapping.h), even though a storage-free step (env) could
+  // name a broker. Handing a broker to an unauthenticated caller would turn
+  // this route into an oracle; the agent keeps its current broker and
+  // retries.
+  const OrRefusal<DeviceMqttAccess> outcome =
+      app.provisioning().DeviceMqtt(*chain, request.PathParam("uuid"), api_key);
+  if (outcome.refused()) return RefusalResponse(app, outcome.refusal());
+  const DeviceMqttAccess& mqtt = outcome.value();
   app.RecordResolution(mqtt.trace);
   http::JsonWriter json;
   WriteMqtt(json, mqtt);
@@ -134,13 +98,4 @@ http::Response DeviceMqtt(App& app, const http::Request& request) {
   return response;
 }
 
-}  // namespace
-
-void InstallDeviceRoutes(http::HttpServer& server, App& app) {
-  server.Post("/api/v1/device/register",
-              Guarded(app, [&app](const http::Request& r) { return Register(app, r); }));
-  server.Get("/api/v1/device/:uuid/mqtt",
-             Guarded(app, [&app](const http::Request& r) { return DeviceMqtt(app, r); }));
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers

@@ -2,12 +2,12 @@
 // with a cursor. Devices are created only by registration (routes_device.cc).
 // JSON field names are the column names; `api_key_hash` is never read here
 // (DeviceRecord has no field for it).
-#include "http/api_error.h"
 #include "api/operator_json.h"
+#include "api/route_handlers.h"
 #include "api/route_support.h"
-#include "api/routes_operator.h"
+#include "http/api_error.h"
 
-namespace switchboard {
+namespace switchboard::handlers {
 namespace {
 
 DeviceUpdate ParseDeviceUpdate(const http::Request& request) {
@@ -46,8 +46,9 @@ std::string DeviceJson(const DeviceRecord& device) {
   return json.Take();
 }
 
-http::Response List(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+}  // namespace
+
+http::Response ListDevices(App& app, const http::Request& request, const std::string&) {
   const DevicePage page =
       app.devices().List(IntegerQuery(request, "limit"), IntegerQuery(request, "after"));
   http::JsonWriter json;
@@ -60,28 +61,15 @@ http::Response List(App& app, const http::Request& request) {
   return http::Response::Json(200, json.Take());
 }
 
-http::Response Get(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response GetDevice(App& app, const http::Request& request, const std::string&) {
   return http::Response::Json(200, DeviceJson(app.devices().Get(request.PathParam("uuid"))));
 }
 
-http::Response Update(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response UpdateDevice(App& app, const http::Request& request, const std::string&) {
   const DeviceRecord device =
       app.devices().Update(request.PathParam("uuid"), ParseDeviceUpdate(request));
   app.log().Info("device " + device.uuid + " updated");
   return http::Response::Json(200, DeviceJson(device));
 }
 
-}  // namespace
-
-void InstallDeviceAdminRoutes(http::HttpServer& server, App& app) {
-  using http::Request;
-  server.Get("/api/v1/devices", Guarded(app, [&app](const Request& r) { return List(app, r); }));
-  server.Get("/api/v1/devices/:uuid",
-             Guarded(app, [&app](const Request& r) { return Get(app, r); }));
-  server.Put("/api/v1/devices/:uuid",
-             Guarded(app, [&app](const Request& r) { return Update(app, r); }));
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers

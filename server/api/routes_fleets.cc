@@ -1,11 +1,11 @@
 // Fleets: CRUD on `fleets`, JSON field names as the columns (`id`, `name`,
 // `mqtt_broker_id`) plus the derived `device_count`.
-#include "http/api_error.h"
 #include "api/operator_json.h"
+#include "api/route_handlers.h"
 #include "api/route_support.h"
-#include "api/routes_operator.h"
+#include "http/api_error.h"
 
-namespace switchboard {
+namespace switchboard::handlers {
 namespace {
 
 constexpr char kCollection[] = "/api/v1/fleets";
@@ -38,8 +38,9 @@ std::string FleetJson(const Fleet& fleet) {
   return json.Take();
 }
 
-http::Response List(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+}  // namespace
+
+http::Response ListFleets(App& app, const http::Request&, const std::string&) {
   const std::vector<Fleet> fleets = app.fleets().List();
   http::JsonWriter json;
   json.StartObject().Key("fleets").StartArray();
@@ -48,29 +49,25 @@ http::Response List(App& app, const http::Request& request) {
   return http::Response::Json(200, json.Take());
 }
 
-http::Response Create(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response CreateFleet(App& app, const http::Request& request, const std::string&) {
   const Fleet fleet = app.fleets().Create(ParseFleetInput(request));
   app.log().Info("fleet '" + fleet.id + "' created");
   // Fleet ids are [A-Za-z0-9._-]: safe in a URL as they are.
   return Created(FleetJson(fleet), std::string(kCollection) + "/" + fleet.id);
 }
 
-http::Response Get(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response GetFleet(App& app, const http::Request& request, const std::string&) {
   return http::Response::Json(200, FleetJson(app.fleets().Get(request.PathParam("id"))));
 }
 
-http::Response Update(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response UpdateFleet(App& app, const http::Request& request, const std::string&) {
   const std::string& id = request.PathParam("id");
   const Fleet fleet = app.fleets().Update(id, ParseFleetInput(request));
   app.log().Info("fleet '" + fleet.id + "' updated");
   return http::Response::Json(200, FleetJson(fleet));
 }
 
-http::Response Delete(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response DeleteFleet(App& app, const http::Request& request, const std::string&) {
   const std::string& id = request.PathParam("id");
   const std::int64_t keys = app.fleets().Delete(id);
   app.log().Info("fleet '" + id + "' deleted with " + std::to_string(keys) +
@@ -81,16 +78,4 @@ http::Response Delete(App& app, const http::Request& request) {
   return response;
 }
 
-}  // namespace
-
-void InstallFleetRoutes(http::HttpServer& server, App& app) {
-  using http::Request;
-  const std::string item = std::string(kCollection) + "/:id";
-  server.Get(kCollection, Guarded(app, [&app](const Request& r) { return List(app, r); }));
-  server.Post(kCollection, Guarded(app, [&app](const Request& r) { return Create(app, r); }));
-  server.Get(item, Guarded(app, [&app](const Request& r) { return Get(app, r); }));
-  server.Put(item, Guarded(app, [&app](const Request& r) { return Update(app, r); }));
-  server.Delete(item, Guarded(app, [&app](const Request& r) { return Delete(app, r); }));
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers

@@ -1,13 +1,13 @@
 // Provisioning keys: create (the key in clear, this once), list (never the
 // key nor its hash: ProvisioningKeyInfo has no field for either), revoke.
-// Field names are camelCase, as SPEC §4 spells the create request and
+// Field names are camelCase, as docs/api.md spells the create request and
 // response.
-#include "http/api_error.h"
 #include "api/operator_json.h"
+#include "api/route_handlers.h"
 #include "api/route_support.h"
-#include "api/routes_operator.h"
+#include "http/api_error.h"
 
-namespace switchboard {
+namespace switchboard::handlers {
 namespace {
 
 constexpr char kCollection[] = "/api/v1/provisioning-keys";
@@ -37,8 +37,9 @@ void WriteKeyFields(http::JsonWriter& json, const ProvisioningKeyInfo& k) {
   TextOrNull(json, "lastUsedAt", k.last_used_at);
 }
 
-http::Response Create(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+}  // namespace
+
+http::Response CreateProvisioningKey(App& app, const http::Request& request, const std::string&) {
   const CreatedProvisioningKey created = app.keys().Create(ParseKeyRequest(request));
   // The log gets the id and fleet, never the key.
   app.log().Info("provisioning key " + std::to_string(created.info.id) + " created for fleet '" +
@@ -57,8 +58,7 @@ http::Response Create(App& app, const http::Request& request) {
   return response;
 }
 
-http::Response List(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response ListProvisioningKeys(App& app, const http::Request& request, const std::string&) {
   std::optional<std::string> fleet_id;
   if (const auto query = request.Query("fleetId")) {
     fleet_id = std::string(*query);
@@ -81,22 +81,11 @@ http::Response List(App& app, const http::Request& request) {
   return http::Response::Json(200, json.Take());
 }
 
-http::Response Revoke(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response RevokeProvisioningKey(App& app, const http::Request& request, const std::string&) {
   const std::int64_t id = IdParam(request, "id");
   app.keys().Revoke(id);
   app.log().Info("provisioning key " + std::to_string(id) + " revoked");
   return http::Response::NoContent();
 }
 
-}  // namespace
-
-void InstallProvisioningKeyRoutes(http::HttpServer& server, App& app) {
-  using http::Request;
-  server.Post(kCollection, Guarded(app, [&app](const Request& r) { return Create(app, r); }));
-  server.Get(kCollection, Guarded(app, [&app](const Request& r) { return List(app, r); }));
-  server.Delete(std::string(kCollection) + "/:id",
-                Guarded(app, [&app](const Request& r) { return Revoke(app, r); }));
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers

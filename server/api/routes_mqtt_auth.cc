@@ -1,32 +1,19 @@
 // Live broker admission (core/src/domain/mqtt_auth.h): the two routes brokers
 // call, in the shape EMQX 5's HTTP authentication and authorization expect,
 // and the admin route that makes a broker's own hook token. Bodies and
-// answers are documented in docs/api.md.
+// answers are documented in docs/api.md; route_table.cc authenticates.
 //
 // `POST /api/v1/mqtt/auth` answers deferred: the `$7$` check runs on the
 // App's password-check threads, so the HTTP worker goes on serving other
 // connections (config fetches, registrations) meanwhile, and at most
 // mqtt_auth.verify_threads checks run at once. A check that finds the
 // queue full is answered 503 at once.
+#include "api/route_handlers.h"
 #include "api/route_support.h"
-#include "api/routes.h"
 #include "http/api_error.h"
 
-namespace switchboard {
+namespace switchboard::handlers {
 namespace {
-
-constexpr char kAuthRoute[] = "/api/v1/mqtt/auth";
-constexpr char kAclRoute[] = "/api/v1/mqtt/acl";
-constexpr char kHookTokenRoute[] = "/api/v1/mqtt/brokers/:id/hook-token";
-
-std::string RequireHookToken(const http::Request& request) {
-  std::string token = BearerToken(request);
-  if (token.empty()) {
-    throw http::ApiError::Unauthorized("hook token required (Authorization: Bearer <token>)")
-        .WithHeader("WWW-Authenticate", "Bearer");
-  }
-  return token;
-}
 
 // Unknown members are ignored: EMQX and the plugin may send more
 // placeholders than these.
@@ -87,6 +74,7 @@ http::Response AuthAnswer(App& app, const std::string& username, const MqttAuthD
   return HookAnswer(json.Take());
 }
 
+// Sent from the completion, which the error mapping never sees: built here.
 http::Response Busy() {
   const http::ApiError error =
       http::ApiError::Unavailable(
@@ -97,11 +85,12 @@ http::Response Busy() {
   return response;
 }
 
-http::Response Authenticate(App& app, const http::Request& request) {
-  const std::string token = RequireHookToken(request);
+}  // namespace
+
+http::Response MqttAuth(App& app, const http::Request& request, const std::string& hook_token) {
   const MqttAuthRequest body = ParseAuthRequest(request);
   const std::shared_ptr<const Chain> chain = app.chain();
-  PendingAuthentication pending = app.mqtt_auth().PrepareAuthentication(*chain, token, body);
+  PendingAuthentication pending = app.mqtt_auth().PrepareAuthentication(*chain, hook_token, body);
   if (!pending.needs_verification()) {
     return AuthAnswer(app, pending.printable_username(), pending.Finish());
   }
@@ -118,19 +107,17 @@ http::Response Authenticate(App& app, const http::Request& request) {
       });
 }
 
-http::Response CheckAcl(App& app, const http::Request& request) {
-  const std::string token = RequireHookToken(request);
+http::Response MqttAcl(App& app, const http::Request& request, const std::string& hook_token) {
   const MqttAclRequest body = ParseAclRequest(request);
   const std::shared_ptr<const Chain> chain = app.chain();
-  const MqttAclDecision decision = app.mqtt_auth().CheckAcl(*chain, token, body);
+  const MqttAclDecision decision = app.mqtt_auth().CheckAcl(*chain, hook_token, body);
   app.RecordHookDecision("acl", decision.result);
   http::JsonWriter json;
   json.StartObject().Field("result", HookResultName(decision.result)).EndObject();
   return HookAnswer(json.Take());
 }
 
-http::Response IssueHookToken(App& app, const http::Request& request) {
-  RequireAdmin(app, request);
+http::Response IssueHookToken(App& app, const http::Request& request, const std::string&) {
   const IssuedHookToken issued = app.hook_tokens().Issue(IdParam(request, "id"));
   app.log().Info("mqtt auth: hook token of broker " + std::to_string(issued.broker_id) +
                  (issued.rotated ? " rotated" : " created"));
@@ -147,16 +134,4 @@ http::Response IssueHookToken(App& app, const http::Request& request) {
   return response;
 }
 
-}  // namespace
-
-void InstallMqttAuthRoutes(http::HttpServer& server, App& app) {
-  server.Post(kAuthRoute,
-              Guarded(app, [&app](const http::Request& r) { return Authenticate(app, r); }));
-  server.Post(kAclRoute, Guarded(app, [&app](const http::Request& r) { return CheckAcl(app, r); }));
-  // No body is read.
-  server.Post(kHookTokenRoute,
-              Guarded(app, [&app](const http::Request& r) { return IssueHookToken(app, r); }),
-              http::Body::kAny);
-}
-
-}  // namespace switchboard
+}  // namespace switchboard::handlers

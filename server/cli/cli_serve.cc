@@ -1,7 +1,7 @@
 #include <iostream>
 
 #include "api/admin_panel.h"
-#include "api/routes.h"
+#include "api/route_table.h"
 #include "app.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"

@@ -242,6 +242,10 @@ std::optional<std::vector<std::string>> JsonObject::OptionalStringArray(
 }
 
 void JsonObject::RejectUnknownFields(std::initializer_list<std::string_view> allowed) const {
+  RejectUnknownFields(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+}
+
+void JsonObject::RejectUnknownFields(std::span<const std::string_view> allowed) const {
   for (const auto& member : value_->GetObject()) {
     const std::string_view name = View(member.name);
     bool known = false;

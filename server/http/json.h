@@ -25,6 +25,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,6 +98,7 @@ class JsonObject {
 
   // Throws ApiError 400 naming the first member not in `allowed`.
   void RejectUnknownFields(std::initializer_list<std::string_view> allowed) const;
+  void RejectUnknownFields(std::span<const std::string_view> allowed) const;
 
   // Member names in document order.
   std::vector<std::string_view> FieldNames() const;

@@ -178,8 +178,9 @@ void BM_DeviceMqtt(benchmark::State& state) {
   std::size_t k = 0;
   for (auto _ : state) {
     const std::int64_t i = w.pinned[k++ % w.pinned.size()];
-    DeviceMqttAccess access = w.provisioning->DeviceMqtt(*w.chain, DeviceUuid(i), DeviceApiKey(i));
-    benchmark::DoNotOptimize(access.broker.data());
+    OrRefusal<DeviceMqttAccess> access =
+        w.provisioning->DeviceMqtt(*w.chain, DeviceUuid(i), DeviceApiKey(i));
+    benchmark::DoNotOptimize(access.value().broker.data());
   }
 }
 

@@ -18,9 +18,11 @@
 // mismatch is refused with a message naming the file and both numbers. The
 // version changes whenever a type in these headers changes layout.
 //
-// Build a plugin with the same compiler and libstdc++ as the host, link the
-// shared SOCI, and keep symbols hidden by default (the macro exports what the
-// host needs). `find_package(Switchboard)` + `Switchboard::sdk` sets all that.
+// Build a plugin with the same compiler and libstdc++ as the host, link
+// libswitchboard_sdk.so (the implementation of these headers, and nothing
+// else: export.h) and the shared SOCI, and keep symbols hidden by default
+// (the macro exports what the host needs). `find_package(Switchboard)` +
+// `Switchboard::sdk` sets all that.
 #pragma once
 
 #include <cstdint>
@@ -34,11 +36,22 @@
 
 namespace switchboard {
 
-// Bump on any layout or virtual-table change of an SDK type.
+// Bump on any layout or virtual-table change of an SDK type, and say here
+// what changed.
+//   1: the first SDK.
+//   2: ResolveContext::brokers() returns a BrokerDirectory
+//      (broker_directory.h) that replaces the free functions of
+//      broker_rows.h (LoadBrokerById, LoadDefaultBroker,
+//      LoadActiveBrokersInRegion, LoadFleet), which are gone; FleetRow moved
+//      to broker_directory.h, DescribeBroker to broker.h; new
+//      ActiveBrokerOrPass (resolver.h). Plugins link libswitchboard_sdk.so,
+//      which exports only what these headers declare (export.h), instead of
+//      libswitchboard_core.so; the interface classes' vtables and type_info
+//      live there.
 // (SWITCHBOARD_ABI_VERSION exists only so the tests can build a plugin that
 // claims another version; never define it yourself.)
 #ifndef SWITCHBOARD_ABI_VERSION
-#define SWITCHBOARD_ABI_VERSION 1
+#define SWITCHBOARD_ABI_VERSION 2
 #endif
 inline constexpr std::uint32_t kAbiVersion = SWITCHBOARD_ABI_VERSION;
 

@@ -3,14 +3,20 @@
 // A BrokerConfig is a plain value: copy it freely, share it between threads
 // read-only. It carries the server-side secrets (`username`, `password`,
 // `client_key`, `extra_config`) because the server may need them to probe the
-// broker; ClientBrokerConfigJson() (core/src/client_broker_config.h) and
-// BrokerUrl() are the only ways it reaches a device, and neither can include
-// those fields.
+// broker; ClientBrokerConfigJson() (core/src/domain/client_broker_config.h)
+// and BrokerUrl() are the only ways it reaches a device, and neither can
+// include those fields.
+//
+// When adding a field (a column of mqtt_broker_config), the other layers
+// that list the broker's fields are named in core/src/storage/broker_rows.cc
+// (kColumns); tests/integration/broker_fields_test.cc fails until all agree.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "switchboard/export.h"
 
 namespace switchboard {
 
@@ -48,14 +54,15 @@ struct BrokerConfig {
 
 // The URL a device connects to: `protocol://host:port[path]`, IPv6 hosts in
 // brackets, the path only for ws/wss.
-std::string BrokerUrl(const BrokerConfig& broker);
+SWITCHBOARD_EXPORT std::string BrokerUrl(const BrokerConfig& broker);
 
 // Parses an `mqtt://`, `mqtts://`, `ws://` or `wss://` URL (default ports
 // 1883/8883/80/443, optional path for ws/wss, IPv6 literals in brackets,
 // optional `user:password@`). Returns std::nullopt and fills `error` when the
 // URL is malformed. The result has `from_storage == false`.
 //
-// Details (core/src/broker_url.cc; tests in tests/core/broker_url_test.cc):
+// Details (core/src/domain/broker_url.cc; tests in
+// tests/core/domain/broker_url_test.cc):
 // - The scheme is case-insensitive; `protocol` is stored lowercase. `use_tls`
 //   is true for mqtts and wss. `id` is 0 and `name` is "env" (callers may
 //   rename); the other fields keep their BrokerConfig defaults.
@@ -71,6 +78,11 @@ std::string BrokerUrl(const BrokerConfig& broker);
 //   decimal, unbalanced brackets, a query (`?`) or fragment (`#`).
 // Never throws; a null `error` is allowed. Error messages never quote the URL
 // (it may hold a password).
-std::optional<BrokerConfig> ParseBrokerUrl(const std::string& url, std::string* error);
+SWITCHBOARD_EXPORT std::optional<BrokerConfig> ParseBrokerUrl(const std::string& url,
+                                                              std::string* error);
+
+// "'name' (id 3)": how messages and trace reasons name a broker ("'name'"
+// alone when `id` is 0). Contains no secret.
+SWITCHBOARD_EXPORT std::string DescribeBroker(const BrokerConfig& broker);
 
 }  // namespace switchboard

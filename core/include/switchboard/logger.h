@@ -7,13 +7,13 @@
 
 #include <string_view>
 
-#include <boost/config.hpp>
+#include "switchboard/export.h"
 
 namespace switchboard {
 
-class BOOST_SYMBOL_VISIBLE Logger {
+class SWITCHBOARD_EXPORT Logger {
  public:
-  virtual ~Logger() = default;
+  virtual ~Logger();
   virtual void Info(std::string_view message) = 0;
   virtual void Warn(std::string_view message) = 0;
   virtual void Error(std::string_view message) = 0;

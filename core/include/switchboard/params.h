@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "switchboard/export.h"
+
 namespace switchboard {
 
 // A position in the configuration file; 1-based, 0 = unknown.
@@ -24,7 +26,7 @@ struct SourceMark {
   int column = 0;
 };
 
-class ParamValue {
+class SWITCHBOARD_EXPORT ParamValue {
  public:
   enum class Kind { kNull, kScalar, kList, kMap };
 
@@ -51,7 +53,7 @@ struct ParamProblem {
 
 // Reads a params map and collects problems. Not thread-safe; use it once, in
 // a factory.
-class ParamsReader {
+class SWITCHBOARD_EXPORT ParamsReader {
  public:
   // `params` must outlive the reader. A null value reads as an empty map.
   explicit ParamsReader(const ParamValue& params);

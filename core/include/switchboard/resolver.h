@@ -17,7 +17,8 @@
 //   - A resolver never depends on which steps ran before it.
 //
 // Threads: Resolve() is called concurrently from many threads on one instance;
-// it must be thread-safe. The ResolveContext it receives belongs to one call
+// it must be thread-safe. The ResolveContext it receives, and everything it
+// hands out (device, broker directory, session, logger), belongs to one call
 // and one thread.
 //
 // Lifetime: the factory creates the resolver once per chain build (startup
@@ -28,14 +29,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
-// Interface types are BOOST_SYMBOL_VISIBLE so their type_info is shared by
-// the host and plugins built with -fvisibility=hidden.
-#include <boost/config.hpp>
-
 #include "switchboard/broker.h"
+#include "switchboard/broker_directory.h"
 #include "switchboard/device.h"
+#include "switchboard/export.h"
 #include "switchboard/logger.h"
 
 namespace soci {
@@ -59,32 +59,48 @@ struct Decision {
   static Decision Reject(std::string reason) { return {Outcome::kReject, std::move(reason), {}}; }
 };
 
+// "Resolved with this broker if it is active, else Pass saying it is not":
+// what a step answers once it has found the one broker that is its to give
+// (the device's pinned broker, its fleet's, the default). `role` names the
+// broker in the reason, e.g. "assigned broker" gives "assigned broker 'eu-1'
+// (id 7)" or "assigned broker 'eu-1' (id 7) is inactive" (DescribeBroker).
+// Moves from `broker` (pass std::move of what the directory returned).
+SWITCHBOARD_EXPORT Decision ActiveBrokerOrPass(BrokerConfig&& broker, std::string_view role);
+
 // Everything one resolution call may use. Owned by the host; valid for the
-// duration of one Resolve() call on one thread.
-class BOOST_SYMBOL_VISIBLE ResolveContext {
+// duration of one Resolve() call on one thread. The host implements it; a
+// plugin's unit tests may too (docs/plugins.md).
+class SWITCHBOARD_EXPORT ResolveContext {
  public:
-  virtual ~ResolveContext() = default;
+  virtual ~ResolveContext();
 
   // The device being resolved. May read storage on first use, and throws
   // (an Error step) when storage is unavailable or when no device has this
   // uuid (the host then answers 404 whatever the chain decided).
   virtual const Device& device() = 0;
 
-  // A database session leased from the host's pool for this call; the same
-  // session for every step of one resolution. Use portable SQL with SOCI
-  // `use()` parameters: it runs on SQLite and PostgreSQL. Throws (an Error
-  // step) when storage is unavailable. Do not keep it past Resolve(), and
-  // do not begin or end transactions on it (at registration it is inside the
-  // host's). To read brokers, use switchboard/broker_rows.h.
+  // The brokers and fleets, read through the host's cache (see
+  // broker_directory.h): the same directory for every step of one
+  // resolution. Its reads throw (an Error step) when storage is
+  // unavailable. Use it, not sql(), to read `mqtt_broker_config` and
+  // `fleets`.
+  virtual BrokerDirectory& brokers() = 0;
+
+  // A database session leased from the host's pool for this call, for a
+  // plugin's own tables; the same session for every step of one resolution.
+  // Use portable SQL with SOCI `use()` parameters: it runs on SQLite and
+  // PostgreSQL. Throws (an Error step) when storage is unavailable. Do not
+  // keep it past Resolve(), and do not begin or end transactions on it (at
+  // registration it is inside the host's).
   virtual soci::session& sql() = 0;
 
   // The server's log, prefixed with this step's plugin name.
   virtual Logger& log() = 0;
 };
 
-class BOOST_SYMBOL_VISIBLE Resolver {
+class SWITCHBOARD_EXPORT Resolver {
  public:
-  virtual ~Resolver() = default;
+  virtual ~Resolver();
 
   // The plugin's name as it appears in traces, metrics and
   // `X-Switchboard-Resolver` (e.g. "device"). Constant.

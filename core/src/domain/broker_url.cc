@@ -1,4 +1,5 @@
-// BrokerUrl and ParseBrokerUrl (declared in switchboard/broker.h).
+// BrokerUrl, ParseBrokerUrl and DescribeBroker (declared in
+// switchboard/broker.h). Part of libswitchboard_sdk.so (core/CMakeLists.txt).
 //
 // The parser is hand-written rather than a general URI library because the
 // accepted language is small and every rejection needs a message an operator
@@ -233,6 +234,12 @@ std::optional<BrokerConfig> ParseBrokerUrl(const std::string& url, std::string* 
     return Fail(error, "mqtt:// and mqtts:// URLs take no path (a path needs ws:// or wss://)");
   }
   return broker;
+}
+
+std::string DescribeBroker(const BrokerConfig& broker) {
+  std::string out = "'" + broker.name + "'";
+  if (broker.id != 0) out += " (id " + std::to_string(broker.id) + ")";
+  return out;
 }
 
 }  // namespace switchboard

@@ -10,12 +10,13 @@
 #include <climits>
 #include <deque>
 #include <functional>
+#include <type_traits>
 
 #include "domain/domain_errors.h"
-#include "util/time.h"
 #include "domain/validation.h"
+#include "storage/broker_rows.h"
 #include "storage/sql_errors.h"
-#include "switchboard/broker_rows.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {
@@ -124,30 +125,16 @@ class Assignments {
 
 Assignments AssignmentsFor(const BrokerInput& in) {
   Assignments a;
-  a.Text("name", in.name, false);
-  a.Text("description", in.description, true);
-  a.Text("protocol", in.protocol, false);
-  a.Text("host", in.host, false);
-  a.Int("port", in.port);
-  a.Text("path", in.path, true);
-  a.Text("username", in.username, true);
-  a.Text("password", in.password, true);
-  a.Bool("use_tls", in.use_tls);
-  a.Text("ca_cert", in.ca_cert, true);
-  a.Text("client_cert", in.client_cert, true);
-  a.Text("client_key", in.client_key, true);
-  a.Bool("verify_certificate", in.verify_certificate);
-  a.Text("client_id_prefix", in.client_id_prefix, true);
-  a.Int("keep_alive", in.keep_alive);
-  a.Bool("clean_session", in.clean_session);
-  a.Int("reconnect_period", in.reconnect_period);
-  a.Int("connect_timeout", in.connect_timeout);
-  a.Bool("is_active", in.is_active);
-  a.Bool("is_default", in.is_default);
-  a.Text("broker_type", in.broker_type, false);
-  a.Text("region", in.region, true);
-  a.Int("weight", in.weight);
-  a.Text("extra_config", in.extra_config, true);
+  ForEachBrokerInputField(in, [&a](const char* column, const auto& value, Clearable clearable) {
+    using T = typename std::decay_t<decltype(value)>::value_type;
+    if constexpr (std::is_same_v<T, std::string>) {
+      a.Text(column, value, clearable == Clearable::kYes);
+    } else if constexpr (std::is_same_v<T, bool>) {
+      a.Bool(column, value);
+    } else {
+      a.Int(column, value);
+    }
+  });
   return a;
 }
 

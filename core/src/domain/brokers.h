@@ -1,5 +1,6 @@
-// Brokers: the operator's CRUD on `mqtt_broker_config` (SPEC §4
-// `/api/v1/mqtt/brokers`), as plain structs; the HTTP layer maps them to JSON.
+// Brokers: the operator's CRUD on `mqtt_broker_config`
+// (`/api/v1/mqtt/brokers`, docs/api.md), as plain structs; the HTTP layer
+// maps them to JSON.
 //
 // Thread-safe: every call leases its own session from the Storage pool.
 // Errors (domain_errors.h): ValidationError (field named as in the JSON, i.e.
@@ -31,6 +32,10 @@ namespace switchboard {
 //
 // Integers are int64 so an out-of-range value from a client reaches
 // validation (and a 400) instead of overflowing on the way.
+//
+// ForEachBrokerInputField() below is the one list of these fields that code
+// walks (the SQL writes, the API's JSON parsing); keep it in step with the
+// members.
 struct BrokerInput {
   std::optional<std::string> name;  // REQUIRED on Create; 1..255 characters, unique
   std::optional<std::string> description;
@@ -58,8 +63,50 @@ struct BrokerInput {
   std::optional<std::string> extra_config;  // JSON text, secret
 };
 
+// Whether "" (and JSON null) clears a text field, i.e. stores NULL.
+enum class Clearable { kNo, kYes };
+
+// Calls `visit(column, member, clearable)` for every field of `input`
+// (BrokerInput or const BrokerInput), in table order; `column` is also the
+// field's name in the API's JSON. The one list of the broker's writable
+// fields: AssignmentsFor (brokers.cc) writes what it visits, ParseBrokerInput
+// (server/api/routes_brokers.cc) reads what it visits. When adding a column,
+// add it here and to BrokerInput; the other layers are listed in
+// core/src/storage/broker_rows.cc (kColumns).
+template <typename Input, typename Visit>
+void ForEachBrokerInputField(Input& input, Visit&& visit) {
+  visit("name", input.name, Clearable::kNo);
+  visit("description", input.description, Clearable::kYes);
+  visit("protocol", input.protocol, Clearable::kNo);
+  visit("host", input.host, Clearable::kNo);
+  visit("port", input.port, Clearable::kNo);
+  visit("path", input.path, Clearable::kYes);
+  visit("username", input.username, Clearable::kYes);
+  visit("password", input.password, Clearable::kYes);
+  visit("use_tls", input.use_tls, Clearable::kNo);
+  visit("ca_cert", input.ca_cert, Clearable::kYes);
+  visit("client_cert", input.client_cert, Clearable::kYes);
+  visit("client_key", input.client_key, Clearable::kYes);
+  visit("verify_certificate", input.verify_certificate, Clearable::kNo);
+  visit("client_id_prefix", input.client_id_prefix, Clearable::kYes);
+  visit("keep_alive", input.keep_alive, Clearable::kNo);
+  visit("clean_session", input.clean_session, Clearable::kNo);
+  visit("reconnect_period", input.reconnect_period, Clearable::kNo);
+  visit("connect_timeout", input.connect_timeout, Clearable::kNo);
+  visit("is_active", input.is_active, Clearable::kNo);
+  visit("is_default", input.is_default, Clearable::kNo);
+  visit("broker_type", input.broker_type, Clearable::kNo);
+  visit("region", input.region, Clearable::kYes);
+  visit("weight", input.weight, Clearable::kNo);
+  visit("extra_config", input.extra_config, Clearable::kYes);
+}
+
 // What operators see of a broker: every column except the secrets. Empty
-// strings stand for NULL (the HTTP layer may print null).
+// strings stand for NULL (the HTTP layer may print null). A copy of the
+// column list by design (a whitelist that cannot hold a secret): filled by
+// ToPublicBroker and LoadPublic (brokers.cc), written by WriteBroker
+// (server/api/routes_brokers.cc); tests/integration/broker_fields_test.cc
+// checks they agree with the columns.
 struct PublicBroker {
   std::int64_t id = 0;
   std::string name;

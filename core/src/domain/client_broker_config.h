@@ -1,14 +1,17 @@
-// The client-facing `brokerConfig` object of SPEC §4: what a device may know
+// The client-facing `brokerConfig` object (docs/api.md): what a device may know
 // about its broker.
 //
 // Secrets cannot leak by construction: ToClientBrokerConfig() copies a
 // whitelist of fields into ClientBrokerConfig, a type that has no field for
 // `username`, `password`, `client_key`, `extra_config` or any row id, and the
 // writers below only ever see that type. When adding a device-visible field,
-// add it to the struct, to ToClientBrokerConfig() and to the writer, and to
-// the expected-keys list in tests/core/client_broker_config_test.cc.
+// add it to the struct, to ToClientBrokerConfig() and to the writer (three
+// copies by design: the whitelist is the point), to the expected-keys list
+// in tests/core/domain/client_broker_config_test.cc and to the field table
+// of tests/integration/broker_fields_test.cc (its `client_key`), which
+// checks the whitelist against a broker written through the API.
 //
-// Whether to send `brokerConfig` at all is the caller's decision (SPEC §4:
+// Whether to send `brokerConfig` at all is the caller's decision (docs/api.md:
 // present when BrokerConfig::from_storage, absent for a bare env URL).
 //
 // JSON shape (camelCase, in this order):

@@ -5,13 +5,13 @@
 
 #include <climits>
 
-#include "storage/config_snapshot.h"
 #include "domain/domain_errors.h"
 #include "domain/fleets.h"
+#include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
-#include "util/time.h"
-#include "util/text.h"
 #include "storage/sql_errors.h"
+#include "util/text.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {
@@ -110,7 +110,8 @@ Device ToResolverDevice(const DeviceRecord& record) {
 }
 
 std::optional<DeviceRecord> LoadDeviceRecord(soci::session& sql, const std::string& uuid,
-                                             std::string* api_key_hash) {
+                                             std::string* api_key_hash,
+                                             std::optional<std::int64_t>* config_version) {
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<DeviceRecordSelect>(sql);
     q.uuid = uuid;
@@ -120,7 +121,7 @@ std::optional<DeviceRecord> LoadDeviceRecord(soci::session& sql, const std::stri
     const bool has_version = q.version_ind == soci::i_ok;
     const std::int64_t version = q.version;
     FinishSingleRow(sql, q.st);
-    if (has_version) NoteConfigVersion(sql, version);
+    if (has_version && config_version != nullptr) *config_version = version;
     return record;
   }
   DeviceRow row;

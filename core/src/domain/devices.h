@@ -64,9 +64,13 @@ struct DevicePage {
 
 // Loads one device by its (already lowercased) uuid on the caller's session;
 // nullopt when there is none. When `api_key_hash` is not null it receives the
-// stored hash (for verification only; never return it).
+// stored hash (for verification only; never return it). On a pooled session
+// the same statement reads config_version into `*config_version` (when not
+// null; left alone otherwise), for a resolution that follows
+// (StorageBrokerDirectory::NoteConfigVersion, storage/config_snapshot.h).
 std::optional<DeviceRecord> LoadDeviceRecord(soci::session& sql, const std::string& uuid,
-                                             std::string* api_key_hash = nullptr);
+                                             std::string* api_key_hash = nullptr,
+                                             std::optional<std::int64_t>* config_version = nullptr);
 
 class Devices {
  public:

@@ -1,91 +1,112 @@
-// Domain errors: what the core domain layer (brokers, fleets, devices,
-// provisioning keys, registration) throws when a request cannot be served,
-// one type per HTTP status.
+// Domain errors: what the core says went wrong, as a DomainCode, never as an
+// HTTP status. server/api/error_mapping.cc is the one place that turns a
+// code into a status, a JSON error code and headers.
 //
-// Every message is written for the client: it never contains SQL text, a
-// secret (keys, passwords, API keys) or a hash, so the HTTP layer may send
-// what() as is. Anything else a domain call throws is one of:
-//   - StorageUnavailable (storage.h): database unreachable, pool exhausted or
-//     SQLite busy for longer than its timeout → 503;
-//   - anything else (soci::soci_error for a bug, std::bad_alloc, CryptoError)
-//     → 500 with a generic message; its what() may contain SQL and must only
-//     reach the log (for a soci_error log get_error_message()).
+// Two ways a code reaches a caller:
+//   - thrown: a DomainError (the typed subclasses below) from the domain
+//     layer (brokers, fleets, devices, provisioning keys, registration) when
+//     a request cannot be served: bad input, credentials, missing rows,
+//     conflicts;
+//   - returned: a ChainRefusal (domain/chain_refusal.h) when the resolution
+//     chain decided against a device. A refusal is an answer, not a failure.
+// The other exceptions a domain call lets through:
+//   - StorageUnavailable (storage/storage.h): database unreachable, pool
+//     exhausted or SQLite busy for longer than its timeout
+//     (kStorageUnavailable);
+//   - DeviceNotFound (engine/resolve_context.h): explain of an unknown uuid
+//     (kNotFound);
+//   - anything else (soci::soci_error for a bug, std::bad_alloc,
+//     CryptoError) is a bug: its what() may contain SQL and must only reach
+//     the log (for a soci_error log get_error_message()).
 //
-// When adding a type, update server/error_mapping (the HTTP engineer's map).
+// Every DomainError message is written for the client: it never contains SQL
+// text, a secret (keys, passwords, API keys) or a hash, so a caller may show
+// what() as is.
+//
+// When adding a code, add it to kAllDomainCodes and DomainCodeName(), and map
+// it in server/api/error_mapping.cc (tests/server/api/error_mapping_test.cc
+// fails until it is).
 #pragma once
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace switchboard {
 
-class DomainError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-  // The HTTP status this error maps to (SPEC §4).
-  virtual int http_status() const = 0;
-  // The `error.code` of the JSON error body.
-  virtual const char* code() const = 0;
+enum class DomainCode {
+  kInvalidField,        // a missing or invalid input field; the error names it
+  kUnauthenticated,     // missing or wrong credentials (never says which)
+  kRefused,             // valid credentials, but refused: key revoked, expired or
+                        // exhausted, or the chain rejected the device
+  kNotFound,            // the addressed row does not exist
+  kConflict,            // contradicts the stored state (name taken, row in use)
+  kNoBroker,            // the chain gave no broker (all passed, or a step with
+                        // `on_error: fail` failed)
+  kStorageUnavailable,  // the database cannot serve the request now
 };
 
-// A missing or invalid input field → 400. field() is the name the SPEC's JSON
-// uses for it (`uuid`, `deviceName`, `use_tls`, `mqtt_broker_id`, `limit`).
-class ValidationError : public DomainError {
+// Every code, for tables and tests that must cover them all.
+inline constexpr DomainCode kAllDomainCodes[] = {
+    DomainCode::kInvalidField,       DomainCode::kUnauthenticated, DomainCode::kRefused,
+    DomainCode::kNotFound,           DomainCode::kConflict,        DomainCode::kNoBroker,
+    DomainCode::kStorageUnavailable,
+};
+
+// "invalid_field", "unauthenticated", … (for logs and test messages; the
+// wire names are the HTTP layer's).
+const char* DomainCodeName(DomainCode code);
+
+class DomainError : public std::runtime_error {
  public:
-  ValidationError(std::string field, const std::string& message)
-      : DomainError(message), field_(std::move(field)) {}
-  int http_status() const override { return 400; }
-  const char* code() const override { return "invalid_request"; }
+  // `field`: the JSON name of the offending input field, or empty.
+  DomainError(DomainCode code, const std::string& message, std::string field = {})
+      : std::runtime_error(message), code_(code), field_(std::move(field)) {}
+  DomainCode code() const { return code_; }
+  // Empty unless the error is about one input field (ValidationError).
   const std::string& field() const { return field_; }
 
  private:
+  DomainCode code_;
   std::string field_;
 };
 
-// Missing or wrong credentials (unknown provisioning key, unknown device or
-// wrong device API key — never saying which) → 401.
+// A missing or invalid input field (kInvalidField). field() is the name the
+// API's JSON uses for it (`uuid`, `deviceName`, `use_tls`, `mqtt_broker_id`,
+// `limit`).
+class ValidationError : public DomainError {
+ public:
+  ValidationError(std::string field, const std::string& message)
+      : DomainError(DomainCode::kInvalidField, message, std::move(field)) {}
+};
+
+// Missing or wrong credentials (kUnauthenticated): unknown provisioning key,
+// unknown device or wrong device API key, never saying which.
 class Unauthorized : public DomainError {
  public:
-  using DomainError::DomainError;
-  int http_status() const override { return 401; }
-  const char* code() const override { return "unauthorized"; }
+  explicit Unauthorized(const std::string& message)
+      : DomainError(DomainCode::kUnauthenticated, message) {}
 };
 
-// Credentials are valid but the request is refused: provisioning key
-// revoked, expired or exhausted, or the chain rejected the device → 403.
-// what() is the reason.
+// Valid credentials, refused request (kRefused): provisioning key revoked,
+// expired or exhausted. what() is the reason. (A chain Reject is returned as
+// a ChainRefusal, not thrown.)
 class Forbidden : public DomainError {
  public:
-  using DomainError::DomainError;
-  int http_status() const override { return 403; }
-  const char* code() const override { return "forbidden"; }
-  std::string reason() const { return what(); }
+  explicit Forbidden(const std::string& message) : DomainError(DomainCode::kRefused, message) {}
 };
 
-// The addressed row does not exist → 404.
+// The addressed row does not exist (kNotFound).
 class NotFound : public DomainError {
  public:
-  using DomainError::DomainError;
-  int http_status() const override { return 404; }
-  const char* code() const override { return "not_found"; }
+  explicit NotFound(const std::string& message) : DomainError(DomainCode::kNotFound, message) {}
 };
 
-// The request contradicts the stored state: duplicate name or id, a broker or
-// fleet still in use, a uuid registered with another deviceApiKey → 409.
+// The request contradicts the stored state (kConflict): duplicate name or id,
+// a broker or fleet still in use, a uuid registered with another deviceApiKey.
 class Conflict : public DomainError {
  public:
-  using DomainError::DomainError;
-  int http_status() const override { return 409; }
-  const char* code() const override { return "conflict"; }
-};
-
-// The chain gave no broker (every step passed, or an `on_error: fail` step
-// failed) → 503. Registration is not committed.
-class NoBroker : public DomainError {
- public:
-  using DomainError::DomainError;
-  int http_status() const override { return 503; }
-  const char* code() const override { return "no_broker"; }
+  explicit Conflict(const std::string& message) : DomainError(DomainCode::kConflict, message) {}
 };
 
 }  // namespace switchboard

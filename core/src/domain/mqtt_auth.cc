@@ -12,7 +12,6 @@
 #include "domain/hook_tokens.h"
 #include "domain/mqtt_topics.h"
 #include "engine/resolve_context.h"
-#include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
 #include "storage/sql_errors.h"
 #include "util/crypto.h"
@@ -154,8 +153,10 @@ MqttAuthDecision PendingAuthentication::Finish() {
 }
 
 std::vector<std::int64_t> DeviceEndpointBrokerIds(const Chain& chain, const Device& device,
-                                                  soci::session& sql, Logger& log) {
+                                                  soci::session& sql, Logger& log,
+                                                  std::optional<std::int64_t> config_version) {
   PreparedResolveContext context(device, sql, log);
+  if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
   const Resolution resolution = chain.Resolve(context);
   if (resolution.rejected || !resolution.broker || !resolution.broker->from_storage) return {};
   return {resolution.broker->id};
@@ -223,9 +224,6 @@ PendingAuthentication MqttAuthService::PrepareAuthentication(const Chain& chain,
       pending.emplace(request.username, std::move(decision));
       return;
     }
-    // Opened before the user is read: a restricted device's resolution
-    // below then uses the broker cache without a version query of its own.
-    ResolutionScope scope;
     const std::optional<StoredUser> user = LoadUser(sql, request.username);
     if (!user) {
       if (!IsDeviceUsername(request.username)) {
@@ -241,12 +239,16 @@ PendingAuthentication MqttAuthService::PrepareAuthentication(const Chain& chain,
     if (!user->active) {
       decision.reason = "MQTT user deactivated";
     } else if (restrict_to_assigned_) {
+      // The device's row and config_version in one statement: the
+      // resolution's broker reads then need no query of their own.
       std::optional<Device> device;
-      if (user->device_uuid) device = LoadDeviceByUuid(sql, *user->device_uuid);
+      std::optional<std::int64_t> version;
+      if (user->device_uuid) device = LoadDeviceByUuid(sql, *user->device_uuid, &version);
       if (!device) {
         decision.reason = "no device for this MQTT user";
       } else {
-        const std::vector<std::int64_t> ids = DeviceEndpointBrokerIds(chain, *device, sql, log_);
+        const std::vector<std::int64_t> ids =
+            DeviceEndpointBrokerIds(chain, *device, sql, log_, version);
         if (std::find(ids.begin(), ids.end(), *caller.broker_id) == ids.end()) {
           decision.reason = "device not assigned to broker " + std::to_string(*caller.broker_id);
         }
@@ -279,7 +281,6 @@ MqttAclDecision MqttAuthService::CheckAcl(const Chain& chain, std::string_view h
       decision.reason = "no username";
       return;
     }
-    ResolutionScope scope;
     const std::optional<StoredUser> user = LoadUser(sql, request.username);
     if (!user) {
       const bool device_name = IsDeviceUsername(request.username);
@@ -293,9 +294,11 @@ MqttAclDecision MqttAuthService::CheckAcl(const Chain& chain, std::string_view h
     }
     if (restrict_to_assigned_) {
       std::optional<Device> device;
-      if (user->device_uuid) device = LoadDeviceByUuid(sql, *user->device_uuid);
+      std::optional<std::int64_t> version;
+      if (user->device_uuid) device = LoadDeviceByUuid(sql, *user->device_uuid, &version);
       const std::vector<std::int64_t> ids =
-          device ? DeviceEndpointBrokerIds(chain, *device, sql, log_) : std::vector<std::int64_t>{};
+          device ? DeviceEndpointBrokerIds(chain, *device, sql, log_, version)
+                 : std::vector<std::int64_t>{};
       if (std::find(ids.begin(), ids.end(), *caller.broker_id) == ids.end()) {
         decision.reason = "device not assigned to broker " + std::to_string(*caller.broker_id);
         return;

@@ -140,9 +140,12 @@ class PendingAuthentication {
 // `GET /api/v1/device/{uuid}/mqtt` hands out. Replace this one function's
 // body with the endpoint list then; nothing else decides admission by broker.
 // Empty when the chain rejects the device, finds no broker, or resolves one
-// that is not a row (env). Runs on the caller's session.
-std::vector<std::int64_t> DeviceEndpointBrokerIds(const Chain& chain, const Device& device,
-                                                  soci::session& sql, Logger& log);
+// that is not a row (env). Runs on the caller's session; `config_version`,
+// when the caller read it with the device (LoadDeviceByUuid), serves the
+// resolution's broker reads.
+std::vector<std::int64_t> DeviceEndpointBrokerIds(
+    const Chain& chain, const Device& device, soci::session& sql, Logger& log,
+    std::optional<std::int64_t> config_version = std::nullopt);
 
 class MqttAuthService {
  public:

@@ -44,11 +44,6 @@ void CheckOptional(const char* field, const std::optional<std::string>& value,
   if (value && !value->empty()) CheckText(field, *value, 1, max_chars);
 }
 
-std::string RejectMessage(const Resolution& resolution) {
-  const std::string plugin = resolution.trace.empty() ? "chain" : resolution.trace.back().plugin;
-  return "rejected by the resolution chain (plugin/" + plugin + "): " + resolution.reason;
-}
-
 // Fills the broker part of `access` from a Resolved resolution.
 void FillBroker(DeviceMqttAccess& access, Resolution& resolution) {
   const BrokerConfig& broker = *resolution.broker;
@@ -108,27 +103,34 @@ RegistrationRequest ValidateRegistration(const RegistrationRequest& request) {
   return out;
 }
 
-RegistrationResult ProvisioningService::Register(const Chain& chain,
-                                                 const std::string& provisioning_key,
-                                                 const RegistrationRequest& raw_request) {
-  const RegistrationRequest request = ValidateRegistration(raw_request);
-  if (provisioning_key.empty()) throw Unauthorized("missing provisioning key");
+namespace {
 
-  // The key, read outside any transaction: unknown, revoked and expired keys
-  // never take the write lock.
-  const std::string key_hash = Sha256Hex(provisioning_key);
+// Register()'s steps, in the order provisioning.h documents.
+
+struct AuthenticatedKey {
+  ProvisioningKeyInfo info;
+  std::string hash;  // Sha256Hex of the presented key: CountAndCommit looks it up again
+};
+
+// Step 2. Read outside any transaction: unknown, revoked and expired keys
+// never take the write lock.
+AuthenticatedKey AuthenticateKey(Storage& storage, const std::string& provisioning_key,
+                                 const std::string& uuid) {
+  if (provisioning_key.empty()) throw Unauthorized("missing provisioning key");
+  AuthenticatedKey out;
+  out.hash = Sha256Hex(provisioning_key);
   std::optional<ProvisioningKeyInfo> key;
   bool device_exists = false;
-  ReadWithRetry(storage_, [&](soci::session& sql) {
+  ReadWithRetry(storage, [&](soci::session& sql) {
     std::int64_t config_version = -1;  // stays -1 on a session Storage does not pool
-    key = FindProvisioningKeyByHash(sql, key_hash, &config_version);
+    key = FindProvisioningKeyByHash(sql, out.hash, &config_version);
     // The chain runs inside the write transaction, where the broker cache
     // is never loaded: bring it up to date here, outside it.
     if (key && config_version >= 0) PrimeConfigSnapshot(sql, config_version);
     // An exhausted key may still serve an idempotent retry: look the uuid up
     // only then.
     if (key && !ProvisioningKeyRefusal(*key, UtcNowIso8601(), true).empty()) {
-      device_exists = LoadDeviceRecord(sql, request.uuid).has_value();
+      device_exists = LoadDeviceRecord(sql, uuid).has_value();
     }
   });
   if (!key) throw Unauthorized("invalid provisioning key");
@@ -136,33 +138,164 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
       !refusal.empty()) {
     throw Forbidden(refusal);
   }
+  out.info = std::move(*key);
+  return out;
+}
 
-  // CPU work before the transaction: PBKDF2 and hashing hold no lock.
-  const std::string username = MqttUsername(request.uuid);
-  const std::string password = RandomToken(kMqttPasswordBytes);
-  const std::string password_hash = MosquittoPasswordHash(password);
-  const std::string api_key_hash = HashDeviceApiKey(request.device_api_key);
-  std::vector<std::string> publish = ExpandTopics(topics_.publish_topics, request.uuid);
-  std::vector<std::string> subscribe = ExpandTopics(topics_.subscribe_topics, request.uuid);
-  NewDeviceRows rows;
+// What step 3 computes before the transaction.
+struct PreparedRegistration {
+  NewDeviceRows rows;                  // hashes only; `now` is set per attempt
+  std::string password;                // the MQTT password in clear, for the response only
+  std::vector<std::string> publish;    // expanded topics, for the response
+  std::vector<std::string> subscribe;  // likewise
+};
+
+// Step 3. CPU work before the transaction: PBKDF2 and hashing hold no lock.
+PreparedRegistration PrepareSecrets(const RegistrationRequest& request,
+                                    const ProvisioningKeyInfo& key,
+                                    const ProvisioningConfig& topics) {
+  PreparedRegistration out;
+  out.password = RandomToken(kMqttPasswordBytes);
+  out.publish = ExpandTopics(topics.publish_topics, request.uuid);
+  out.subscribe = ExpandTopics(topics.subscribe_topics, request.uuid);
+  NewDeviceRows& rows = out.rows;
   rows.uuid = request.uuid;
   rows.device_name = request.device_name;
   rows.device_type = request.device_type;
-  rows.fleet_id = key->fleet_id;
-  rows.api_key_hash = api_key_hash;
+  rows.fleet_id = key.fleet_id;
+  rows.api_key_hash = HashDeviceApiKey(request.device_api_key);
   rows.region = request.region;
   rows.mac_address = request.mac_address;
   rows.os_version = request.os_version;
   rows.agent_version = request.agent_version;
-  rows.provisioned_by_key_id = key->id;
-  rows.username = username;
-  rows.password_hash = password_hash;
-  rows.acls = AclRows(publish, subscribe);
+  rows.provisioned_by_key_id = key.id;
+  rows.username = MqttUsername(request.uuid);
+  rows.password_hash = MosquittoPasswordHash(out.password);
+  rows.acls = AclRows(out.publish, out.subscribe);
+  return out;
+}
 
-  // Run again (at most once each) when the row that blocked the INSERT
-  // vanished before it could be read (deleted in between), or when a step
-  // of the chain aborted the PostgreSQL transaction (see
-  // TransactionResolveContext): then with a savepoint around the steps.
+// The row InsertDeviceWithAccess just wrote, without reading it back.
+DeviceRecord InsertedDevice(const NewDeviceRows& rows, long long id) {
+  DeviceRecord created;
+  created.id = id;
+  created.uuid = rows.uuid;
+  created.device_name = rows.device_name;
+  created.device_type = rows.device_type;
+  created.fleet_id = rows.fleet_id;
+  created.region = rows.region.value_or("");
+  created.provisioned_by_key_id = rows.provisioned_by_key_id;
+  created.mac_address = rows.mac_address.value_or("");
+  created.os_version = rows.os_version.value_or("");
+  created.agent_version = rows.agent_version.value_or("");
+  created.created_at = rows.now;
+  created.updated_at = rows.now;
+  return created;
+}
+
+struct WrittenDevice {
+  DeviceRecord record;
+  bool retried = false;  // the uuid was registered before, with this deviceApiKey
+  // config_version, read in the statement that wrote or read the device:
+  // the chain's broker reads need no query of their own (config_snapshot.h).
+  std::optional<std::int64_t> config_version;
+};
+
+// Step 4a. Insert first: a new device (the common case) costs one statement
+// on PostgreSQL, and a concurrent first registration of the same uuid waits
+// for the other transaction and then finds its row instead of failing on
+// the UNIQUE index. nullopt: the row that blocked the INSERT vanished before
+// it could be read (deleted in between).
+std::optional<WrittenDevice> WriteDeviceRows(soci::session& sql, const NewDeviceRows& rows,
+                                             const std::string& device_api_key) {
+  std::optional<std::int64_t> config_version;
+  if (const std::optional<long long> id = InsertDeviceWithAccess(sql, rows, &config_version)) {
+    return WrittenDevice{InsertedDevice(rows, *id), false, config_version};
+  }
+  std::string stored_api_key_hash;
+  std::optional<DeviceRecord> existing =
+      LoadDeviceRecord(sql, rows.uuid, &stored_api_key_hash, &config_version);
+  if (!existing) return std::nullopt;
+  if (!VerifyDeviceApiKey(device_api_key, stored_api_key_hash)) {
+    throw Conflict("a device with this uuid is already registered with another deviceApiKey");
+  }
+  UpsertDeviceAccess(sql, existing->id, rows);
+  return WrittenDevice{std::move(*existing), true, config_version};
+}
+
+// Step 4b. Inside the transaction, on its session: the new row is visible to
+// the storage-backed steps, and nothing is committed unless a broker was
+// found. nullopt: a step aborted the PostgreSQL transaction (see
+// TransactionResolveContext) and the attempt must run again, then with
+// `guard_steps` (a savepoint around the steps).
+std::optional<Resolution> ResolveInTransaction(const Chain& chain, const WrittenDevice& device,
+                                               soci::session& sql, Logger& log, bool guard_steps) {
+  const Device resolver_device = ToResolverDevice(device.record);
+  TransactionResolveContext context(resolver_device, sql, log, guard_steps);
+  if (device.config_version) context.brokers().NoteConfigVersion(sql, *device.config_version);
+  Resolution resolution = chain.Resolve(context);
+  // With the savepoint set, Finish() rolls back to it and answers true.
+  if (!context.Finish()) return std::nullopt;
+  return resolution;
+}
+
+// The refusal a registration answers when the chain gave no broker; the
+// caller's transaction rolls back.
+ChainRefusal RefuseRegistration(Logger& log, const std::string& uuid, Resolution resolution) {
+  if (resolution.rejected) {
+    log.Info("registration of device " + uuid + " rejected: " + resolution.reason);
+  } else {
+    log.Warn("registration of device " + uuid + " refused: " + resolution.reason);
+  }
+  return RefusalOf(std::move(resolution));
+}
+
+// Step 4c. Counted last, with the commit: on PostgreSQL the UPDATE locks the
+// key's row until COMMIT, and every registration with this key waits for
+// that lock (registration_writes.h). A retry counts nothing.
+void CountAndCommit(soci::session& sql, WriteTransaction& tx, const NewDeviceRows& rows,
+                    const std::string& key_hash, bool retried) {
+  if (retried) {
+    tx.Commit();
+    return;
+  }
+  if (CountAgainstKeyAndCommit(sql, tx, rows.provisioned_by_key_id, rows.now)) return;
+  tx.Rollback();
+  const std::optional<ProvisioningKeyInfo> current = FindProvisioningKeyByHash(sql, key_hash);
+  const std::string refusal = current ? ProvisioningKeyRefusal(*current, rows.now, true) : "";
+  throw Forbidden(refusal.empty() ? "provisioning key can register no more devices" : refusal);
+}
+
+RegistrationResult RegistrationAnswer(WrittenDevice device, PreparedRegistration prepared,
+                                      Resolution& resolution) {
+  RegistrationResult result;
+  result.id = device.record.id;
+  result.uuid = std::move(device.record.uuid);
+  result.device_name = std::move(device.record.device_name);
+  result.device_type = std::move(device.record.device_type);
+  result.fleet_id = std::move(device.record.fleet_id);
+  result.created_at = std::move(device.record.created_at);
+  result.retried = device.retried;
+  result.mqtt.username = std::move(prepared.rows.username);
+  result.mqtt.password = std::move(prepared.password);
+  result.mqtt.publish_topics = std::move(prepared.publish);
+  result.mqtt.subscribe_topics = std::move(prepared.subscribe);
+  FillBroker(result.mqtt, resolution);
+  return result;
+}
+
+}  // namespace
+
+OrRefusal<RegistrationResult> ProvisioningService::Register(
+    const Chain& chain, const std::string& provisioning_key,
+    const RegistrationRequest& raw_request) {
+  const RegistrationRequest request = ValidateRegistration(raw_request);
+  const AuthenticatedKey key = AuthenticateKey(storage_, provisioning_key, request.uuid);
+  PreparedRegistration prepared = PrepareSecrets(request, key.info, topics_);
+
+  // Run the transaction again (at most once each) when WriteDeviceRows
+  // found the blocking row gone, or when ResolveInTransaction found the
+  // PostgreSQL transaction aborted by a step.
   bool vanished_once = false;
   bool guard_steps = false;
   for (;;) {
@@ -170,101 +303,35 @@ RegistrationResult ProvisioningService::Register(const Chain& chain,
     soci::session& sql = *lease;
     try {
       WriteTransaction tx(storage_, sql);
-      // Open before the insert: on PostgreSQL it reads config_version for
-      // the chain below (config_snapshot.h).
-      ResolutionScope scope;
-      rows.now = UtcNowIso8601();
-      RegistrationResult result;
-      // Insert first: a new device (the common case) costs one statement on
-      // PostgreSQL, and a concurrent first registration of the same uuid
-      // waits for the other transaction and then finds its row instead of
-      // failing on the UNIQUE index.
-      std::optional<DeviceRecord> device;
-      if (const std::optional<long long> id = InsertDeviceWithAccess(sql, rows)) {
-        DeviceRecord created;
-        created.id = *id;
-        created.uuid = rows.uuid;
-        created.device_name = rows.device_name;
-        created.device_type = rows.device_type;
-        created.fleet_id = rows.fleet_id;
-        created.region = rows.region.value_or("");
-        created.provisioned_by_key_id = rows.provisioned_by_key_id;
-        created.mac_address = rows.mac_address.value_or("");
-        created.os_version = rows.os_version.value_or("");
-        created.agent_version = rows.agent_version.value_or("");
-        created.created_at = rows.now;
-        created.updated_at = rows.now;
-        device = std::move(created);
-      } else {
-        std::string stored_api_key_hash;
-        device = LoadDeviceRecord(sql, request.uuid, &stored_api_key_hash);
-        if (!device) {
-          if (!std::exchange(vanished_once, true)) continue;
-          throw Conflict("the device with this uuid changed during registration; retry");
-        }
-        if (!VerifyDeviceApiKey(request.device_api_key, stored_api_key_hash)) {
-          throw Conflict("a device with this uuid is already registered with another deviceApiKey");
-        }
-        result.retried = true;
-        UpsertDeviceAccess(sql, device->id, rows);
+      prepared.rows.now = UtcNowIso8601();
+      std::optional<WrittenDevice> device =
+          WriteDeviceRows(sql, prepared.rows, request.device_api_key);
+      if (!device) {
+        if (!std::exchange(vanished_once, true)) continue;  // ~WriteTransaction rolls back
+        throw Conflict("the device with this uuid changed during registration; retry");
       }
-
-      // Resolve inside the transaction, on this session: the new row is
-      // visible to the storage-backed steps, and nothing is committed unless
-      // a broker was found.
-      const Device resolver_device = ToResolverDevice(*device);
-      TransactionResolveContext context(resolver_device, sql, log_, guard_steps);
-      Resolution resolution = chain.Resolve(context);
-      if (!context.Finish()) {
-        // With the savepoint set, Finish() rolls back to it: never twice.
+      std::optional<Resolution> resolution =
+          ResolveInTransaction(chain, *device, sql, log_, guard_steps);
+      if (!resolution) {
+        // With the savepoint set, the steps cannot abort the transaction.
         if (std::exchange(guard_steps, true)) throw std::logic_error("registration: step abort");
-        continue;  // ~WriteTransaction rolls back
+        continue;
       }
-      if (resolution.rejected) {
-        log_.Info("registration of device " + request.uuid + " rejected: " + resolution.reason);
-        const std::string message = RejectMessage(resolution);  // before the move
-        throw ChainRejected(message, std::move(resolution));
+      if (!resolution->broker) {
+        return RefuseRegistration(log_, request.uuid, std::move(*resolution));
       }
-      if (!resolution.broker) {
-        log_.Warn("registration of device " + request.uuid + " refused: " + resolution.reason);
-        const std::string message = resolution.reason;
-        throw ChainFoundNoBroker(message, std::move(resolution));
-      }
-      // Counted last, with the commit: on PostgreSQL the UPDATE locks the
-      // key's row until COMMIT, and every registration with this key waits
-      // for that lock (registration_writes.h).
-      if (result.retried) {
-        tx.Commit();
-      } else if (!CountAgainstKeyAndCommit(sql, tx, rows.provisioned_by_key_id, rows.now)) {
-        tx.Rollback();
-        auto current = FindProvisioningKeyByHash(sql, key_hash);
-        std::string refusal = current ? ProvisioningKeyRefusal(*current, rows.now, true) : "";
-        throw Forbidden(refusal.empty() ? "provisioning key can register no more devices"
-                                        : refusal);
-      }
-
-      if (!result.retried) statistics_.NoteNewDevice(sql, log_);
-
-      result.id = device->id;
-      result.uuid = device->uuid;
-      result.device_name = device->device_name;
-      result.device_type = device->device_type;
-      result.fleet_id = device->fleet_id;
-      result.created_at = device->created_at;
-      result.mqtt.username = username;
-      result.mqtt.password = password;
-      result.mqtt.publish_topics = publish;
-      result.mqtt.subscribe_topics = subscribe;
-      FillBroker(result.mqtt, resolution);
-      return result;
+      CountAndCommit(sql, tx, prepared.rows, key.hash, device->retried);
+      if (!device->retried) statistics_.NoteNewDevice(sql, log_);  // step 5
+      return RegistrationAnswer(std::move(*device), std::move(prepared), *resolution);
     } catch (const soci::soci_error&) {
       RethrowStorageFailure(sql);
     }
   }
 }
 
-DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::string& uuid,
-                                                 const std::string& presented_api_key) {
+OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
+                                                            const std::string& uuid,
+                                                            const std::string& presented_api_key) {
   if (presented_api_key.empty()) throw Unauthorized("missing device API key");
   const std::string key = ToLowerAscii(uuid);
   bool authorized = false;
@@ -278,37 +345,31 @@ DeviceMqttAccess ProvisioningService::DeviceMqtt(const Chain& chain, const std::
         VerifyDeviceApiKey(presented_api_key, row ? row->api_key_hash : DummyApiKeyHash()) &&
         row.has_value();
     if (authorized) {
-      ResolutionScope scope;
-      NoteConfigVersionReadElsewhere(row->config_version);
       StorageResolveContext context(storage_, row->device, log_);
+      context.brokers().NoteConfigVersionReadElsewhere(row->config_version);
       resolution = chain.Resolve(context);
     }
   } else {
     ReadWithRetry(storage_, [&](soci::session& sql) {
-      // Opened before the device is read: the config_version read in the
-      // same statement then serves the chain's broker and fleet reads
-      // (config_snapshot.h), one query in all.
-      ResolutionScope scope;
+      // The config_version read in the same statement as the device serves
+      // the chain's broker and fleet reads (config_snapshot.h): one query
+      // in all.
       std::string stored_hash;
-      const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, &stored_hash);
+      std::optional<std::int64_t> config_version;
+      const std::optional<Device> device =
+          LoadDeviceAndKeyHash(sql, key, &stored_hash, &config_version);
       authorized =
           VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&
           device.has_value();
       if (!authorized) return;
       // Autocommit reads: no transaction to protect, so the plain context.
       PreparedResolveContext context(*device, sql, log_);
+      if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
       resolution = chain.Resolve(context);
     });
   }
   if (!authorized) throw Unauthorized("unknown device or wrong device API key");
-  if (resolution.rejected) {
-    const std::string message = RejectMessage(resolution);  // before the move
-    throw ChainRejected(message, std::move(resolution));
-  }
-  if (!resolution.broker) {
-    const std::string message = resolution.reason;
-    throw ChainFoundNoBroker(message, std::move(resolution));
-  }
+  if (!resolution.broker) return RefusalOf(std::move(resolution));
 
   DeviceMqttAccess access;
   access.username = MqttUsername(key);

@@ -1,30 +1,34 @@
-// Provisioning: device registration (SPEC §4 `POST /api/v1/device/register`)
-// and a device's own view of its broker (`GET /api/v1/device/{uuid}/mqtt`).
+// Provisioning: device registration (`POST /api/v1/device/register`) and a
+// device's own view of its broker (`GET /api/v1/device/{uuid}/mqtt`).
 //
-// Register() in order:
-//   1. validates every field (ValidationError naming the JSON field);
-//   2. finds the provisioning key by SHA-256, outside any transaction
-//      (unknown → Unauthorized; revoked or expired → Forbidden; exhausted →
-//      Forbidden unless the uuid is already registered: a retry counts
-//      nothing);
-//   3. computes the MQTT password, its Mosquitto PBKDF2 hash and the API key
-//      hash before any transaction starts (CPU work outside the write lock);
+// Register() in order, one named step each (provisioning.cc):
+//   1. ValidateRegistration: every field (ValidationError naming the JSON
+//      field);
+//   2. AuthenticateKey: finds the provisioning key by SHA-256, outside any
+//      transaction (unknown → Unauthorized; revoked or expired → Forbidden;
+//      exhausted → Forbidden unless the uuid is already registered: a retry
+//      counts nothing);
+//   3. PrepareSecrets: the MQTT password, its Mosquitto PBKDF2 hash, the API
+//      key hash and the topics, before any transaction starts (CPU work
+//      outside the write lock);
 //   4. in ONE write transaction (BEGIN IMMEDIATE on SQLite):
-//      - inserts the device in the key's fleet (INSERT … ON CONFLICT (uuid)
-//        DO NOTHING); when the uuid is already registered: same deviceApiKey
-//        → idempotent retry (same device, new MQTT password, nothing
-//        counted), another key → Conflict;
-//      - upserts its MQTT user (`device_<uuid>`) and its ACL rows from the
-//        topic templates (on PostgreSQL the same statement as the device:
+//      - WriteDeviceRows: inserts the device in the key's fleet (INSERT …
+//        ON CONFLICT (uuid) DO NOTHING); when the uuid is already
+//        registered: same deviceApiKey → idempotent retry (same device, new
+//        MQTT password, nothing counted), another key → Conflict. Upserts
+//        its MQTT user (`device_<uuid>`) and its ACL rows from the topic
+//        templates (on PostgreSQL the same statement as the device:
 //        registration_writes.h);
-//      - resolves the broker with the chain on the same session, so the
-//        device is visible to the storage-backed steps. Reject → Forbidden,
-//        no broker → NoBroker;
-//      - for a new device, counts against the key with one conditional
-//        UPDATE (never past max_devices, whatever the concurrency; exhausted,
-//        revoked or expired meanwhile → Forbidden). Last, so that on
-//        PostgreSQL the key row's lock is held only until the COMMIT;
-//      - commits.
+//      - ResolveInTransaction: the chain on the same session, so the device
+//        is visible to the storage-backed steps. A Reject or no broker is
+//        returned as a ChainRefusal and nothing is committed;
+//      - CountAndCommit: for a new device, counts against the key with one
+//        conditional UPDATE (never past max_devices, whatever the
+//        concurrency; exhausted, revoked or expired meanwhile → Forbidden),
+//        then commits. Last, so that on PostgreSQL the key row's lock is
+//        held only until the COMMIT;
+//   5. NoteNewDevice: counts the new device for the table statistics
+//      (AccessTableStatistics, registration_writes.h).
 //   Any failure rolls back: nothing is ever left half-written.
 //
 // Thread-safe: each call leases its own session. The chain is passed per
@@ -37,6 +41,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "domain/chain_refusal.h"
 #include "domain/client_broker_config.h"
 #include "domain/domain_errors.h"
 #include "engine/chain.h"
@@ -45,30 +50,6 @@
 #include "switchboard/logger.h"
 
 namespace switchboard {
-
-// What Register() and DeviceMqtt() throw when the chain decided against the
-// device: a Forbidden / NoBroker that also carries the resolution (its
-// trace, for `X-Switchboard-Resolver` and the metrics). The resolution has no
-// broker, so no secret. Catching Forbidden / NoBroker catches these too.
-class ChainRejected : public Forbidden {
- public:
-  ChainRejected(const std::string& message, Resolution resolution)
-      : Forbidden(message), resolution_(std::move(resolution)) {}
-  const Resolution& resolution() const { return resolution_; }
-
- private:
-  Resolution resolution_;
-};
-
-class ChainFoundNoBroker : public NoBroker {
- public:
-  ChainFoundNoBroker(const std::string& message, Resolution resolution)
-      : NoBroker(message), resolution_(std::move(resolution)) {}
-  const Resolution& resolution() const { return resolution_; }
-
- private:
-  Resolution resolution_;
-};
 
 // The JSON body of a registration; field names in comments.
 struct RegistrationRequest {
@@ -91,7 +72,7 @@ struct DeviceMqttAccess {
   std::string username;  // device_<uuid>
   std::string password;  // registration only: the clear password, shown once; empty otherwise
   std::string broker;    // BrokerUrl() of the resolved broker
-  // Present iff the broker came from storage (SPEC §4). A whitelist type:
+  // Present iff the broker came from storage (docs/api.md). A whitelist type:
   // it cannot hold broker credentials, client_key or extra_config.
   std::optional<ClientBrokerConfig> broker_config;
   std::vector<std::string> publish_topics;
@@ -129,17 +110,18 @@ class ProvisioningService {
                       std::int64_t analyze_after = AccessTableStatistics::kDefaultAfter)
       : storage_(storage), topics_(std::move(topics)), log_(log), statistics_(analyze_after) {}
 
-  // `provisioning_key`: the bearer token as presented. Throws
-  // ValidationError, Unauthorized, Forbidden (key; ChainRejected for the
-  // chain), Conflict, ChainFoundNoBroker, StorageUnavailable (see above).
-  RegistrationResult Register(const Chain& chain, const std::string& provisioning_key,
-                              const RegistrationRequest& request);
+  // `provisioning_key`: the bearer token as presented. Returns the
+  // registration, or the chain's refusal (nothing written). Throws
+  // ValidationError, Unauthorized, Forbidden (the key's refusals), Conflict,
+  // StorageUnavailable (see above).
+  OrRefusal<RegistrationResult> Register(const Chain& chain, const std::string& provisioning_key,
+                                         const RegistrationRequest& request);
 
-  // The device's current broker, freshly resolved, without a password.
-  // Unknown uuid or wrong key → Unauthorized (never says which). Throws
-  // ChainRejected, ChainFoundNoBroker, StorageUnavailable.
-  DeviceMqttAccess DeviceMqtt(const Chain& chain, const std::string& uuid,
-                              const std::string& presented_api_key);
+  // The device's current broker, freshly resolved, without a password, or
+  // the chain's refusal. Unknown uuid or wrong key → Unauthorized (never
+  // says which). Throws StorageUnavailable.
+  OrRefusal<DeviceMqttAccess> DeviceMqtt(const Chain& chain, const std::string& uuid,
+                                         const std::string& presented_api_key);
 
  private:
   Storage& storage_;

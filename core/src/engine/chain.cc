@@ -6,10 +6,9 @@
 #include <chrono>
 #include <map>
 
-#include "storage/config_snapshot.h"
-#include "util/log.h"
 #include "engine/plugin_loader.h"
 #include "engine/resolve_context.h"
+#include "util/log.h"
 
 namespace switchboard {
 namespace {
@@ -22,6 +21,7 @@ class StepContext : public ResolveContext {
  public:
   StepContext(ResolveContext& host, const std::string& plugin) : host_(host), plugin_(plugin) {}
   const Device& device() override { return host_.device(); }
+  BrokerDirectory& brokers() override { return host_.brokers(); }
   soci::session& sql() override { return host_.sql(); }
   Logger& log() override {
     if (!log_) log_.emplace(host_.log(), "plugin/" + plugin_ + ": ");
@@ -72,9 +72,6 @@ Chain::Chain(std::vector<std::shared_ptr<const Step>> steps) : steps_(std::move(
 Chain::~Chain() = default;
 
 Resolution Chain::Resolve(ResolveContext& context) const {
-  // Broker and fleet reads of this resolution may use the checked snapshot
-  // (config_snapshot.h).
-  ResolutionScope scope;
   Resolution out;
   out.trace.reserve(steps_.size());
   int errors = 0;

@@ -20,8 +20,10 @@
 namespace switchboard {
 
 // One step of one resolution, as shown by explain and summarised in
-// `X-Switchboard-Resolver`. When adding an outcome, update OutcomeName() and
-// server/error_mapping.
+// `X-Switchboard-Resolver`. When adding an outcome, update OutcomeName(),
+// and RefusalOf() (core/src/domain/chain_refusal.cc) if it can end a
+// resolution without a broker; server/api/error_mapping.cc maps refusals to
+// HTTP.
 struct TraceStep {
   enum class Outcome { kResolved, kPass, kReject, kError };
   std::string plugin;
@@ -36,8 +38,8 @@ const char* OutcomeName(TraceStep::Outcome outcome);
 struct Resolution {
   std::optional<BrokerConfig> broker;  // set when a step resolved
   std::string resolved_by;             // the plugin that resolved; empty otherwise
-  bool rejected = false;               // a step rejected: HTTP 403
-  bool failed = false;                 // an `on_error: fail` step threw: HTTP 503
+  bool rejected = false;               // a step rejected (a kRefused refusal)
+  bool failed = false;                 // an `on_error: fail` step threw (kNoBroker)
   std::string reason;                  // the deciding step's reason, or why none decided
   std::vector<TraceStep> trace;
 };

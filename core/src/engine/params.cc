@@ -1,4 +1,5 @@
 // ParamValue lookups and ParamsReader: how plugins validate their params.
+// Part of libswitchboard_sdk.so (core/CMakeLists.txt).
 #include "switchboard/params.h"
 
 #include "config/suggest.h"

@@ -29,7 +29,8 @@ struct DeviceByUuidSelect {
 }  // namespace
 
 std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string& uuid,
-                                           std::string* api_key_hash) {
+                                           std::string* api_key_hash,
+                                           std::optional<std::int64_t>* config_version) {
   SessionCache* cache = SessionCacheFor(sql);
   if (cache == nullptr) {
     std::optional<Device> device = LoadDeviceByUuid(sql, uuid);
@@ -54,12 +55,15 @@ std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string
   const bool has_version = q.version_ind == soci::i_ok;
   const std::int64_t version = q.version;
   FinishSingleRow(sql, q.st);
-  if (has_version) NoteConfigVersion(sql, version);
+  if (has_version && config_version != nullptr) *config_version = version;
   return device;
 }
 
-std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid) {
-  if (SessionCacheFor(sql) != nullptr) return LoadDeviceAndKeyHash(sql, uuid, nullptr);
+std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid,
+                                       std::optional<std::int64_t>* config_version) {
+  if (SessionCacheFor(sql) != nullptr) {
+    return LoadDeviceAndKeyHash(sql, uuid, nullptr, config_version);
+  }
   long long id = 0;
   long long broker_id = 0;
   Device device;
@@ -106,7 +110,9 @@ const Device& StorageResolveContext::device() {
   for (int attempt = 0;; ++attempt) {
     soci::session& session = sql();
     try {
-      loaded = LoadDeviceByUuid(session, uuid_);
+      std::optional<std::int64_t> version;
+      loaded = LoadDeviceByUuid(session, uuid_, &version);
+      if (version) brokers_.NoteConfigVersion(session, *version);
       break;
     } catch (const soci::soci_error&) {
       if (!IsConnectionFailure(session)) throw;

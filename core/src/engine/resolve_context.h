@@ -15,7 +15,13 @@
 //     transaction (registration), guarding PostgreSQL's aborted
 //     transactions.
 //
-// Contexts belong to one resolution on one thread; not thread-safe.
+// Each owns the StorageBrokerDirectory its brokers() returns
+// (config_snapshot.h), which holds the state of the resolution's broker
+// cache. A host that read config_version with the device hands it over with
+// brokers().NoteConfigVersion() before running the chain.
+//
+// A context serves exactly one resolution (one Chain::Resolve call) on one
+// thread; not thread-safe.
 #pragma once
 
 #include <optional>
@@ -23,6 +29,7 @@
 #include <string>
 
 #include "engine/chain.h"
+#include "storage/config_snapshot.h"
 #include "storage/storage.h"
 #include "switchboard/device.h"
 #include "switchboard/resolver.h"
@@ -46,17 +53,22 @@ class DeviceNotFound : public std::runtime_error {
 inline constexpr char kFetchDeviceColumns[] =
     "id, device_name, device_type, fleet_id, region, mqtt_broker_id, api_key_hash";
 
-// Loads the device with this uuid; nullopt when there is none. Throws
-// soci::soci_error on a database failure.
-std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid);
+// Loads the device with this uuid; nullopt when there is none. On a pooled
+// session the same statement reads config_version into `*config_version`
+// (when not null; left alone otherwise), for the resolution's
+// StorageBrokerDirectory::NoteConfigVersion. Throws soci::soci_error on a
+// database failure.
+std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uuid,
+                                       std::optional<std::int64_t>* config_version = nullptr);
 
 // The same, and the stored API key hash into `*api_key_hash` (when not
 // null; for verification only, never return it). On a pooled session one
-// prepared statement reads both and config_version, which serves the
-// resolution in progress on this thread (config_snapshot.h): open a
-// ResolutionScope first to get one query for the whole config fetch.
+// prepared statement reads the device, the hash and config_version: hand
+// the version to the resolution's directory for one query in all for the
+// whole config fetch.
 std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string& uuid,
-                                           std::string* api_key_hash);
+                                           std::string* api_key_hash,
+                                           std::optional<std::int64_t>* config_version = nullptr);
 
 class StorageResolveContext : public ResolveContext {
  public:
@@ -68,6 +80,8 @@ class StorageResolveContext : public ResolveContext {
 
   // Throws StorageUnavailable, or DeviceNotFound when the uuid is unknown.
   const Device& device() override;
+  // Reads throw StorageUnavailable like sql().
+  StorageBrokerDirectory& brokers() override { return brokers_; }
   // Throws StorageUnavailable.
   soci::session& sql() override;
   Logger& log() override { return log_; }
@@ -87,6 +101,7 @@ class StorageResolveContext : public ResolveContext {
   std::optional<Device> device_;
   std::string storage_error_;
   bool not_found_ = false;
+  StorageBrokerDirectory brokers_{*this};
 };
 
 class PreparedResolveContext : public ResolveContext {
@@ -95,6 +110,7 @@ class PreparedResolveContext : public ResolveContext {
   PreparedResolveContext(const Device& device, soci::session& sql, Logger& log)
       : device_(device), sql_(sql), log_(log) {}
   const Device& device() override { return device_; }
+  StorageBrokerDirectory& brokers() override { return brokers_; }
   soci::session& sql() override { return sql_; }
   Logger& log() override { return log_; }
 
@@ -102,6 +118,7 @@ class PreparedResolveContext : public ResolveContext {
   const Device& device_;
   soci::session& sql_;
   Logger& log_;
+  StorageBrokerDirectory brokers_{*this};
 };
 
 // The ResolveContext for a chain run inside the caller's open write
@@ -119,6 +136,8 @@ class TransactionResolveContext : public ResolveContext {
   TransactionResolveContext(const Device& device, soci::session& sql, Logger& log,
                             bool guard_steps);
   const Device& device() override { return device_; }
+  // Broker reads go through sql(), so the savepoint guards them too.
+  StorageBrokerDirectory& brokers() override { return brokers_; }
   soci::session& sql() override;
   Logger& log() override { return log_; }
   // True when the transaction is usable. False when a step aborted it and
@@ -133,8 +152,8 @@ class TransactionResolveContext : public ResolveContext {
   const bool postgresql_;
   const bool guard_steps_;
   bool savepoint_ = false;
+  StorageBrokerDirectory brokers_{*this};
 };
-
 
 // Resolves the device `uuid` with `chain`, reading storage lazily (see
 // StorageResolveContext). Throws DeviceNotFound when storage says no device

@@ -1,13 +1,17 @@
-// The column list of mqtt_broker_config lives here and nowhere else.
+// The column list of mqtt_broker_config lives here and nowhere else in the
+// storage layer (kColumns below).
 //
 // Values are read with typed into() and indicators rather than soci::row:
 // row::get<T> insists on the exact type the backend reports, and SQLite and
 // PostgreSQL report INTEGER/BIGINT columns differently.
-#include "switchboard/broker_rows.h"
+#include "storage/broker_rows.h"
 
 #include <soci/soci.h>
 
+#include <array>
+#include <iterator>
 #include <string>
+#include <string_view>
 
 #include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
@@ -15,83 +19,144 @@
 namespace switchboard {
 namespace {
 
-constexpr char kBrokerColumns[] =
-    "id, name, description, protocol, host, port, path, username, password, use_tls, ca_cert, "
-    "client_cert, client_key, verify_certificate, client_id_prefix, keep_alive, clean_session, "
-    "reconnect_period, connect_timeout, is_active, is_default, broker_type, region, weight, "
-    "extra_config";
+// One column of mqtt_broker_config and the BrokerConfig member it fills.
+struct Column {
+  enum class Kind { kId, kText, kNullableText, kInteger, kFlag };
+  const char* name;
+  Kind kind;
+  std::string BrokerConfig::*text = nullptr;  // kText, kNullableText (NULL reads as "")
+  int BrokerConfig::*integer = nullptr;       // kInteger
+  bool BrokerConfig::*flag = nullptr;         // kFlag: 0/1 in the database
+};
 
-// One fetched row: the values and the NULL indicators of the nullable
-// text columns.
+constexpr Column Text(const char* name, std::string BrokerConfig::*member) {
+  return {name, Column::Kind::kText, member};
+}
+constexpr Column NullableText(const char* name, std::string BrokerConfig::*member) {
+  return {name, Column::Kind::kNullableText, member};
+}
+constexpr Column Integer(const char* name, int BrokerConfig::*member) {
+  return {name, Column::Kind::kInteger, nullptr, member};
+}
+constexpr Column Flag(const char* name, bool BrokerConfig::*member) {
+  return {name, Column::Kind::kFlag, nullptr, nullptr, member};
+}
+
+// Every column a BrokerConfig is read from, in SELECT order: the one list
+// of this layer. When adding a column, also add it to BrokerConfig
+// (switchboard/broker.h), to BrokerInput's field list and PublicBroker
+// (domain/brokers.h), to the operator JSON (server/api/routes_brokers.cc)
+// and, if devices may see it, to ClientBrokerConfig
+// (domain/client_broker_config.h); tests/integration/broker_fields_test.cc
+// fails until every layer has it. created_at, updated_at and
+// last_connected_at are not here: resolvers never need them (brokers.cc
+// reads them for operators).
+constexpr Column kColumns[] = {
+    {"id", Column::Kind::kId},
+    Text("name", &BrokerConfig::name),
+    NullableText("description", &BrokerConfig::description),
+    Text("protocol", &BrokerConfig::protocol),
+    Text("host", &BrokerConfig::host),
+    Integer("port", &BrokerConfig::port),
+    NullableText("path", &BrokerConfig::path),
+    NullableText("username", &BrokerConfig::username),
+    NullableText("password", &BrokerConfig::password),
+    Flag("use_tls", &BrokerConfig::use_tls),
+    NullableText("ca_cert", &BrokerConfig::ca_cert),
+    NullableText("client_cert", &BrokerConfig::client_cert),
+    NullableText("client_key", &BrokerConfig::client_key),
+    Flag("verify_certificate", &BrokerConfig::verify_certificate),
+    NullableText("client_id_prefix", &BrokerConfig::client_id_prefix),
+    Integer("keep_alive", &BrokerConfig::keep_alive),
+    Flag("clean_session", &BrokerConfig::clean_session),
+    Integer("reconnect_period", &BrokerConfig::reconnect_period),
+    Integer("connect_timeout", &BrokerConfig::connect_timeout),
+    Flag("is_active", &BrokerConfig::is_active),
+    Flag("is_default", &BrokerConfig::is_default),
+    Text("broker_type", &BrokerConfig::broker_type),
+    NullableText("region", &BrokerConfig::region),
+    Integer("weight", &BrokerConfig::weight),
+    NullableText("extra_config", &BrokerConfig::extra_config),
+};
+constexpr std::size_t kColumnCount = std::size(kColumns);
+
+constexpr std::size_t ColumnIndex(std::string_view name) {
+  for (std::size_t i = 0; i < kColumnCount; ++i) {
+    if (kColumns[i].name == name) return i;
+  }
+  return kColumnCount;
+}
+constexpr std::size_t kRegionColumn = ColumnIndex("region");
+static_assert(kRegionColumn < kColumnCount);
+
+// "id, name, …": kColumns joined at compile time, for the SELECTs.
+constexpr std::size_t ColumnListSize() {
+  std::size_t size = 1;  // the NUL
+  for (const Column& column : kColumns) {
+    size += std::char_traits<char>::length(column.name) + (size > 1 ? 2 : 0);
+  }
+  return size;
+}
+constexpr std::array<char, ColumnListSize()> JoinColumns() {
+  std::array<char, ColumnListSize()> out{};
+  std::size_t at = 0;
+  for (const Column& column : kColumns) {
+    if (at > 0) {
+      out[at++] = ',';
+      out[at++] = ' ';
+    }
+    for (const char* c = column.name; *c != '\0'; ++c) out[at++] = *c;
+  }
+  return out;
+}
+constexpr std::array<char, ColumnListSize()> kColumnList = JoinColumns();
+constexpr const char* kBrokerColumns = kColumnList.data();
+
+// One fetched row. Text and integer columns are read straight into
+// `config`; the id, the 0/1 flags and the NULL indicators are staged by
+// column index.
 struct BrokerRow {
+  BrokerConfig config;
   long long id = 0;
-  std::string name, description, protocol, host, path, username, password, ca_cert, client_cert,
-      client_key, client_id_prefix, broker_type, region, extra_config;
-  soci::indicator description_ind{}, path_ind{}, username_ind{}, password_ind{}, ca_cert_ind{},
-      client_cert_ind{}, client_key_ind{}, client_id_prefix_ind{}, region_ind{}, extra_config_ind{};
-  int port = 0, use_tls = 0, verify_certificate = 1, keep_alive = 60, clean_session = 1,
-      reconnect_period = 1000, connect_timeout = 30000, is_active = 1, is_default = 0, weight = 100;
+  std::array<int, kColumnCount> flags{};
+  std::array<soci::indicator, kColumnCount> indicators{};
 
-  // Binds every column, in kBrokerColumns order.
+  // Binds every column, in kColumns order.
   void Bind(soci::statement& st) {
-    st.exchange(soci::into(id));
-    st.exchange(soci::into(name));
-    st.exchange(soci::into(description, description_ind));
-    st.exchange(soci::into(protocol));
-    st.exchange(soci::into(host));
-    st.exchange(soci::into(port));
-    st.exchange(soci::into(path, path_ind));
-    st.exchange(soci::into(username, username_ind));
-    st.exchange(soci::into(password, password_ind));
-    st.exchange(soci::into(use_tls));
-    st.exchange(soci::into(ca_cert, ca_cert_ind));
-    st.exchange(soci::into(client_cert, client_cert_ind));
-    st.exchange(soci::into(client_key, client_key_ind));
-    st.exchange(soci::into(verify_certificate));
-    st.exchange(soci::into(client_id_prefix, client_id_prefix_ind));
-    st.exchange(soci::into(keep_alive));
-    st.exchange(soci::into(clean_session));
-    st.exchange(soci::into(reconnect_period));
-    st.exchange(soci::into(connect_timeout));
-    st.exchange(soci::into(is_active));
-    st.exchange(soci::into(is_default));
-    st.exchange(soci::into(broker_type));
-    st.exchange(soci::into(region, region_ind));
-    st.exchange(soci::into(weight));
-    st.exchange(soci::into(extra_config, extra_config_ind));
+    for (std::size_t i = 0; i < kColumnCount; ++i) {
+      const Column& column = kColumns[i];
+      switch (column.kind) {
+        case Column::Kind::kId:
+          st.exchange(soci::into(id));
+          break;
+        case Column::Kind::kText:
+          st.exchange(soci::into(config.*column.text));
+          break;
+        case Column::Kind::kNullableText:
+          st.exchange(soci::into(config.*column.text, indicators[i]));
+          break;
+        case Column::Kind::kInteger:
+          st.exchange(soci::into(config.*column.integer));
+          break;
+        case Column::Kind::kFlag:
+          st.exchange(soci::into(flags[i]));
+          break;
+      }
+    }
   }
 
+  bool IsNull(std::size_t column) const { return indicators[column] != soci::i_ok; }
+
   BrokerConfig ToConfig() const {
-    // SOCI leaves a NULL column's variable untouched: map NULL to "".
-    auto text = [](const std::string& value, soci::indicator ind) {
-      return ind == soci::i_ok ? value : std::string();
-    };
-    BrokerConfig b;
+    BrokerConfig b = config;
     b.id = id;
-    b.name = name;
-    b.description = text(description, description_ind);
-    b.protocol = protocol;
-    b.host = host;
-    b.port = port;
-    b.path = text(path, path_ind);
-    b.username = text(username, username_ind);
-    b.password = text(password, password_ind);
-    b.use_tls = use_tls != 0;
-    b.ca_cert = text(ca_cert, ca_cert_ind);
-    b.client_cert = text(client_cert, client_cert_ind);
-    b.client_key = text(client_key, client_key_ind);
-    b.verify_certificate = verify_certificate != 0;
-    b.client_id_prefix = text(client_id_prefix, client_id_prefix_ind);
-    b.keep_alive = keep_alive;
-    b.clean_session = clean_session != 0;
-    b.reconnect_period = reconnect_period;
-    b.connect_timeout = connect_timeout;
-    b.is_active = is_active != 0;
-    b.is_default = is_default != 0;
-    b.broker_type = broker_type;
-    b.region = text(region, region_ind);
-    b.weight = weight;
-    b.extra_config = text(extra_config, extra_config_ind);
+    for (std::size_t i = 0; i < kColumnCount; ++i) {
+      const Column& column = kColumns[i];
+      // SOCI leaves a NULL column's variable untouched (it may hold the
+      // previous row's value): map NULL to "".
+      if (column.kind == Column::Kind::kNullableText && IsNull(i)) (b.*column.text).clear();
+      if (column.kind == Column::Kind::kFlag) b.*column.flag = flags[i] != 0;
+    }
     b.from_storage = true;
     return b;
   }
@@ -186,16 +251,10 @@ std::optional<BrokerConfig> First(std::vector<BrokerConfig> rows) {
 
 }  // namespace
 
-// Each reader: the resolution's snapshot when there is one
-// (config_snapshot.h), else the statement prepared for this session, else a
-// one-off statement (a session the pool does not own).
+// Each reader: the statement prepared for this session, else a one-off
+// statement (a session the pool does not own).
 
 std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    const auto it = snapshot->brokers.find(id);
-    if (it == snapshot->brokers.end()) return std::nullopt;
-    return it->second;
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<BrokerByIdSelect>(sql);
     q.param = id;
@@ -206,10 +265,6 @@ std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) 
 }
 
 std::optional<BrokerConfig> LoadDefaultBroker(soci::session& sql) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    if (!snapshot->default_id) return std::nullopt;
-    return snapshot->brokers.at(*snapshot->default_id);
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<DefaultBrokerSelect>(sql);
     return First(Collect(q.st, q.row));
@@ -218,14 +273,6 @@ std::optional<BrokerConfig> LoadDefaultBroker(soci::session& sql) {
 }
 
 std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const std::string& region) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    std::vector<BrokerConfig> out;
-    const auto it = snapshot->active_by_region.find(region);
-    if (it == snapshot->active_by_region.end()) return out;
-    out.reserve(it->second.size());
-    for (const BrokerConfig* broker : it->second) out.push_back(*broker);
-    return out;
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<ActiveInRegionSelect>(sql);
     q.param = region;
@@ -235,11 +282,6 @@ std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const st
 }
 
 std::optional<FleetRow> LoadFleet(soci::session& sql, const std::string& id) {
-  if (const ConfigSnapshot* snapshot = ResolutionSnapshot(sql)) {
-    const auto it = snapshot->fleets.find(id);
-    if (it == snapshot->fleets.end()) return std::nullopt;
-    return it->second;
-  }
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<FleetSelect>(sql);
     q.id = id;
@@ -263,7 +305,7 @@ std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int6
   if (st.execute(true)) {
     do {
       BrokerConfig broker = row.ToConfig();
-      order.emplace_back(broker.id, row.region_ind == soci::i_ok);
+      order.emplace_back(broker.id, !row.IsNull(kRegionColumn));
       if (broker.is_default && !snapshot->default_id) snapshot->default_id = broker.id;
       snapshot->brokers.emplace(broker.id, std::move(broker));
     } while (st.fetch());
@@ -288,12 +330,6 @@ std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int6
     } while (fleets.fetch());
   }
   return snapshot;
-}
-
-std::string DescribeBroker(const BrokerConfig& broker) {
-  std::string out = "'" + broker.name + "'";
-  if (broker.id != 0) out += " (id " + std::to_string(broker.id) + ")";
-  return out;
 }
 
 }  // namespace switchboard

@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "storage/broker_rows.h"
 #include "storage/session_cache.h"
 
 namespace switchboard {
@@ -18,20 +19,6 @@ struct ConfigVersionSelect {
   long long version = 0;
   soci::statement st;
 };
-
-// The resolution in progress on this thread (ResolutionScope).
-struct ResolutionState {
-  soci::session* session = nullptr;  // the session `version` and `snapshot` are for
-  std::optional<std::int64_t> version;
-  // `version` was read during this resolution on a connection of its own
-  // (DeviceReadPipeline): the first session the resolution reads on adopts it.
-  bool version_for_any_session = false;
-  std::shared_ptr<const ConfigSnapshot> snapshot;
-  bool uncached = false;  // decided: this resolution reads storage directly
-};
-
-thread_local ResolutionState state;
-thread_local bool active = false;
 
 // True when `sql` has a transaction open. What such a session reads may
 // include its own uncommitted writes, so it never loads a snapshot others
@@ -100,68 +87,98 @@ std::int64_t ConfigSnapshotHolder::loads() const {
   return loads_;
 }
 
-ResolutionScope::ResolutionScope() : owner_(!active) {
-  if (owner_) {
-    state = ResolutionState{};
-    active = true;
-  }
-}
-
-ResolutionScope::~ResolutionScope() {
-  if (owner_) {
-    state = ResolutionState{};  // releases the snapshot
-    active = false;
-  }
-}
-
-void NoteConfigVersion(soci::session& sql, std::int64_t version) {
-  if (!active) return;
-  if (state.session != &sql) {
-    state.snapshot.reset();
-    state.uncached = false;
-  }
-  state.session = &sql;
-  state.version = version;
-  state.version_for_any_session = false;
-}
-
-void NoteConfigVersionReadElsewhere(std::int64_t version) {
-  if (!active) return;
-  state = ResolutionState{};
-  state.version = version;
-  state.version_for_any_session = true;
-}
-
 void PrimeConfigSnapshot(soci::session& sql, std::int64_t version) {
   SessionCache* cache = SessionCacheFor(sql);
   if (cache != nullptr && cache->snapshots() != nullptr) cache->snapshots()->AtLeast(sql, version);
 }
 
-const ConfigSnapshot* ResolutionSnapshot(soci::session& sql) {
-  if (!active) return nullptr;
-  if (state.session == &sql) {
-    if (state.uncached) return nullptr;
-    if (state.snapshot) return state.snapshot.get();
-  } else if (state.version_for_any_session) {
-    state.session = &sql;  // keeps the version (NoteConfigVersionReadElsewhere)
-    state.version_for_any_session = false;
+void StorageBrokerDirectory::NoteConfigVersion(soci::session& sql, std::int64_t version) {
+  if (session_ != &sql) {
+    snapshot_.reset();
+    uncached_ = false;
+  }
+  session_ = &sql;
+  version_ = version;
+  version_for_any_session_ = false;
+}
+
+void StorageBrokerDirectory::NoteConfigVersionReadElsewhere(std::int64_t version) {
+  session_ = nullptr;
+  snapshot_.reset();
+  uncached_ = false;
+  version_ = version;
+  version_for_any_session_ = true;
+}
+
+const ConfigSnapshot* StorageBrokerDirectory::Snapshot(soci::session& sql) {
+  if (session_ == &sql) {
+    if (uncached_) return nullptr;
+    if (snapshot_) return snapshot_.get();
+  } else if (version_for_any_session_) {
+    session_ = &sql;  // keeps the version (NoteConfigVersionReadElsewhere)
+    version_for_any_session_ = false;
   } else {
     // First read of this resolution, or the host switched sessions (it
     // reconnected): whatever was decided was for the other session.
-    state.session = &sql;
-    state.version.reset();
-    state.snapshot.reset();
-    state.uncached = false;
+    session_ = &sql;
+    version_.reset();
+    snapshot_.reset();
+    uncached_ = false;
   }
   SessionCache* cache = SessionCacheFor(sql);
   if (cache == nullptr || cache->snapshots() == nullptr) {
-    state.uncached = true;
+    uncached_ = true;
     return nullptr;
   }
-  if (!state.version) state.version = ReadConfigVersion(sql);
-  state.snapshot = cache->snapshots()->AtLeast(sql, *state.version);
-  if (!state.snapshot) state.uncached = true;
-  return state.snapshot.get();
+  if (!version_) version_ = ReadConfigVersion(sql);
+  snapshot_ = cache->snapshots()->AtLeast(sql, *version_);
+  if (!snapshot_) uncached_ = true;
+  return snapshot_.get();
+}
+
+// Each read: the resolution's snapshot when the rule allows one, else the
+// SELECT of broker_rows.h (prepared for pooled sessions).
+
+std::optional<BrokerConfig> StorageBrokerDirectory::ById(std::int64_t id) {
+  soci::session& sql = context_.sql();
+  if (const ConfigSnapshot* snapshot = Snapshot(sql)) {
+    const auto it = snapshot->brokers.find(id);
+    if (it == snapshot->brokers.end()) return std::nullopt;
+    return it->second;
+  }
+  return LoadBrokerById(sql, id);
+}
+
+std::optional<BrokerConfig> StorageBrokerDirectory::Default() {
+  soci::session& sql = context_.sql();
+  if (const ConfigSnapshot* snapshot = Snapshot(sql)) {
+    if (!snapshot->default_id) return std::nullopt;
+    return snapshot->brokers.at(*snapshot->default_id);
+  }
+  return LoadDefaultBroker(sql);
+}
+
+std::vector<BrokerConfig> StorageBrokerDirectory::ActiveInRegion(const std::string& region) {
+  soci::session& sql = context_.sql();
+  if (const ConfigSnapshot* snapshot = Snapshot(sql)) {
+    std::vector<BrokerConfig> out;
+    const auto it = snapshot->active_by_region.find(region);
+    if (it == snapshot->active_by_region.end()) return out;
+    out.reserve(it->second.size());
+    for (const BrokerConfig* broker : it->second) out.push_back(*broker);
+    return out;
+  }
+  return LoadActiveBrokersInRegion(sql, region);
+}
+
+std::optional<FleetRow> StorageBrokerDirectory::Fleet(const std::string& id) {
+  soci::session& sql = context_.sql();
+  if (const ConfigSnapshot* snapshot = Snapshot(sql)) {
+    const auto it = snapshot->fleets.find(id);
+    if (it == snapshot->fleets.end()) return std::nullopt;
+    return it->second;
+  }
+  return LoadFleet(sql, id);
 }
 
 }  // namespace switchboard

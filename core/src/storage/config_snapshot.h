@@ -1,5 +1,5 @@
-// The broker and fleet cache behind the built-in resolvers' reads
-// (switchboard/broker_rows.h), and the rule that keeps it exact.
+// The broker and fleet cache behind ResolveContext::brokers(), and the rule
+// that keeps it exact.
 //
 // Brokers and fleets are few and change rarely; devices are many and are
 // always read from storage. Every write to `mqtt_broker_config` or `fleets`
@@ -10,18 +10,20 @@
 // The rule: a resolution uses a snapshot only after reading the current
 // `config_version` itself, during that resolution, on its own session, and
 // only a snapshot at least that new. The host reads the version in the same
-// statement as the device (NoteConfigVersion); otherwise the first broker
+// statement as the device and hands it to the resolution's directory
+// (StorageBrokerDirectory::NoteConfigVersion); otherwise the first broker
 // read of the resolution runs one `SELECT version`. So a resolution never
 // sees an older broker or fleet than an uncached read at that moment would:
 // a change committed through any instance is seen by the next resolution
 // everywhere, explain included. Details and the measurements: docs/caching.md.
 //
-// Scope: only reads made while a chain resolution runs on this thread, on a
-// session the Storage pool owns, use the snapshot (Chain::Resolve opens a
-// ResolutionScope). Every other read of broker_rows.h runs its SELECT.
+// Scope: only reads through a StorageBrokerDirectory (one per host
+// ResolveContext, so one per resolution), on a session the Storage pool
+// owns, use the snapshot. Every read of broker_rows.h runs its SELECT.
 //
 // Thread safety: a ConfigSnapshot is immutable and shared. The holder is
-// safe from any thread. A ResolutionScope belongs to its thread.
+// safe from any thread. A StorageBrokerDirectory belongs to its resolution's
+// thread.
 #pragma once
 
 #include <cstdint>
@@ -34,7 +36,8 @@
 #include <vector>
 
 #include "switchboard/broker.h"
-#include "switchboard/broker_rows.h"
+#include "switchboard/broker_directory.h"
+#include "switchboard/resolver.h"
 
 namespace soci {
 class session;
@@ -53,7 +56,7 @@ struct ConfigSnapshot {
 
 // The current version as a scalar subquery: statements that read a device
 // or a key add it as a column, so the resolution that follows needs no query
-// of its own for it (NoteConfigVersion below).
+// of its own for it (StorageBrokerDirectory::NoteConfigVersion below).
 inline constexpr char kConfigVersionColumn[] = "(SELECT version FROM config_version WHERE id = 1)";
 
 // Beyond these sizes the tables are not cached (memory, reload time): every
@@ -88,32 +91,6 @@ std::int64_t ReadConfigVersion(soci::session& sql);
 // next to the column list. Throws soci_error.
 std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int64_t version);
 
-// Opened by Chain::Resolve for the length of one resolution on this thread.
-// Nested scopes join the outermost one, so a host that reads the device
-// (and the version) before calling the chain can open it first.
-class ResolutionScope {
- public:
-  ResolutionScope();
-  ~ResolutionScope();
-  ResolutionScope(const ResolutionScope&) = delete;
-  ResolutionScope& operator=(const ResolutionScope&) = delete;
-
- private:
-  bool owner_;
-};
-
-// The host read `version` from config_version on `sql` in the statement that
-// loaded the device: the resolution in progress on this thread need not
-// read it again. No-op outside a resolution.
-void NoteConfigVersion(soci::session& sql, std::int64_t version);
-
-// The same for a version read during this resolution on a connection the
-// Storage pool does not own (DeviceReadPipeline, PostgreSQL only): the
-// first session the resolution reads brokers on adopts it. Sound on
-// PostgreSQL, where an autocommit statement sees every commit that finished
-// before it started, whichever the connection. No-op outside a resolution.
-void NoteConfigVersionReadElsewhere(std::int64_t version);
-
 // Makes the held snapshot at least `version` new, loading one on `sql` when
 // it is older (a no-op on a session Storage does not pool). A host that
 // resolves inside a write transaction, where no snapshot is ever loaded,
@@ -122,11 +99,56 @@ void NoteConfigVersionReadElsewhere(std::int64_t version);
 // soci_error.
 void PrimeConfigSnapshot(soci::session& sql, std::int64_t version);
 
-// For broker_rows.cc: the snapshot the resolution in progress on this thread
-// uses for reads on `sql`, or nullptr when reads must run their SELECT (no
-// resolution in progress, a session Storage does not pool, tables too big).
-// May read the version and load a snapshot (see the rule above). Throws
-// soci_error.
-const ConfigSnapshot* ResolutionSnapshot(soci::session& sql);
+// The BrokerDirectory of one resolution: what a host ResolveContext
+// returns from brokers(). Reads come from the Storage pool's snapshot when
+// the rule above allows it, else from the session's prepared SELECTs
+// (broker_rows.h). It holds the resolution's state (the session the version
+// was read on, the version, the snapshot in use), so it serves exactly one
+// resolution: each host context owns one, and a context serves one
+// resolution. Not thread-safe.
+class StorageBrokerDirectory final : public BrokerDirectory {
+ public:
+  // Every read takes its session from `context.sql()` (so the context's
+  // lease, reconnect and savepoint rules apply to broker reads too).
+  // `context` must outlive the directory; it is usually its owner.
+  explicit StorageBrokerDirectory(ResolveContext& context) : context_(context) {}
+  StorageBrokerDirectory(const StorageBrokerDirectory&) = delete;
+  StorageBrokerDirectory& operator=(const StorageBrokerDirectory&) = delete;
+
+  // The host read `version` from config_version on `sql`, during this
+  // resolution, in the statement that loaded the device: reads on `sql`
+  // need not read it again.
+  void NoteConfigVersion(soci::session& sql, std::int64_t version);
+
+  // The same for a version read during this resolution on a connection the
+  // Storage pool does not own (DeviceReadPipeline, PostgreSQL only): the
+  // first session the resolution reads brokers on adopts it. Sound on
+  // PostgreSQL, where an autocommit statement sees every commit that
+  // finished before it started, whichever the connection.
+  void NoteConfigVersionReadElsewhere(std::int64_t version);
+
+  // BrokerDirectory (broker_directory.h). Throw what context.sql() throws,
+  // and soci_error.
+  std::optional<BrokerConfig> ById(std::int64_t id) override;
+  std::optional<BrokerConfig> Default() override;
+  std::vector<BrokerConfig> ActiveInRegion(const std::string& region) override;
+  std::optional<FleetRow> Fleet(const std::string& id) override;
+
+ private:
+  // The snapshot this resolution uses for reads on `sql`, or nullptr when
+  // reads must run their SELECT (a session Storage does not pool, tables
+  // too big, inside a transaction with no snapshot new enough). May read the
+  // version and load a snapshot (see the rule above).
+  const ConfigSnapshot* Snapshot(soci::session& sql);
+
+  ResolveContext& context_;
+  soci::session* session_ = nullptr;  // the session `version_` and `snapshot_` are for
+  std::optional<std::int64_t> version_;
+  // `version_` was read during this resolution on a connection of its own
+  // (DeviceReadPipeline): the first session the resolution reads on adopts it.
+  bool version_for_any_session_ = false;
+  std::shared_ptr<const ConfigSnapshot> snapshot_;
+  bool uncached_ = false;  // decided: this resolution reads storage directly
+};
 
 }  // namespace switchboard

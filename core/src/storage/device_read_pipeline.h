@@ -21,7 +21,8 @@
 // Consistency: each lookup is its own autocommit SELECT, sent after its
 // caller queued it, so it sees every change committed before Find() was
 // called, like the pooled sessions' reads. It also reads config_version,
-// which serves the resolution that follows (NoteConfigVersion,
+// which serves the resolution that follows
+// (StorageBrokerDirectory::NoteConfigVersionReadElsewhere,
 // config_snapshot.h).
 //
 // The pipeline has `lanes` connections of its own, each opened on first use

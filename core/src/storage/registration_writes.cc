@@ -196,7 +196,8 @@ std::vector<AclRow> AclRows(const std::vector<std::string>& publish,
   return rows;
 }
 
-std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDeviceRows& rows) {
+std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDeviceRows& rows,
+                                                std::optional<std::int64_t>* config_version) {
   if (IsPostgresql(sql)) {
     std::optional<InsertDeviceWithAccessStatement> local;
     auto& q = CachedStatement(sql, local);
@@ -205,7 +206,7 @@ std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDev
     q.password_hash = rows.password_hash;
     q.acls_json = AclsJson(rows.acls);
     if (!q.st.execute(true)) return std::nullopt;
-    if (q.version_ind == soci::i_ok) NoteConfigVersion(sql, q.version);
+    if (q.version_ind == soci::i_ok && config_version != nullptr) *config_version = q.version;
     return q.id;
   }
   std::optional<InsertDeviceStatement> local;

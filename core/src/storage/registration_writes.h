@@ -52,9 +52,12 @@ struct NewDeviceRows {
 // name the new password) and its ACL rows. Returns the new device's id, or
 // nullopt when a device with this uuid exists: then nothing was written.
 // On a pooled PostgreSQL session this is one statement, which also reads
-// config_version for the resolution in progress on this thread
-// (NoteConfigVersion, config_snapshot.h).
-std::optional<long long> InsertDeviceWithAccess(soci::session& sql, const NewDeviceRows& rows);
+// config_version into `*config_version` (when not null; left alone
+// otherwise) for the resolution that follows
+// (StorageBrokerDirectory::NoteConfigVersion, config_snapshot.h).
+std::optional<long long> InsertDeviceWithAccess(
+    soci::session& sql, const NewDeviceRows& rows,
+    std::optional<std::int64_t>* config_version = nullptr);
 
 // The MQTT user and ACL rows of a device that already exists (an idempotent
 // retry): the user gets the new password, ACL rows already present stay.

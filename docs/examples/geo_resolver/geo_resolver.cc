@@ -1,4 +1,6 @@
-// geo: routes devices to a broker by their region, from a map in the YAML.
+// geo: routes devices to a broker by their region, from maps in the YAML: a
+// broker URL per region, or the id of a broker stored in Switchboard (read
+// through the context's broker directory, so from the server's cache).
 //
 // compile with:
 //   cmake -S . -B build -DCMAKE_PREFIX_PATH=<Switchboard install prefix>
@@ -10,13 +12,17 @@
 //       - path: /opt/acme/libgeo.so
 //         params:
 //           brokers: { eu-west: "mqtts://eu.mqtt.example.com:8883" }
+//           broker_ids: { us-east: 3 }
 //           deny: [embargoed]
 //       - plugin: default
 //
-// Outcomes: Resolved when the device's region has a broker in `brokers`;
-// Reject when it is listed in `deny`; Pass otherwise.
+// Outcomes: Resolved when the device's region has a broker in `brokers`, or
+// an active stored broker in `broker_ids`; Reject when it is listed in
+// `deny`; Pass otherwise (the reason says why).
 #include <switchboard/abi.h>
 
+#include <charconv>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,8 +37,9 @@ using switchboard::Decision;
 
 class GeoResolver : public switchboard::Resolver {
  public:
-  GeoResolver(std::map<std::string, BrokerConfig> brokers, std::set<std::string> deny)
-      : brokers_(std::move(brokers)), deny_(std::move(deny)) {}
+  GeoResolver(std::map<std::string, BrokerConfig> brokers,
+              std::map<std::string, std::int64_t> broker_ids, std::set<std::string> deny)
+      : brokers_(std::move(brokers)), broker_ids_(std::move(broker_ids)), deny_(std::move(deny)) {}
 
   std::string Name() const override { return "geo"; }
 
@@ -41,13 +48,25 @@ class GeoResolver : public switchboard::Resolver {
     const std::string& region = context.device().region;
     if (region.empty()) return Decision::Pass("device has no region");
     if (deny_.count(region) != 0) return Decision::Reject("region '" + region + "' is denied");
-    const auto it = brokers_.find(region);
-    if (it == brokers_.end()) return Decision::Pass("no broker for region '" + region + "'");
-    return Decision::Resolved(it->second, "region '" + region + "'");
+    if (const auto it = brokers_.find(region); it != brokers_.end()) {
+      return Decision::Resolved(it->second, "region '" + region + "'");
+    }
+    if (const auto it = broker_ids_.find(region); it != broker_ids_.end()) {
+      // A stored broker: read through the host's cache, never with SQL of
+      // our own. Throws when storage is down: the chain records an error.
+      auto broker = context.brokers().ById(it->second);
+      if (!broker) {
+        return Decision::Pass("broker id " + std::to_string(it->second) + " of region '" + region +
+                              "' does not exist");
+      }
+      return switchboard::ActiveBrokerOrPass(std::move(*broker), "region '" + region + "' broker");
+    }
+    return Decision::Pass("no broker for region '" + region + "'");
   }
 
  private:
   const std::map<std::string, BrokerConfig> brokers_;
+  const std::map<std::string, std::int64_t> broker_ids_;
   const std::set<std::string> deny_;
 };
 
@@ -73,10 +92,33 @@ std::unique_ptr<switchboard::Resolver> Create(const switchboard::ParamValue& par
       }
     }
   }
+  std::map<std::string, std::int64_t> broker_ids;
+  if (const switchboard::ParamValue* map = reader.Raw("broker_ids")) {
+    if (!map->IsMap()) {
+      reader.Problem("'broker_ids' must be a map of region: broker id", map->mark);
+    } else {
+      for (const auto& [region, id] : map->entries) {
+        std::int64_t value = 0;
+        const char* end = id.scalar.data() + id.scalar.size();
+        if (!id.IsScalar() || std::from_chars(id.scalar.data(), end, value).ptr != end ||
+            value <= 0) {
+          reader.Problem("'broker_ids." + region + "': must be a broker id (a positive integer)",
+                         id.mark);
+          continue;
+        }
+        if (brokers.count(region) != 0) {
+          reader.Problem("'broker_ids." + region + "': region already has a URL in 'brokers'",
+                         id.mark);
+          continue;
+        }
+        broker_ids.emplace(region, value);
+      }
+    }
+  }
   const std::vector<std::string> deny = reader.StringList("deny");
   problems = reader.Finish();
   if (!problems.empty()) return nullptr;
-  return std::make_unique<GeoResolver>(std::move(brokers),
+  return std::make_unique<GeoResolver>(std::move(brokers), std::move(broker_ids),
                                        std::set<std::string>(deny.begin(), deny.end()));
 }
 

@@ -10,16 +10,16 @@
 #include <functional>
 #include <thread>
 
-#include "domain/brokers.h"
 #include "capturing_logger.h"
-#include "storage/config_snapshot.h"
-#include "util/crypto.h"
+#include "domain/brokers.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
-#include "domain_test_support.h"
 #include "domain/provisioning.h"
 #include "domain/provisioning_keys.h"
+#include "domain_test_support.h"
+#include "storage/config_snapshot.h"
 #include "test_database.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {
@@ -31,6 +31,18 @@ using testing::DomainChain;
 using testing::MinimalBroker;
 using testing::RowCounts;
 using testing::TestUuid;
+
+// The answer of a call expected to resolve. A refusal fails the test and
+// throws, so the test stops there.
+template <typename T>
+T Answer(OrRefusal<T> outcome) {
+  if (outcome.refused()) {
+    ADD_FAILURE() << "refused (" << DomainCodeName(outcome.refusal().code)
+                  << "): " << outcome.refusal().message;
+    throw std::runtime_error("unexpected refusal");
+  }
+  return std::move(outcome.value());
+}
 
 constexpr char kDeviceThenDefault[] = "    - plugin: device\n    - plugin: default\n";
 
@@ -94,7 +106,7 @@ TEST_P(RegistrationTest, HappyPathFieldByField) {
   request.agent_version = "1.2.3";
   const std::string uuid = "abcdef01-2345-4678-9abc-def012345678";
 
-  const RegistrationResult r = service().Register(*chain, key, request);
+  const RegistrationResult r = Answer(service().Register(*chain, key, request));
   EXPECT_GT(r.id, 0);
   EXPECT_EQ(r.uuid, uuid);  // stored lowercase
   EXPECT_EQ(r.device_name, "device 1");
@@ -167,7 +179,7 @@ TEST_P(RegistrationTest, AclRowsFollowTheTopicTemplates) {
   topics_.subscribe_topics = {"both/{uuid}/#", "down/{uuid}"};
   CreateDefaultBroker();
   auto chain = DomainChain(kDeviceThenDefault);
-  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
   const std::string u = TestUuid(1);
   EXPECT_EQ(r.mqtt.publish_topics, (std::vector<std::string>{"up/" + u, "both/" + u + "/#"}));
   EXPECT_EQ(r.mqtt.subscribe_topics, (std::vector<std::string>{"both/" + u + "/#", "down/" + u}));
@@ -187,7 +199,7 @@ TEST_P(RegistrationTest, AclTopicsAreStoredVerbatim) {
   topics_.subscribe_topics = {};
   CreateDefaultBroker();
   auto chain = DomainChain(kDeviceThenDefault);
-  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
   Storage::Lease lease = storage().Acquire();
   std::vector<std::string> stored(10);
   *lease << "SELECT topic FROM mqtt_acls WHERE username = :u ORDER BY id",
@@ -207,10 +219,10 @@ TEST_P(RegistrationTest, ChainReadsTheCurrentBrokerThroughTheCache) {
   const PublicBroker broker = CreateDefaultBroker();
   const std::string key = CreateKey();
   auto chain = DomainChain(kDeviceThenDefault);
-  EXPECT_EQ(service().Register(*chain, key, Request(1)).mqtt.broker,
+  EXPECT_EQ(Answer(service().Register(*chain, key, Request(1))).mqtt.broker,
             "mqtts://mqtt.example.com:8883");
   const std::int64_t loads = storage().config_snapshots().loads();
-  EXPECT_EQ(service().Register(*chain, key, Request(2)).mqtt.broker,
+  EXPECT_EQ(Answer(service().Register(*chain, key, Request(2))).mqtt.broker,
             "mqtts://mqtt.example.com:8883");
   EXPECT_EQ(storage().config_snapshots().loads(), loads);
 
@@ -219,7 +231,7 @@ TEST_P(RegistrationTest, ChainReadsTheCurrentBrokerThroughTheCache) {
     *lease << "UPDATE mqtt_broker_config SET host = 'moved.example.com' WHERE id = :id",
         soci::use(static_cast<long long>(broker.id));
   }
-  EXPECT_EQ(service().Register(*chain, key, Request(3)).mqtt.broker,
+  EXPECT_EQ(Answer(service().Register(*chain, key, Request(3))).mqtt.broker,
             "mqtts://moved.example.com:8883");
   EXPECT_EQ(storage().config_snapshots().loads(), loads + 1);
 }
@@ -252,13 +264,13 @@ TEST_P(RegistrationTest, AnalysesTheAccessTablesOnceAfterTheFirstRegistrations) 
     return stat_tables > 0;
   };
 
-  service.Register(*chain, key, Request(1));
-  service.Register(*chain, key, Request(1));  // an idempotent retry: not a new device
-  service.Register(*chain, key, Request(2));
+  Answer(service.Register(*chain, key, Request(1)));
+  Answer(service.Register(*chain, key, Request(1)));  // an idempotent retry: not a new device
+  Answer(service.Register(*chain, key, Request(2)));
   EXPECT_FALSE(analysed());
   EXPECT_TRUE(log.lines().empty());
 
-  service.Register(*chain, key, Request(3));
+  Answer(service.Register(*chain, key, Request(3)));
   EXPECT_EQ(analysed(), postgresql);
   if (postgresql) {
     ASSERT_EQ(log.lines().size(), 1u);
@@ -268,8 +280,8 @@ TEST_P(RegistrationTest, AnalysesTheAccessTablesOnceAfterTheFirstRegistrations) 
   }
 
   // Once per instance: later registrations do not analyse again.
-  service.Register(*chain, key, Request(4));
-  service.Register(*chain, key, Request(5));
+  Answer(service.Register(*chain, key, Request(4)));
+  Answer(service.Register(*chain, key, Request(5)));
   EXPECT_EQ(log.lines().size(), postgresql ? 1u : 0u);
 }
 
@@ -277,7 +289,7 @@ TEST_P(RegistrationTest, EnvBrokerHasNoBrokerConfig) {
   auto chain = DomainChain(
       "    - plugin: env\n      params: { variable: SWITCHBOARD_DOMAIN_TEST_UNSET, fallback: "
       "\"mqtt://env.example:1883\" }\n");
-  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
   EXPECT_EQ(r.mqtt.broker, "mqtt://env.example:1883");
   EXPECT_FALSE(r.mqtt.broker_config.has_value());
   EXPECT_EQ(r.mqtt.resolved_by, "env");
@@ -285,7 +297,7 @@ TEST_P(RegistrationTest, EnvBrokerHasNoBrokerConfig) {
 
 TEST_P(RegistrationTest, ChainSeesTheNewDeviceRowInsideTheTransaction) {
   auto chain = DomainChain("    - plugin: domain_fixture\n");
-  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
   EXPECT_EQ(r.mqtt.resolved_by, "fixture");
   EXPECT_EQ(r.mqtt.broker, "mqtt://device-row.example:1883");
 }
@@ -297,7 +309,7 @@ TEST_P(RegistrationTest, FailingStepSqlDoesNotPoisonTheTransaction) {
   auto chain = DomainChain(
       "    - plugin: domain_fixture\n      params: { name: broken, mode: bad_sql }\n"
       "    - plugin: default\n");
-  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
   ASSERT_EQ(r.mqtt.trace.size(), 2u);
   EXPECT_EQ(r.mqtt.trace[0].outcome, TraceStep::Outcome::kError);
   EXPECT_EQ(r.mqtt.resolved_by, "default");
@@ -317,12 +329,12 @@ TEST_P(RegistrationTest, KeyRevokedOrExhaustedDuringTheRegistrationRefusesIt) {
     auto chain = DomainChain("    - plugin: domain_fixture\n      params: { mode: " + mode +
                              " }\n    - plugin: default\n");
     const RowCounts before = CountAll(storage());
-    EXPECT_THROW(service().Register(*chain, key, Request(1)), Forbidden);
+    EXPECT_THROW(Answer(service().Register(*chain, key, Request(1))), Forbidden);
     EXPECT_EQ(CountAll(storage()), before);
     // The session is usable afterwards, and the key (the revocation rolled
     // back with the registration) still registers.
     auto plain = DomainChain(kDeviceThenDefault);
-    EXPECT_NO_THROW(service().Register(*plain, key, Request(2)));
+    EXPECT_NO_THROW(Answer(service().Register(*plain, key, Request(2))));
     Exec("DELETE FROM devices");
     Exec("DELETE FROM mqtt_users");
   }
@@ -332,12 +344,12 @@ TEST_P(RegistrationTest, IdempotentRetry) {
   CreateDefaultBroker();
   const std::string key = CreateKey(5);
   auto chain = DomainChain(kDeviceThenDefault);
-  const auto first = service().Register(*chain, key, Request(1));
+  const auto first = Answer(service().Register(*chain, key, Request(1)));
   const RowCounts before = CountAll(storage());
   RegistrationRequest again = Request(1);
   again.uuid = TestUuid(1);
   again.device_name = "a new name is ignored";
-  const auto second = service().Register(*chain, key, again);
+  const auto second = Answer(service().Register(*chain, key, again));
   EXPECT_TRUE(second.retried);
   EXPECT_EQ(second.id, first.id);
   EXPECT_EQ(second.device_name, first.device_name);
@@ -357,9 +369,10 @@ TEST_P(RegistrationTest, DifferentApiKeyIsConflict) {
   CreateDefaultBroker();
   const std::string key = CreateKey();
   auto chain = DomainChain(kDeviceThenDefault);
-  service().Register(*chain, key, Request(1));
+  Answer(service().Register(*chain, key, Request(1)));
   const RowCounts before = CountAll(storage());
-  EXPECT_THROW(service().Register(*chain, key, Request(1, "another-api-key-9999")), Conflict);
+  EXPECT_THROW(Answer(service().Register(*chain, key, Request(1, "another-api-key-9999"))),
+               Conflict);
   EXPECT_EQ(CountAll(storage()), before);
 }
 
@@ -367,15 +380,15 @@ TEST_P(RegistrationTest, ExhaustedKeyIsForbiddenButRetriesStillWork) {
   CreateDefaultBroker();
   const std::string key = CreateKey(1);
   auto chain = DomainChain(kDeviceThenDefault);
-  service().Register(*chain, key, Request(1));
+  Answer(service().Register(*chain, key, Request(1)));
   try {
-    service().Register(*chain, key, Request(2));
+    Answer(service().Register(*chain, key, Request(2)));
     FAIL() << "expected Forbidden";
   } catch (const Forbidden& e) {
-    EXPECT_NE(e.reason().find("exhausted"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("exhausted"), std::string::npos) << e.what();
   }
   EXPECT_EQ(CountRows(storage(), "devices"), 1);
-  EXPECT_NO_THROW(service().Register(*chain, key, Request(1)));  // the lost-response retry
+  EXPECT_NO_THROW(Answer(service().Register(*chain, key, Request(1))));  // the lost-response retry
 }
 
 TEST_P(RegistrationTest, ExpiredAndRevokedKeysAreForbidden) {
@@ -386,18 +399,18 @@ TEST_P(RegistrationTest, ExpiredAndRevokedKeysAreForbidden) {
       "UPDATE provisioning_keys SET expires_at = '2000-01-01T00:00:00.000Z' "
       "WHERE fleet_id = 'f-expired'");
   try {
-    service().Register(*chain, expired, Request(1));
+    Answer(service().Register(*chain, expired, Request(1)));
     FAIL();
   } catch (const Forbidden& e) {
-    EXPECT_NE(e.reason().find("expired"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("expired"), std::string::npos) << e.what();
   }
   const std::string revoked = CreateKey(std::nullopt, "f-revoked");
   Exec("UPDATE provisioning_keys SET is_active = 0 WHERE fleet_id = 'f-revoked'");
   try {
-    service().Register(*chain, revoked, Request(1));
+    Answer(service().Register(*chain, revoked, Request(1)));
     FAIL();
   } catch (const Forbidden& e) {
-    EXPECT_NE(e.reason().find("revoked"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("revoked"), std::string::npos) << e.what();
   }
   EXPECT_EQ(CountRows(storage(), "devices"), 0);
 }
@@ -406,8 +419,8 @@ TEST_P(RegistrationTest, UnknownKeyIsUnauthorized) {
   CreateDefaultBroker();
   CreateKey();
   auto chain = DomainChain(kDeviceThenDefault);
-  EXPECT_THROW(service().Register(*chain, RandomToken(32), Request(1)), Unauthorized);
-  EXPECT_THROW(service().Register(*chain, "", Request(1)), Unauthorized);
+  EXPECT_THROW(Answer(service().Register(*chain, RandomToken(32), Request(1))), Unauthorized);
+  EXPECT_THROW(Answer(service().Register(*chain, "", Request(1))), Unauthorized);
   EXPECT_EQ(CountRows(storage(), "devices"), 0);
 }
 
@@ -443,7 +456,7 @@ TEST_P(RegistrationTest, InvalidFieldsWriteNothing) {
     RegistrationRequest r = Request(1);
     c.spoil(r);
     try {
-      service().Register(*chain, key, r);
+      Answer(service().Register(*chain, key, r));
       ADD_FAILURE() << "accepted a bad " << c.field;
     } catch (const ValidationError& e) {
       EXPECT_EQ(e.field(), c.field);
@@ -456,53 +469,59 @@ TEST_P(RegistrationTest, InvalidFieldsWriteNothing) {
   edge.device_name = std::string(255, 'n');
   edge.device_type = std::string(128, 't');
   edge.device_api_key = std::string(16, 'k');
-  EXPECT_NO_THROW(service().Register(*chain, key, edge));
+  EXPECT_NO_THROW(Answer(service().Register(*chain, key, edge)));
 }
 
-TEST_P(RegistrationTest, ChainRejectWritesNothing) {
+TEST_P(RegistrationTest, ChainRejectIsARefusalAndWritesNothing) {
   const std::string key = CreateKey(3);
   auto chain = DomainChain("    - plugin: domain_fixture\n      params: { mode: reject }\n");
   const RowCounts before = CountAll(storage());
-  try {
-    service().Register(*chain, key, Request(1));
-    FAIL();
-  } catch (const ChainRejected& e) {
-    EXPECT_NE(e.reason().find("fixture rejects"), std::string::npos) << e.what();
-    ASSERT_EQ(e.resolution().trace.size(), 1u);  // the trace travels with the error
-    EXPECT_EQ(e.resolution().trace[0].outcome, TraceStep::Outcome::kReject);
-  }
+  const OrRefusal<RegistrationResult> outcome = service().Register(*chain, key, Request(1));
+  ASSERT_TRUE(outcome.refused());
+  const ChainRefusal& refusal = outcome.refusal();
+  EXPECT_EQ(refusal.code, DomainCode::kRefused);
+  EXPECT_EQ(refusal.message.find("rejected by the resolution chain (plugin/fixture): "), 0u)
+      << refusal.message;
+  EXPECT_NE(refusal.message.find("fixture rejects"), std::string::npos) << refusal.message;
+  ASSERT_EQ(refusal.resolution.trace.size(), 1u);  // the trace travels with the refusal
+  EXPECT_EQ(refusal.resolution.trace[0].outcome, TraceStep::Outcome::kReject);
   EXPECT_EQ(CountAll(storage()), before);
   EXPECT_EQ(before.provisioned, 0);
 }
 
-TEST_P(RegistrationTest, NoBrokerWritesNothing) {
+TEST_P(RegistrationTest, NoBrokerIsARefusalAndWritesNothing) {
   const std::string key = CreateKey(3);
   auto chain = DomainChain(kDeviceThenDefault);  // and no default broker exists
   const RowCounts before = CountAll(storage());
-  try {
-    service().Register(*chain, key, Request(1));
-    FAIL() << "expected NoBroker";
-  } catch (const ChainFoundNoBroker& e) {
-    EXPECT_EQ(e.http_status(), 503);
-    EXPECT_EQ(e.resolution().trace.size(), 2u);
-    EXPECT_FALSE(e.resolution().broker.has_value());
-  }
+  const OrRefusal<RegistrationResult> outcome = service().Register(*chain, key, Request(1));
+  ASSERT_TRUE(outcome.refused());
+  EXPECT_EQ(outcome.refusal().code, DomainCode::kNoBroker);
+  EXPECT_EQ(outcome.refusal().message, outcome.refusal().resolution.reason);
+  EXPECT_EQ(outcome.refusal().resolution.trace.size(), 2u);
+  EXPECT_FALSE(outcome.refusal().resolution.broker.has_value());
   EXPECT_EQ(CountAll(storage()), before);
-  // An `on_error: fail` step that fails is also "no broker".
+  // An `on_error: fail` step that fails is also "no broker"; the client's
+  // message names the step but not its error (it may quote the database).
   auto failing = DomainChain(
       "    - plugin: domain_fixture\n      params: { mode: bad_sql }\n      on_error: fail\n"
       "    - plugin: default\n");
   CreateDefaultBroker();
-  EXPECT_THROW(service().Register(*failing, key, Request(1)), NoBroker);
+  const OrRefusal<RegistrationResult> failed = service().Register(*failing, key, Request(1));
+  ASSERT_TRUE(failed.refused());
+  EXPECT_EQ(failed.refusal().code, DomainCode::kNoBroker);
+  EXPECT_EQ(failed.refusal().message,
+            "no broker: resolution step plugin/fixture failed (on_error: fail)");
+  EXPECT_TRUE(failed.refusal().resolution.failed);
   EXPECT_EQ(CountAll(storage()), before);
 }
 
 TEST_P(RegistrationTest, DeviceMqttResolvesFreshly) {
   CreateDefaultBroker();
   auto chain = DomainChain(kDeviceThenDefault);
-  const auto r = service().Register(*chain, CreateKey(), Request(1));
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
 
-  DeviceMqttAccess access = service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001");
+  DeviceMqttAccess access =
+      Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
   EXPECT_EQ(access.username, r.mqtt.username);
   EXPECT_EQ(access.password, "");
   EXPECT_EQ(access.broker, "mqtts://mqtt.example.com:8883");
@@ -515,28 +534,49 @@ TEST_P(RegistrationTest, DeviceMqttResolvesFreshly) {
   DeviceUpdate pin;
   pin.mqtt_broker_id = std::optional<std::int64_t>(other.id);
   Devices(storage()).Update(TestUuid(1), pin);
-  access = service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001");
+  access = Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
   EXPECT_EQ(access.broker, "mqtt://other.example:1883");
   EXPECT_EQ(access.resolved_by, "device");
 
   // Unknown device and wrong key look the same.
   std::string unknown, wrong;
   try {
-    service().DeviceMqtt(*chain, TestUuid(2), "device-api-key-0001");
+    Answer(service().DeviceMqtt(*chain, TestUuid(2), "device-api-key-0001"));
   } catch (const Unauthorized& e) {
     unknown = e.what();
   }
   try {
-    service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0002");
+    Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0002"));
   } catch (const Unauthorized& e) {
     wrong = e.what();
   }
   EXPECT_FALSE(unknown.empty());
   EXPECT_EQ(unknown, wrong);
-  EXPECT_THROW(service().DeviceMqtt(*chain, TestUuid(1), ""), Unauthorized);
+  EXPECT_THROW(Answer(service().DeviceMqtt(*chain, TestUuid(1), "")), Unauthorized);
 }
 
-// SPEC §4: concurrent registrations can never exceed max_devices.
+TEST_P(RegistrationTest, DeviceMqttReturnsTheChainsRefusals) {
+  CreateDefaultBroker();
+  const auto r =
+      Answer(service().Register(*DomainChain(kDeviceThenDefault), CreateKey(), Request(1)));
+  auto rejecting = DomainChain("    - plugin: domain_fixture\n      params: { mode: reject }\n");
+  const OrRefusal<DeviceMqttAccess> rejected =
+      service().DeviceMqtt(*rejecting, r.uuid, "device-api-key-0001");
+  ASSERT_TRUE(rejected.refused());
+  EXPECT_EQ(rejected.refusal().code, DomainCode::kRefused);
+  EXPECT_EQ(rejected.refusal().resolution.trace.size(), 1u);
+
+  auto device_only = DomainChain("    - plugin: device\n");  // nothing assigned: it passes
+  const OrRefusal<DeviceMqttAccess> none =
+      service().DeviceMqtt(*device_only, r.uuid, "device-api-key-0001");
+  ASSERT_TRUE(none.refused());
+  EXPECT_EQ(none.refusal().code, DomainCode::kNoBroker);
+  EXPECT_EQ(none.refusal().resolution.trace.size(), 1u);
+  // A wrong key is still an error, never a refusal that names the chain.
+  EXPECT_THROW((void)service().DeviceMqtt(*rejecting, r.uuid, "device-api-key-0002"), Unauthorized);
+}
+
+// Concurrent registrations can never exceed max_devices (docs/api.md).
 TEST_P(RegistrationTest, ConcurrentRegistrationsNeverExceedMaxDevices) {
   CreateDefaultBroker();
   const std::string key = CreateKey(100);
@@ -552,7 +592,7 @@ TEST_P(RegistrationTest, ConcurrentRegistrationsNeverExceedMaxDevices) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         try {
-          service.Register(*chain, key, Request(t * kPerThread + i + 1));
+          Answer(service.Register(*chain, key, Request(t * kPerThread + i + 1)));
           ++ok;
         } catch (const Forbidden&) {
           ++forbidden;
@@ -598,7 +638,7 @@ TEST_P(RegistrationTest, ConcurrentRegistrationsOfOneUuidCreateOneDevice) {
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
       try {
-        ids[t] = service.Register(*chain, key, Request(7)).id;
+        ids[t] = Answer(service.Register(*chain, key, Request(7))).id;
         ++ok;
       } catch (const std::exception&) {
         ++failed;
@@ -637,7 +677,7 @@ TEST_P(RegistrationTest, DISABLED_Throughput) {
         try {
           RegistrationRequest r = Request(t * kPerThread + i + 1);
           r.region = "eu-west";
-          service.Register(*chain, key, r);
+          Answer(service.Register(*chain, key, r));
         } catch (const std::exception&) {
           ++failures;
         }
@@ -666,8 +706,9 @@ TEST(DomainStorageUnavailable, EveryCallSaysSo) {
   request.device_name = "n";
   request.device_type = "t";
   request.device_api_key = "device-api-key-0001";
-  EXPECT_THROW(service.Register(*chain, "some-key", request), StorageUnavailable);
-  EXPECT_THROW(service.DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"), StorageUnavailable);
+  EXPECT_THROW(Answer(service.Register(*chain, "some-key", request)), StorageUnavailable);
+  EXPECT_THROW(Answer(service.DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001")),
+               StorageUnavailable);
   EXPECT_THROW(Brokers(down).List(), StorageUnavailable);
   EXPECT_THROW(Brokers(down).Create(MinimalBroker("x")), StorageUnavailable);
   EXPECT_THROW(Devices(down).List(std::nullopt, std::nullopt), StorageUnavailable);

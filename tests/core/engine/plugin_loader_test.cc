@@ -6,8 +6,9 @@
 
 #include <filesystem>
 
-#include "engine_testing.h"
 #include "engine/plugin_loader.h"
+#include "engine_testing.h"
+#include "switchboard/abi.h"
 #include "test_database.h"
 
 namespace switchboard {
@@ -86,7 +87,8 @@ TEST(PluginLoaderTest, AbiMismatchIsRefusedBeforeTheFactoryRuns) {
                                        "\n      params: {touch_on_create: " + marker + "}\n");
   EXPECT_THAT(error, HasSubstr("test.yaml:4:7: "));
   EXPECT_THAT(error, HasSubstr(Fixture("wrong_abi")));
-  EXPECT_THAT(error, HasSubstr("ABI version mismatch: expected 1, found 999"));
+  EXPECT_THAT(error, HasSubstr("ABI version mismatch: expected " + std::to_string(kAbiVersion) +
+                               ", found 999"));
   EXPECT_FALSE(fs::exists(marker)) << "the factory of a mismatched plugin must not run";
 
   // The same source with the right version does run its factory.

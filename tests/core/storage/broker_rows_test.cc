@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "resolver_database_test.h"
-#include "switchboard/broker_rows.h"
+#include "storage/broker_rows.h"
 
 namespace switchboard {
 namespace {

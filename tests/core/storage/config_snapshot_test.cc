@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
-#include "storage/config_snapshot.h"
 #include "resolver_database_test.h"
+#include "storage/broker_rows.h"
+#include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
-#include "switchboard/broker_rows.h"
 
 namespace switchboard {
 namespace {
@@ -159,6 +159,40 @@ TEST_P(ConfigSnapshotTest, ResolutionInsideATransactionNeverPublishesWhatItSees)
     tx.Rollback();
   }
   EXPECT_EQ(ResolvedHost("d"), "one.example");
+}
+
+TEST_P(ConfigSnapshotTest, EachContextReadsTheVersionItselfUnlessItsHostHandsItOne) {
+  // The per-resolution state lives in the context's directory: a new
+  // context starts afresh, and a version the host noted (read with the
+  // device, on this session) saves the directory its own read.
+  InsertBroker({.id = 1, .name = "one", .host = "one.example"});
+  Device device;
+  device.uuid = "d";
+  auto lease = storage().Acquire();
+  auto other = storage().Acquire();
+  const std::int64_t before = ReadConfigVersion(*lease);
+  {
+    PreparedResolveContext context(device, *lease, log_);
+    ASSERT_EQ(context.brokers().ById(1)->host, "one.example");
+  }
+  Exec("UPDATE mqtt_broker_config SET host = 'two.example' WHERE id = 1");
+  {
+    // As if the host had read `before` with the device during this
+    // resolution: the snapshot at that version serves.
+    PreparedResolveContext context(device, *lease, log_);
+    context.brokers().NoteConfigVersion(*lease, before);
+    EXPECT_EQ(context.brokers().ById(1)->host, "one.example");
+  }
+  {
+    PreparedResolveContext context(device, *lease, log_);
+    EXPECT_EQ(context.brokers().ById(1)->host, "two.example");
+  }
+  {
+    // A version read on another session does not count for this one.
+    PreparedResolveContext context(device, *lease, log_);
+    context.brokers().NoteConfigVersion(*other, before);
+    EXPECT_EQ(context.brokers().ById(1)->host, "two.example");
+  }
 }
 
 SWITCHBOARD_BOTH_BACKENDS(ConfigSnapshotTest);
