@@ -34,11 +34,16 @@ std::string ReadAdminToken(const ServerConfig& server) {
   return token;
 }
 
+std::string HashUnlessEmpty(const std::string& token) {
+  return token.empty() ? std::string() : Sha256Hex(token);
+}
+
 }  // namespace
 
 App::App(Config config, Logger& log)
     : config_(std::move(config)),
       log_(log),
+      admin_token_hash_(HashUnlessEmpty(ReadAdminToken(config_.server))),
       storage_(
           std::make_unique<Storage>(config_.storage.url, config_.storage.pool_size,
                                     std::chrono::milliseconds(config_.storage.acquire_timeout_ms),
@@ -49,6 +54,9 @@ App::App(Config config, Logger& log)
       devices_(*storage_),
       keys_(*storage_),
       provisioning_(*storage_, config_.provisioning, log_),
+      mqtt_auth_(*storage_, config_.mqtt_auth, ReadSharedHookToken(config_.mqtt_auth),
+                 admin_token_hash_, log_),
+      hook_tokens_(*storage_),
       resolutions_(metrics_.AddCounter("switchboard_resolutions_total",
                                        "Resolution steps by plugin and outcome.",
                                        {"plugin", "outcome"})),
@@ -56,10 +64,15 @@ App::App(Config config, Logger& log)
                                           "Requests answered 503 because storage was unavailable.",
                                           {})),
       reloads_(metrics_.AddCounter("switchboard_chain_reloads_total", "Chain reloads by result.",
-                                   {"result"})) {
+                                   {"result"})),
+      hook_decisions_(metrics_.AddCounter(
+          "switchboard_mqtt_hook_decisions_total",
+          "Answers of POST /api/v1/mqtt/auth and /api/v1/mqtt/acl by route and result.",
+          {"route", "result"})),
+      password_checks_(config_.mqtt_auth.verify_threads,
+                       static_cast<std::size_t>(config_.mqtt_auth.verify_queue),
+                       "mqtt auth password checks", log_) {
   storage_errors_.WithLabels({});  // so the series shows 0 before the first error
-  const std::string token = ReadAdminToken(config_.server);
-  if (!token.empty()) admin_token_hash_ = Sha256Hex(token);
   if (!config_.storage.auto_migrate) {
     migrated_ = true;  // the operator runs `switchboard migrate`
   } else {
@@ -112,5 +125,9 @@ void App::RecordResolution(const std::vector<TraceStep>& trace) {
 }
 
 void App::RecordStorageError() { storage_errors_.WithLabels({}).Inc(); }
+
+void App::RecordHookDecision(const char* route, HookResult result) {
+  hook_decisions_.WithLabels({route, HookResultName(result)}).Inc();
+}
 
 }  // namespace switchboard

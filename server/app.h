@@ -16,12 +16,15 @@
 #include "domain/brokers.h"
 #include "domain/devices.h"
 #include "domain/fleets.h"
+#include "domain/hook_tokens.h"
+#include "domain/mqtt_auth.h"
 #include "domain/provisioning.h"
 #include "domain/provisioning_keys.h"
 #include "engine/chain.h"
 #include "engine/chain_reload.h"
 #include "http/metrics.h"
 #include "storage/storage.h"
+#include "util/work_pool.h"
 
 namespace switchboard {
 
@@ -30,8 +33,9 @@ class App {
   // Opens the storage pool (connecting lazily: an unreachable database does
   // not stop startup), applies pending migrations when auto_migrate (retried
   // by Ready() when the database was unreachable), builds the chain, reads
-  // the admin token. Throws ConfigError (`file:line:col: …`) for a bad chain
-  // or an unusable admin token; MigrationError when a migration fails.
+  // the admin token and the MQTT hook token, starts the `$7$` check threads.
+  // Throws ConfigError (`file:line:col: …`) for a bad chain or an unusable
+  // admin or hook token; MigrationError when a migration fails.
   App(Config config, Logger& log);
   ~App();
   App(const App&) = delete;
@@ -46,6 +50,11 @@ class App {
   Devices& devices() { return devices_; }
   ProvisioningKeys& keys() { return keys_; }
   ProvisioningService& provisioning() { return provisioning_; }
+  MqttAuthService& mqtt_auth() { return mqtt_auth_; }
+  HookTokens& hook_tokens() { return hook_tokens_; }
+  // Where `POST /api/v1/mqtt/auth` runs its `$7$` checks, off the HTTP
+  // workers (mqtt_auth.verify_threads / verify_queue).
+  BoundedWorkPool& password_checks() { return password_checks_; }
   MetricsRegistry& metrics() { return metrics_; }
 
   // True when `presented` is the admin token (constant time). Always false
@@ -65,12 +74,15 @@ class App {
   // Metrics the handlers feed (SPEC §4 /metrics).
   void RecordResolution(const std::vector<TraceStep>& trace);
   void RecordStorageError();
+  // route: "auth" | "acl".
+  void RecordHookDecision(const char* route, HookResult result);
 
  private:
   bool TryMigrate();
 
   const Config config_;
   Logger& log_;
+  std::string admin_token_hash_;  // SHA-256 hex of the token; never the token
   std::unique_ptr<Storage> storage_;
   ChainHolder chain_;
   Brokers brokers_;
@@ -78,12 +90,17 @@ class App {
   Devices devices_;
   ProvisioningKeys keys_;
   ProvisioningService provisioning_;
+  MqttAuthService mqtt_auth_;
+  HookTokens hook_tokens_;
   MetricsRegistry metrics_;
   CounterFamily& resolutions_;
   CounterFamily& storage_errors_;
   CounterFamily& reloads_;
-  std::string admin_token_hash_;  // SHA-256 hex of the token; never the token
+  CounterFamily& hook_decisions_;
   std::atomic<bool> migrated_{false};
+  // Last: destroyed first, so its queued jobs finish while what they use
+  // still exists.
+  BoundedWorkPool password_checks_;
 };
 
 }  // namespace switchboard

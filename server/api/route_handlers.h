@@ -36,6 +36,12 @@ RouteHandlerFunction UpdateBroker;
 RouteHandlerFunction DeleteBroker;
 RouteHandlerFunction TestBroker;
 
+// routes_mqtt_auth.cc: live broker admission. `credential` is the hook
+// token (MqttAuth, MqttAcl); IssueHookToken is the admin's.
+RouteHandlerFunction MqttAuth;
+RouteHandlerFunction MqttAcl;
+RouteHandlerFunction IssueHookToken;
+
 // routes_fleets.cc
 RouteHandlerFunction ListFleets;
 RouteHandlerFunction CreateFleet;

@@ -40,6 +40,13 @@ constexpr Route kRoutes[] = {
     {"PUT", "/api/v1/mqtt/brokers/:id", kAdminToken, Body::kJson, handlers::UpdateBroker},
     {"DELETE", "/api/v1/mqtt/brokers/:id", kAdminToken, Body::kAny, handlers::DeleteBroker},
     {"POST", "/api/v1/mqtt/brokers/:id/test", kAdminToken, Body::kAny, handlers::TestBroker},
+    {"POST", "/api/v1/mqtt/brokers/:id/hook-token", kAdminToken, Body::kAny,
+     handlers::IssueHookToken},
+
+    // Live broker admission: what brokers call (EMQX 5's shapes; the
+    // Mosquitto plugin, integrations/mosquitto/).
+    {"POST", "/api/v1/mqtt/auth", kHookToken, Body::kJson, handlers::MqttAuth},
+    {"POST", "/api/v1/mqtt/acl", kHookToken, Body::kJson, handlers::MqttAcl},
 
     // Fleets.
     {"GET", "/api/v1/fleets", kAdminToken, Body::kAny, handlers::ListFleets},
@@ -99,6 +106,11 @@ std::string Authenticate(App& app, RouteAuth auth, const http::Request& request)
       }
       return key;
     }
+    case kHookToken: {
+      std::string token = BearerToken(request);
+      if (token.empty()) throw Unauthorized("hook token required (Authorization: Bearer <token>)");
+      return token;
+    }
   }
   throw std::logic_error("route with an unknown authentication");
 }
@@ -115,6 +127,8 @@ const char* RouteAuthName(RouteAuth auth) {
       return "provisioning key";
     case kDeviceApiKey:
       return "device API key";
+    case kHookToken:
+      return "hook token";
   }
   return "unknown";
 }

@@ -34,14 +34,17 @@ enum class RouteAuth {
                      // here, the key itself by ProvisioningService::Register
   kDeviceApiKey,     // `Authorization: Bearer <deviceApiKey>` or `X-Device-API-Key`:
                      // presence checked here, the key by ProvisioningService::DeviceMqtt
+  kHookToken,        // `Authorization: Bearer <hook token>` (brokers): presence checked
+                     // here, the token by MqttAuthService (the shared one or the
+                     // calling broker's own; never the admin token)
 };
 
-// "none" | "admin token" | "provisioning key" | "device API key"
+// "none" | "admin token" | "provisioning key" | "device API key" | "hook token"
 const char* RouteAuthName(RouteAuth auth);
 
-// A route handler. `credential` is the provisioning key or device API key
-// as presented (never empty for those routes), empty for kNone and
-// kAdminToken. Runs on a worker thread, concurrently with itself.
+// A route handler. `credential` is the provisioning key, device API key or
+// hook token as presented (never empty for those routes), empty for kNone
+// and kAdminToken. Runs on a worker thread, concurrently with itself.
 using RouteHandlerFunction = http::Response(App& app, const http::Request& request,
                                             const std::string& credential);
 using RouteHandler = RouteHandlerFunction*;

@@ -1,13 +1,13 @@
 #include <chrono>
 #include <iostream>
 
-#include "engine/chain.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
 #include "config/config.h"
-#include "util/log.h"
 #include "domain/mosquitto_export.h"
+#include "engine/chain.h"
 #include "storage/storage.h"
+#include "util/log.h"
 
 namespace switchboard::cli {
 
@@ -23,6 +23,8 @@ int RunExport(const Args& args) {
                    "[--broker ID] [--config FILE]\n\n"
                    "Writes the MQTT users of all active devices (or of the devices that\n"
                    "resolve to broker ID) as a Mosquitto 2 password file and ACL file.\n"
+                   "The ACL file is a few `pattern` lines when every device's rights follow\n"
+                   "provisioning.topics written with {username}; else a block per device.\n"
                    "Each file is replaced atomically. Send Mosquitto SIGHUP to reload.\n\n"
                 << options.OptionsHelp();
       return 0;
@@ -38,7 +40,8 @@ int RunExport(const Args& args) {
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
     Storage storage(config.storage.url, 2,
                     std::chrono::milliseconds(config.storage.acquire_timeout_ms));
-    MosquittoExportOptions export_options{password_file, acl_file, std::nullopt, nullptr};
+    MosquittoExportOptions export_options{password_file, acl_file, std::nullopt, nullptr,
+                                          config.provisioning};
     std::shared_ptr<const Chain> chain;
     if (options.Has("broker")) {
       const std::string id = options.Value("broker");
@@ -58,7 +61,11 @@ int RunExport(const Args& args) {
     }
     const MosquittoExportResult result = ExportMosquitto(storage, export_options, ProcessLogger());
     std::cout << "export: " << result.users << " users to " << password_file << ", "
-              << result.acl_entries << " ACL entries to " << acl_file << '\n';
+              << result.acl_entries << (result.patterns ? " pattern lines" : " ACL entries")
+              << " to " << acl_file << '\n';
+    if (!result.per_user_reason.empty()) {
+      std::cout << "export: per-user ACL blocks, because " << result.per_user_reason << '\n';
+    }
     return 0;
   } catch (const UsageError& e) {
     std::cerr << "switchboard export: " << e.what() << " (see --help)\n";

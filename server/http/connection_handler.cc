@@ -5,8 +5,12 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "http/request_head.h"
 
@@ -14,8 +18,27 @@ namespace switchboard::http::internal {
 
 namespace P = Pistache;
 
+// The responses of one connection in request order, while a deferred one
+// is pending. Requests pipelined behind a deferred request are still read
+// and answered by the worker, but their responses wait here until every
+// response before them is on its way; whichever thread completes the head
+// sends what is ready. Writes leave in the order they are handed to the
+// transport (one queue per worker), so that order is the order on the wire.
+struct ResponseQueue {
+  struct Slot {
+    bool ready = false;
+    std::optional<P::Http::ResponseWriter> writer;
+    bool close = false;
+    Response response;
+    std::shared_ptr<void> token;  // the drain token, until the bytes are out
+  };
+  std::mutex mutex;
+  std::deque<std::shared_ptr<Slot>> pending;  // oldest first
+  std::thread::id worker;                     // the connection's worker thread
+};
+
 // Per connection; lives in the peer's data map and is only touched by the
-// worker thread that owns the peer.
+// worker thread that owns the peer (`responses` has its own lock).
 struct ConnectionState {
   // Set once a response that closes the connection is queued: every byte
   // read afterwards is discarded until the client or a timeout closes it.
@@ -34,6 +57,10 @@ struct ConnectionState {
   std::string_view method = "OTHER";
   P::Http::Version version = P::Http::Version::Http11;
 
+  // Responses waiting behind a deferred one (created by the first deferred
+  // request of the connection; shared with the threads completing them).
+  std::shared_ptr<ResponseQueue> responses;
+
   void NextRequest() {
     head.clear();
     head_done = length_known = close_after_response = false;
@@ -46,6 +73,9 @@ struct ConnectionState {
 namespace {
 
 constexpr char kStateKey[] = "switchboard.connection";
+// A client that pipelines more requests than this behind a pending deferred
+// response is cut off: none of them can be answered before it anyway.
+constexpr std::size_t kMaxQueuedResponses = 64;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 ConnectionState& StateOf(P::Tcp::Peer& peer) {
@@ -77,10 +107,14 @@ class FixedHeader : public P::Http::Header::Header {
 // failed). Half-closes so the client reads the whole response and then EOF;
 // the transport removes the peer when the client closes its side (or the
 // keep-alive timeout does). Never close(2) here: the fd belongs to Pistache.
-void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed) {
+void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed,
+                   std::thread::id worker = {}) {
   const std::shared_ptr<P::Tcp::Peer> peer = weak.lock();
   if (!peer) return;
-  if (peer->ssl() != nullptr && !write_failed) {
+  // The SSL object is the worker's: no close_notify from another thread (a
+  // write completed there when its callback was attached after the write).
+  const bool on_worker = worker == std::thread::id() || worker == std::this_thread::get_id();
+  if (peer->ssl() != nullptr && !write_failed && on_worker) {
     SSL_shutdown(static_cast<SSL*>(peer->ssl()));  // best effort close_notify
     ERR_clear_error();
   }
@@ -144,14 +178,13 @@ bool ClientWantsClose(const P::Http::Request& request) {
   return close;
 }
 
-void Transmit(P::Http::ResponseWriter writer, bool close, const Response& response,
-              std::shared_ptr<void> token) {
+namespace {
+
+// Headers and the write. `worker`: the connection's worker thread, when the
+// caller may be another thread.
+void SendOnWire(P::Http::ResponseWriter writer, bool close, const Response& response,
+                std::shared_ptr<void> token, std::thread::id worker = {}) {
   std::weak_ptr<P::Tcp::Peer> weak = writer.getPeer();
-  if (const auto peer = weak.lock()) {
-    ConnectionState& connection = StateOf(*peer);
-    close = close || connection.close_after_response;
-    connection.closing = connection.closing || close;
-  }
   auto& headers = writer.headers();
   // Pistache 0.0.5 would have said Close for every request without a
   // Connection header; we decide here, once, for every response.
@@ -166,12 +199,161 @@ void Transmit(P::Http::ResponseWriter writer, bool close, const Response& respon
   }
   writer.send(static_cast<P::Http::Code>(response.status()), response.body())
       .then(
-          [weak, close, token](ssize_t) {
-            if (close) ShutdownWrite(weak, false);
+          [weak, close, token, worker](ssize_t) {
+            if (close) ShutdownWrite(weak, false, worker);
           },
           // Too large for maxResponseSize, or the peer is gone: do not leave
           // a client waiting for a response that will never come.
           [weak, token](std::exception_ptr) { ShutdownWrite(weak, true); });
+}
+
+Response InternalErrorResponse() {
+  return Response::Json(500, ErrorBody(ErrorCode::kInternal, "internal error"));
+}
+
+// Sends the ready responses at the head of `queue`, in order. REQUIRES:
+// queue.mutex held, and the endpoint alive (the worker's thread, or the
+// server's deferred_mutex held with `stopped` false).
+void SendReady(ResponseQueue& queue) {
+  while (!queue.pending.empty() && queue.pending.front()->ready) {
+    std::shared_ptr<ResponseQueue::Slot> slot = std::move(queue.pending.front());
+    queue.pending.pop_front();
+    SendOnWire(std::move(*slot->writer), slot->close, slot->response, std::move(slot->token),
+               queue.worker);
+  }
+}
+
+}  // namespace
+
+void Transmit(P::Http::ResponseWriter writer, bool close, const Response& response,
+              std::shared_ptr<void> token) {
+  std::shared_ptr<ResponseQueue> queue;
+  if (const auto peer = writer.getPeer()) {
+    ConnectionState& connection = StateOf(*peer);
+    close = close || connection.close_after_response;
+    connection.closing = connection.closing || close;
+    queue = connection.responses;
+  }
+  if (queue) {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (!queue->pending.empty()) {
+      // Behind a deferred response: wait for it (its completion sends this).
+      auto slot = std::make_shared<ResponseQueue::Slot>();
+      slot->ready = true;
+      slot->writer.emplace(std::move(writer));
+      slot->close = close;
+      slot->response = response;
+      slot->token = std::move(token);
+      queue->pending.push_back(std::move(slot));
+      return;
+    }
+  }
+  SendOnWire(std::move(writer), close, response, std::move(token));
+}
+
+}  // namespace switchboard::http::internal
+
+namespace switchboard::http {
+
+struct Completion::State {
+  std::shared_ptr<internal::ServerState> server;
+  std::shared_ptr<internal::ResponseQueue> queue;
+  std::shared_ptr<internal::ResponseQueue::Slot> slot;
+  std::string route;
+  std::string method;
+  std::chrono::steady_clock::time_point start_time;
+  std::atomic<bool> done{false};
+
+  // Sends `response` unless something was sent already. Any thread.
+  void Complete(const Response& response) {
+    if (done.exchange(true)) return;
+    // Lock order: the server's deferred_mutex, then the connection's queue.
+    std::lock_guard<std::mutex> server_lock(server->deferred_mutex);
+    if (server->stopped) return;  // the transports are gone; the slot dies with the queue
+    server->Observe(route, method, response.status(), start_time);
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    slot->response = response;
+    slot->ready = true;
+    internal::SendReady(*queue);
+  }
+
+  ~State() {
+    if (done.load()) return;
+    try {
+      server->logger->Error("http: " + route + ": a deferred response was never completed");
+      Complete(internal::InternalErrorResponse());
+    } catch (...) {
+      // Destructors must not throw; the client's connection times out.
+    }
+  }
+};
+
+void Completion::operator()(Response response) const {
+  if (response.status() < 200 || response.status() > 599 || response.deferred()) {
+    state_->server->logger->Error("http: " + state_->route +
+                                  ": a deferred response had an invalid status");
+    response = internal::InternalErrorResponse();
+  }
+  state_->Complete(response);
+}
+
+}  // namespace switchboard::http
+
+namespace switchboard::http::internal {
+
+void StartDeferred(ServerState& state, std::string route, std::string method,
+                   std::chrono::steady_clock::time_point start_time, bool close,
+                   P::Http::ResponseWriter writer, std::shared_ptr<void> token,
+                   std::function<void(Completion)> start) {
+  auto completion_state = std::make_shared<Completion::State>();
+  completion_state->server = state.shared_from_this();
+  completion_state->route = std::move(route);
+  completion_state->method = std::move(method);
+  completion_state->start_time = start_time;
+  auto slot = std::make_shared<ResponseQueue::Slot>();
+  const std::shared_ptr<P::Tcp::Peer> peer = writer.getPeer();
+  std::shared_ptr<ResponseQueue> queue;
+  if (peer) {
+    ConnectionState& connection = StateOf(*peer);
+    close = close || connection.close_after_response;
+    connection.closing = connection.closing || close;
+    if (!connection.responses) {
+      connection.responses = std::make_shared<ResponseQueue>();
+      connection.responses->worker = std::this_thread::get_id();
+    }
+    queue = connection.responses;
+  } else {
+    queue = std::make_shared<ResponseQueue>();  // the peer is gone: nothing will be read
+  }
+  slot->writer.emplace(std::move(writer));
+  slot->close = close;
+  slot->token = std::move(token);
+  {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (queue->pending.size() >= kMaxQueuedResponses) {
+      state.logger->Warn("http: closing a connection that pipelined over " +
+                         std::to_string(kMaxQueuedResponses) +
+                         " requests behind a pending response");
+      completion_state->done = true;
+      if (peer) Abandon(*peer);
+      return;
+    }
+    queue->pending.push_back(slot);
+  }
+  completion_state->queue = std::move(queue);
+  completion_state->slot = std::move(slot);
+  const Completion completion(completion_state);
+  try {
+    start(completion);
+  } catch (const std::exception& e) {
+    state.logger->Error("http: " + completion_state->route +
+                        ": deferred start failed: " + e.what());
+    completion(InternalErrorResponse());
+  } catch (...) {
+    state.logger->Error("http: " + completion_state->route +
+                        ": deferred start failed with a non-standard exception");
+    completion(InternalErrorResponse());
+  }
 }
 
 void ConnectionHandler::onRequest(const P::Http::Request& request, P::Http::ResponseWriter writer) {
@@ -183,14 +365,7 @@ void ConnectionHandler::onInput(const char* buffer, std::size_t length,
   // Nothing may escape into Pistache's reactor loop: it would end the worker.
   try {
     ConnectionState& connection = StateOf(*peer);
-    std::string_view data(buffer, length);
-    // One read may hold the end of one request and the start of the next
-    // (pipelining): feed them one at a time.
-    while (!data.empty() && !connection.closing) {
-      const std::size_t used = FeedOne(data, connection, peer);
-      if (used == 0) break;
-      data.remove_prefix(used);
-    }
+    FeedAll(std::string_view(buffer, length), connection, peer);
   } catch (const std::exception& e) {
     state_->logger->Error(std::string("http: closing a connection after an internal error: ") +
                           e.what());
@@ -198,6 +373,17 @@ void ConnectionHandler::onInput(const char* buffer, std::size_t length,
   } catch (...) {
     state_->logger->Error("http: closing a connection after an unknown internal error");
     Abandon(*peer);
+  }
+}
+
+void ConnectionHandler::FeedAll(std::string_view data, ConnectionState& connection,
+                                const std::shared_ptr<P::Tcp::Peer>& peer) {
+  // One read may hold the end of one request and the start of the next
+  // (pipelining): feed them one at a time.
+  while (!data.empty() && !connection.closing) {
+    const std::size_t used = FeedOne(data, connection, peer);
+    if (used == 0) break;
+    data.remove_prefix(used);
   }
 }
 

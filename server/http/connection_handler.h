@@ -24,8 +24,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 
 #include "http/api_error.h"
@@ -53,6 +55,12 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   std::mutex drain_mutex;
   std::condition_variable drained;
 
+  // Deferred responses are sent from other threads: under this lock, and
+  // not at all once `stopped` (HttpServer::Shutdown sets it before the
+  // endpoint, and the transports a writer points into, are destroyed).
+  std::mutex deferred_mutex;
+  bool stopped = false;
+
   // A token held until the response is written; nullptr when draining (the
   // caller then answers 503). Dekker-style: increment, then check the flag.
   std::shared_ptr<void> EnterRequest();
@@ -65,9 +73,22 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
 // Sends `response` on `writer`: sets Connection (close, or keep-alive), the
 // content type and extra headers, and when `close` is set stops reading the
 // connection and shuts it down once the bytes are written. `token` lives
-// until the write completes or fails. The only place responses are sent.
+// until the write completes or fails. Behind a pending deferred response on
+// the same connection the response waits its turn. Worker thread only.
 void Transmit(Pistache::Http::ResponseWriter writer, bool close, const Response& response,
               std::shared_ptr<void> token);
+
+struct ResponseQueue;  // per connection, in connection_handler.cc
+
+// Dispatch's path for a Response::Deferred, on the worker thread: keeps the
+// response's place in the connection's order (responses to requests
+// pipelined behind it wait for it), then calls `start` with a Completion
+// that sends through the same steps as Transmit. `route` and `method` are
+// for the observer, `start_time` when the request was complete.
+void StartDeferred(ServerState& state, std::string route, std::string method,
+                   std::chrono::steady_clock::time_point start_time, bool close,
+                   Pistache::Http::ResponseWriter writer, std::shared_ptr<void> token,
+                   std::function<void(Completion)> start);
 
 // True when the response must close the connection: HTTP/1.1 with
 // `Connection: close`, or HTTP/1.0 without `Connection: keep-alive`.
@@ -89,6 +110,10 @@ class ConnectionHandler : public Pistache::Http::Handler {
   // Returns the number of bytes consumed; 0 means the connection is closing.
   std::size_t FeedOne(std::string_view data, ConnectionState& connection,
                       const std::shared_ptr<Pistache::Tcp::Peer>& peer);
+  // Feeds requests one by one until `data` is used up or the connection
+  // closes.
+  void FeedAll(std::string_view data, ConnectionState& connection,
+               const std::shared_ptr<Pistache::Tcp::Peer>& peer);
   // Answers an error the router never saw (413, malformed HTTP) and closes.
   void Refuse(const std::shared_ptr<Pistache::Tcp::Peer>& peer, ConnectionState& connection,
               ErrorCode code, std::string_view message);

@@ -89,6 +89,13 @@ Request& Request::AddHeader(std::string name, std::string value) {
   return *this;
 }
 
+Response Response::Deferred(std::function<void(Completion)> start) {
+  if (!start) throw std::invalid_argument("Response::Deferred needs a start function");
+  Response response(200, "", "");
+  response.start_ = std::move(start);
+  return response;
+}
+
 Response& Response::SetHeader(std::string name, std::string value) {
   const bool reserved = EqualsLower(name, "content-length") || EqualsLower(name, "content-type") ||
                         EqualsLower(name, "connection") || EqualsLower(name, "transfer-encoding");

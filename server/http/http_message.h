@@ -12,6 +12,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@
 namespace switchboard::http {
 
 inline constexpr std::string_view kJsonContentType = "application/json";
+
+class Completion;
 
 class Request {
  public:
@@ -91,6 +94,19 @@ class Response {
   // 204, no body and no content type.
   static Response NoContent() { return Response(204, "", ""); }
 
+  // A response another thread completes later, so that slow CPU work (a
+  // password hash check) does not hold the worker thread and every other
+  // connection on it. The server calls `start` on the worker thread right
+  // after the handler returns; `start` hands the Completion on (e.g. to a
+  // BoundedWorkPool job), which calls it once with the real response. The
+  // worker meanwhile serves other connections; a request pipelined behind
+  // this one on the same connection waits, so responses keep their order.
+  // Exceptions thrown by `start` become 500 "internal error".
+  static Response Deferred(std::function<void(Completion)> start);
+  bool deferred() const { return static_cast<bool>(start_); }
+  // The server's side: takes the start function out.
+  std::function<void(Completion)> TakeDeferred() { return std::move(start_); }
+
   // Adds a header. The server owns Content-Length, Content-Type (use the
   // constructor), Connection and Transfer-Encoding, and drops those names
   // here, as it drops any name or value that contains CR, LF or NUL.
@@ -106,11 +122,28 @@ class Response {
   std::string content_type_;
   std::string body_;
   std::vector<std::pair<std::string, std::string>> headers_;
+  std::function<void(Completion)> start_;
+};
+
+// Completes one deferred request (Response::Deferred). A copyable handle:
+// call it once, from any thread, with the response to send; later calls are
+// ignored. When the last copy is destroyed uncalled, the client gets 500
+// "internal error", so no request is ever left hanging. After
+// HttpServer::Shutdown() a call sends nothing.
+class Completion {
+ public:
+  struct State;  // the server's (connection_handler.cc)
+  explicit Completion(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  void operator()(Response response) const;
+
+ private:
+  std::shared_ptr<State> state_;
 };
 
 // A route handler. Runs on a server worker thread, concurrently with other
 // handlers (and with itself): it must be thread-safe. It blocks every other
-// connection of its worker while it runs, so keep it short.
+// connection of its worker while it runs, so keep it short (or return a
+// Response::Deferred and finish elsewhere).
 using Handler = std::function<Response(const Request&)>;
 
 // Sees every response the server sends: the route pattern ("unmatched" for

@@ -110,6 +110,11 @@ void Dispatch(ServerState& state, const Entry& entry, const P::Rest::Request& ra
                           .WithHeader("Allow", entry.allow));
   } else {
     response = RunHandler(state, entry, raw);
+    if (response.deferred()) {
+      internal::StartDeferred(state, entry.pattern, P::Http::methodString(raw.method()), start,
+                              close, std::move(writer), std::move(token), response.TakeDeferred());
+      return;
+    }
   }
   const std::string_view method = P::Http::methodString(raw.method());
   state.Observe(entry.pattern, method, response.status(), start);
@@ -295,6 +300,12 @@ void HttpServer::Shutdown() {
     }
   }
   endpoint_->shutdown();
+  {
+    // A deferred response completed from now on would write into transports
+    // that are about to be destroyed.
+    std::lock_guard<std::mutex> lock(state_->deferred_mutex);
+    state_->stopped = true;
+  }
   // Pistache's shutdown() only signals its threads; destroying the endpoint
   // joins them (the listener's accept thread, then the reactor's workers).
   endpoint_.reset();

@@ -62,22 +62,24 @@ class MosquittoAclTest : public testing::DatabaseTest {
 
   // What registration writes: the device, its MQTT user (hashed password)
   // and the ACL of the default topic templates.
-  Device AddDevice(const std::string& uuid, bool active = true) {
+  // `acl_topic` empty: the default template's iot/device/<uuid>/#.
+  Device AddDevice(const std::string& uuid, bool active = true, const std::string& acl_topic = "") {
     Device device{uuid, "device_" + uuid, RandomToken(kMqttPasswordBytes)};
     Exec("INSERT INTO devices (uuid, device_name, device_type, api_key_hash) VALUES ('" + uuid +
          "', 'sensor', 'thermo', 'x')");
     Exec("INSERT INTO mqtt_users (username, password_hash, device_id, is_active) SELECT '" +
          device.username + "', '" + MosquittoPasswordHash(device.password) + "', id, " +
          (active ? "1" : "0") + " FROM devices WHERE uuid = '" + uuid + "'");
-    Exec("INSERT INTO mqtt_acls (username, topic, access) VALUES ('" + device.username +
-         "', 'iot/device/" + uuid + "/#', 'readwrite')");
+    Exec("INSERT INTO mqtt_acls (username, topic, access) VALUES ('" + device.username + "', '" +
+         (acl_topic.empty() ? "iot/device/" + uuid + "/#" : acl_topic) + "', 'readwrite')");
     return device;
   }
 
-  // Runs the real binary against this test's database.
-  void Export() {
+  // Runs the real binary against this test's database; `extra_yaml` is
+  // appended to its config.
+  void Export(const std::string& extra_yaml = "") {
     const std::string config = dir_.path() + "/switchboard.yaml";
-    testing::WriteFile(config, "storage:\n  url: \"" + url() + "\"\n");
+    testing::WriteFile(config, "storage:\n  url: \"" + url() + "\"\n" + extra_yaml);
     const auto result = testing::RunCommand(
         testing::SwitchboardBinary() + " export mosquitto --config " + testing::ShellQuote(config) +
         " --password-file " + testing::ShellQuote(PasswordFile()) + " --acl-file " +
@@ -198,6 +200,39 @@ TEST_P(MosquittoAclTest, VerifyingWithAnUnrelatedCaFailsTheHandshake) {
   EXPECT_FALSE(result.ok);
   EXPECT_FALSE(result.connack_code.has_value()) << "an MQTT session was set up";
   EXPECT_NE(result.error.find("certificate verify failed"), std::string::npos) << result.error;
+}
+
+// Templates written with {username}: the export writes one `pattern` line
+// for every device, and Mosquitto gives each device its own tree only.
+TEST_P(MosquittoAclTest, PatternLinesGiveEachDeviceItsOwnTopicsOnly) {
+  const std::string uuid_a = "5b0e4a52-7c1d-4f7e-9a41-0d2b8f6a1c3a";
+  const std::string uuid_b = "5b0e4a52-7c1d-4f7e-9a41-0d2b8f6a1c3b";
+  const Device a = AddDevice(uuid_a, true, "devices/device_" + uuid_a + "/#");
+  const Device b = AddDevice(uuid_b, true, "devices/device_" + uuid_b + "/#");
+  Export(
+      "provisioning:\n  topics:\n    publish: [\"devices/{username}/#\"]\n"
+      "    subscribe: [\"devices/{username}/#\"]\n");
+  const std::string acl = testing::ReadFile(AclFile());
+  EXPECT_NE(acl.find("\npattern readwrite devices/%u/#\n"), std::string::npos) << acl;
+  EXPECT_EQ(acl.find("\nuser "), std::string::npos) << acl;
+  broker_->Start();
+  MqttTestClient client_a;
+  MqttTestClient client_b;
+  ConnectOrFail(client_a, Tls(a));
+  ConnectOrFail(client_b, Tls(b));
+  const std::string own_a = "devices/" + a.username + "/telemetry";
+  const std::string own_b = "devices/" + b.username + "/telemetry";
+  ASSERT_TRUE(client_a.Subscribe("devices/" + a.username + "/#"));
+  ASSERT_TRUE(client_b.Subscribe("devices/" + b.username + "/#"));
+  ASSERT_TRUE(client_a.Subscribe("devices/" + b.username + "/#"));  // granted, delivers nothing
+  ASSERT_TRUE(client_a.Publish(own_a, "a-reading"));
+  EXPECT_EQ(client_a.WaitForMessage(own_a), "a-reading");
+  ASSERT_TRUE(client_b.Publish(own_b, "b-reading"));
+  EXPECT_EQ(client_b.WaitForMessage(own_b), "b-reading");
+  EXPECT_EQ(client_a.WaitForMessage(own_b, kQuietPeriod), std::nullopt);
+  ASSERT_TRUE(client_a.Publish("devices/" + b.username + "/command", "forged"));
+  EXPECT_EQ(client_b.WaitForMessage("devices/" + b.username + "/command", kQuietPeriod),
+            std::nullopt);
 }
 
 SWITCHBOARD_BOTH_BACKENDS(MosquittoAclTest);

@@ -125,13 +125,10 @@ void MosquittoBroker::WriteConfig() const {
   std::string config =
       "# Written by the Switchboard test fixture (tests/support/mosquitto_fixture.cc).\n"
       "per_listener_settings false\n"
-      "allow_anonymous false\n"
-      "password_file " +
-      password_file_ +
-      "\n"
-      "acl_file " +
-      acl_file_ +
-      "\n"
+      "allow_anonymous false\n" +
+      (security_config_.empty()
+           ? "password_file " + password_file_ + "\nacl_file " + acl_file_ + "\n"
+           : security_config_) +
       "persistence false\n"
       "log_dest stderr\n"
       "log_type all\n"
@@ -151,7 +148,7 @@ void MosquittoBroker::Start() {
   const std::string binary = MosquittoPath();
   if (binary.empty()) throw std::runtime_error("mosquitto is not installed (scripts/setup)");
   for (const auto& file : {password_file_, acl_file_}) {
-    if (!std::filesystem::exists(file)) WriteFile(file, "");
+    if (security_config_.empty() && !std::filesystem::exists(file)) WriteFile(file, "");
   }
   std::string why;
   for (int attempt = 0; attempt < 3; ++attempt) {
@@ -237,6 +234,16 @@ void MosquittoBroker::Stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   pid_ = -1;
+}
+
+bool MosquittoBroker::Alive() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
 }
 
 std::string MosquittoBroker::Log() const {

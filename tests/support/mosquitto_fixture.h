@@ -56,9 +56,16 @@ class MosquittoBroker {
   MosquittoBroker(const MosquittoBroker&) = delete;
   MosquittoBroker& operator=(const MosquittoBroker&) = delete;
 
+  // Replaces the `password_file` / `acl_file` lines of the config with
+  // `lines` (e.g. a `plugin` and its `plugin_opt_*` lines), for a broker
+  // whose clients a plugin admits. Call before Start().
+  void SetSecurityConfig(std::string lines) { security_config_ = std::move(lines); }
+
   // Picks free ports, starts the broker and waits until both listeners
   // accept TCP connections. Retries with new ports when one was taken.
   void Start();
+  // True while the process has not exited (it is reaped if it has).
+  bool Alive();
   // SIGHUP, then waits for the log's "Reloading config" line and for an
   // MQTT CONNECT on the plain port to be answered (so the reload is done).
   void Reload();
@@ -80,6 +87,7 @@ class MosquittoBroker {
   TestPki pki_;
   std::string password_file_;
   std::string acl_file_;
+  std::string security_config_;
   std::string dir_;
   std::string config_path_;
   std::string log_path_;

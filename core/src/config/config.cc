@@ -274,6 +274,22 @@ class Parser {
     r.Run();
   }
 
+  void MqttAuth(const YAML::Node& n, MqttAuthConfig& out) const {
+    MapReader r(n, "mqtt_auth", file_);
+    r.On("token_file",
+         [&](const YAML::Node& v) { out.token_file = String(v, "mqtt_auth.token_file"); });
+    r.On("restrict_to_assigned", [&](const YAML::Node& v) {
+      out.restrict_to_assigned = Boolean(v, "mqtt_auth.restrict_to_assigned");
+    });
+    r.On("verify_threads", [&](const YAML::Node& v) {
+      out.verify_threads = static_cast<int>(Integer(v, "mqtt_auth.verify_threads", 1, 64));
+    });
+    r.On("verify_queue", [&](const YAML::Node& v) {
+      out.verify_queue = static_cast<int>(Integer(v, "mqtt_auth.verify_queue", 1, 100000));
+    });
+    r.Run();
+  }
+
   Config Document(const YAML::Node& root) const {
     Config config;
     config.source_file = file_;
@@ -283,6 +299,7 @@ class Parser {
     r.On("storage", [&](const YAML::Node& v) { Storage(v, config.storage); });
     r.On("resolution", [&](const YAML::Node& v) { Resolution(v, config.resolution); });
     r.On("provisioning", [&](const YAML::Node& v) { Provisioning(v, config.provisioning); });
+    r.On("mqtt_auth", [&](const YAML::Node& v) { MqttAuth(v, config.mqtt_auth); });
     r.Run();
     return WithDefaultChain(config);
   }
@@ -371,6 +388,9 @@ void ApplyEnvironmentOverrides(Config& config) {
   }
   if (std::string token = env("SWITCHBOARD_ADMIN_TOKEN"); !token.empty()) {
     config.server.admin_token = token;
+  }
+  if (std::string token = env("SWITCHBOARD_MQTT_AUTH_TOKEN"); !token.empty()) {
+    config.mqtt_auth.token = token;
   }
 }
 

@@ -2,7 +2,8 @@
 //
 // Every key has a default (below); unknown keys, duplicate keys and values of
 // the wrong type are errors that name `file:line:col`. Environment overrides
-// (SWITCHBOARD_DATABASE_URL, SWITCHBOARD_LISTEN, SWITCHBOARD_ADMIN_TOKEN) are
+// (SWITCHBOARD_DATABASE_URL, SWITCHBOARD_LISTEN, SWITCHBOARD_ADMIN_TOKEN,
+// SWITCHBOARD_MQTT_AUTH_TOKEN) are
 // applied by LoadConfigFile after parsing. The rest of the program never sees
 // a YAML node.
 #pragma once
@@ -74,9 +75,30 @@ struct ResolutionConfig {
 };
 
 struct ProvisioningConfig {
-  // `{uuid}` is replaced by the device uuid.
+  // `{uuid}` is replaced by the device uuid, `{username}` by its MQTT
+  // username (`device_<uuid>`).
   std::vector<std::string> publish_topics = {"iot/device/{uuid}/#"};
   std::vector<std::string> subscribe_topics = {"iot/device/{uuid}/#"};
+};
+
+// `mqtt_auth:`: the routes brokers call to admit devices live
+// (core/src/domain/mqtt_auth.h, docs/mosquitto.md).
+struct MqttAuthConfig {
+  // The shared hook token brokers send (`Authorization: Bearer`); at least
+  // 32 characters and not the admin token. SWITCHBOARD_MQTT_AUTH_TOKEN
+  // overrides. Neither set: only per-broker tokens are accepted.
+  std::string token_file;
+  std::string token;  // set from SWITCHBOARD_MQTT_AUTH_TOKEN only
+  // Admit a device only on the brokers of its endpoint list; each broker
+  // then calls with its own token (POST /api/v1/mqtt/brokers/{id}/hook-token)
+  // and the shared token is refused. Default: false.
+  bool restrict_to_assigned = false;
+  // Threads that check `$7$` password hashes, off the HTTP workers: at most
+  // this many checks run at once. REQUIRES: 1..64. Default: 1.
+  int verify_threads = 1;
+  // Checks waiting for a thread; one more is answered 503 at once.
+  // REQUIRES: 1..100000. Default: 256.
+  int verify_queue = 256;
 };
 
 struct Config {
@@ -85,6 +107,7 @@ struct Config {
   StorageConfig storage;
   ResolutionConfig resolution;
   ProvisioningConfig provisioning;
+  MqttAuthConfig mqtt_auth;
 };
 
 // Parses YAML text; `source_file` names it in messages. Throws ConfigError.

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -13,7 +14,9 @@
 #include <sstream>
 #include <vector>
 
+#include "domain/provisioning.h"
 #include "engine/resolve_context.h"
+#include "storage/registration_writes.h"
 
 namespace switchboard {
 namespace {
@@ -57,7 +60,65 @@ bool SafeForLine(const std::string& value) {
   throw std::runtime_error("cannot write " + path + ": " + what + ": " + std::strerror(errno));
 }
 
+// The stored rows of every user equal what the templates give it (as a set:
+// a retry may have added rows in another order).
+bool RowsFollowTemplates(
+    const std::vector<MqttUser>& users,
+    const std::map<std::string, std::vector<std::pair<std::string, std::string>>>& acls,
+    const ProvisioningConfig& topics) {
+  for (const MqttUser& user : users) {
+    std::set<std::pair<std::string, std::string>> expected;
+    for (const AclRow& row : AclRows(ExpandTopics(topics.publish_topics, user.uuid),
+                                     ExpandTopics(topics.subscribe_topics, user.uuid))) {
+      expected.emplace(row.access, row.topic);
+    }
+    const auto stored = acls.find(user.username);
+    const std::set<std::pair<std::string, std::string>> have =
+        stored == acls.end() ? std::set<std::pair<std::string, std::string>>{}
+                             : std::set<std::pair<std::string, std::string>>(stored->second.begin(),
+                                                                             stored->second.end());
+    if (have != expected) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> MosquittoPatternLines(const ProvisioningConfig& topics,
+                                                              std::string* why) {
+  auto has = [](const std::vector<std::string>& list, std::string_view text) {
+    return std::any_of(list.begin(), list.end(),
+                       [&](const std::string& t) { return t.find(text) != std::string::npos; });
+  };
+  for (const auto* list : {&topics.publish_topics, &topics.subscribe_topics}) {
+    if (has(*list, "{uuid}")) {
+      *why =
+          "the topic templates use {uuid}, which Mosquitto patterns cannot express: write them "
+          "with {username} (e.g. devices/{username}/#) for pattern lines";
+      return std::nullopt;
+    }
+    // Mosquitto reads '%' in a pattern as a substitution, and a line
+    // ends a pattern.
+    for (const std::string& topic : *list) {
+      if (topic.find_first_of("%\r\n") != std::string::npos || topic.empty()) {
+        *why = "a topic template holds '%' or a line break, which a pattern line cannot";
+        return std::nullopt;
+      }
+    }
+  }
+  // The same merge registration does (publish+subscribe → readwrite), on the
+  // templates themselves.
+  std::vector<std::string> lines;
+  for (const AclRow& row : AclRows(topics.publish_topics, topics.subscribe_topics)) {
+    std::string topic = row.topic;
+    for (auto at = topic.find("{username}"); at != std::string::npos;
+         at = topic.find("{username}", at + 2)) {
+      topic.replace(at, 10, "%u");
+    }
+    lines.push_back("pattern " + row.access + ' ' + topic);
+  }
+  return lines;
+}
 
 void WriteFileAtomically(const std::string& path, const std::string& content) {
   const std::filesystem::path target(path);
@@ -113,9 +174,27 @@ MosquittoExportResult ExportMosquitto(Storage& storage, const MosquittoExportOpt
   }
 
   MosquittoExportResult result;
+  std::optional<std::vector<std::string>> patterns;
+  if (options.topics) {
+    patterns = MosquittoPatternLines(*options.topics, &result.per_user_reason);
+    if (patterns && !RowsFollowTemplates(users, acls, *options.topics)) {
+      patterns.reset();
+      result.per_user_reason =
+          "some devices' stored topic rights differ from the topic templates (registered under "
+          "other templates): per-user blocks keep each device's own";
+    }
+  }
   std::ostringstream passwords;
   std::ostringstream acl;
   acl << "# Written by `switchboard export mosquitto`; replaced on every export.\n";
+  if (patterns) {
+    result.patterns = true;
+    acl << "# Every device's rights follow the topic templates: %u is its username.\n";
+    for (const std::string& line : *patterns) {
+      acl << line << '\n';
+      ++result.acl_entries;
+    }
+  }
   for (const MqttUser& user : users) {
     if (!SafeForLine(user.username) || !SafeForLine(user.password_hash) ||
         user.username.find(':') != std::string::npos) {
@@ -124,6 +203,7 @@ MosquittoExportResult ExportMosquitto(Storage& storage, const MosquittoExportOpt
     }
     passwords << user.username << ':' << user.password_hash << '\n';
     ++result.users;
+    if (patterns) continue;
     acl << "\nuser " << user.username << '\n';
     for (const auto& [access, topic] : acls[user.username]) {
       if (!SafeForLine(topic)) continue;

@@ -2,9 +2,19 @@
 // to admit provisioned devices.
 //
 // Password file lines are `username:$7$…` (the PBKDF2-SHA512 hashes stored at
-// registration, exactly as `mosquitto_passwd` writes them); the ACL file has a
-// `user <name>` block per device followed by its `topic <access> <topic>`
-// lines. Only active MQTT users are exported.
+// registration, exactly as `mosquitto_passwd` writes them). Only active MQTT
+// users are exported.
+//
+// The ACL file takes one of two forms:
+//   - `pattern` lines (a few lines whatever the fleet size), when the topic
+//     templates are given, they use `{username}` and no `{uuid}` (Mosquitto
+//     substitutes `%u`, the username, and nothing like a uuid), and every
+//     exported user's stored ACL rows are exactly what the templates give
+//     it. Mosquitto loads such a file at once; a `user` block per device
+//     takes it time that grows with the square of their number
+//     (docs/mosquitto.md has the figures).
+//   - otherwise a `user <name>` block per device followed by its
+//     `topic <access> <topic>` lines.
 //
 // Both files are replaced atomically (a temp file in the same folder, fsync,
 // rename) with mode 0600, so a broker reloading on SIGHUP never reads half a
@@ -16,7 +26,9 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "config/config.h"
 #include "engine/chain.h"
 #include "storage/storage.h"
 
@@ -29,12 +41,23 @@ struct MosquittoExportOptions {
   // `chain`.
   std::optional<std::int64_t> broker_id;
   const Chain* chain = nullptr;
+  // The YAML's provisioning.topics; without them the ACL file is per user.
+  std::optional<ProvisioningConfig> topics;
 };
 
 struct MosquittoExportResult {
   int users = 0;        // lines in the password file
-  int acl_entries = 0;  // topic lines in the ACL file
+  int acl_entries = 0;  // topic or pattern lines in the ACL file
+  bool patterns = false;
+  // Why the ACL file is per user when templates were given (for the
+  // operator); empty otherwise.
+  std::string per_user_reason;
 };
+
+// The `pattern` lines for `topics` (`pattern <access> <topic with %u>`), or
+// nullopt with `why` set when the templates cannot be written as patterns.
+std::optional<std::vector<std::string>> MosquittoPatternLines(const ProvisioningConfig& topics,
+                                                              std::string* why);
 
 // Throws std::runtime_error when a file cannot be written (the previous file
 // stays as it was), StorageUnavailable when the database cannot be read.

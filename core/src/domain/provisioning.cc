@@ -66,12 +66,16 @@ std::string MqttUsername(const std::string& uuid) { return "device_" + uuid; }
 
 std::vector<std::string> ExpandTopics(const std::vector<std::string>& templates,
                                       const std::string& uuid) {
-  static const std::string kPlaceholder = "{uuid}";
+  const std::string username = MqttUsername(uuid);
+  const std::pair<std::string_view, const std::string*> placeholders[] = {
+      {"{uuid}", &uuid}, {"{username}", &username}};
   std::vector<std::string> out;
   for (std::string topic : templates) {
-    for (auto at = topic.find(kPlaceholder); at != std::string::npos;
-         at = topic.find(kPlaceholder, at + uuid.size())) {
-      topic.replace(at, kPlaceholder.size(), uuid);
+    for (const auto& [placeholder, value] : placeholders) {
+      for (auto at = topic.find(placeholder); at != std::string::npos;
+           at = topic.find(placeholder, at + value->size())) {
+        topic.replace(at, placeholder.size(), *value);
+      }
     }
     if (std::find(out.begin(), out.end(), topic) == out.end()) out.push_back(std::move(topic));
   }

@@ -95,8 +95,9 @@ struct RegistrationResult {
 // "device_<uuid>": the MQTT username of a device.
 std::string MqttUsername(const std::string& uuid);
 
-// The topic templates with `{uuid}` replaced, in template order, duplicates
-// dropped.
+// The topic templates with `{uuid}` replaced by the uuid and `{username}` by
+// MqttUsername(uuid), in template order, duplicates dropped. (`{username}`
+// lets the export write Mosquitto `pattern` lines: mosquitto_export.h.)
 std::vector<std::string> ExpandTopics(const std::vector<std::string>& templates,
                                       const std::string& uuid);
 

@@ -47,7 +47,7 @@ bool StartsWith(std::string_view text, std::string_view prefix) {
 }
 
 TEST(RouteTableTest, EveryRouteHasTheAuthenticationOfItsUrlSpace) {
-  std::size_t admin = 0, open = 0, device = 0;
+  std::size_t admin = 0, open = 0, device = 0, broker = 0;
   for (const Route& route : RouteTable()) {
     const std::string_view pattern = route.pattern;
     ASSERT_NE(route.handler, nullptr) << Describe(route);
@@ -60,6 +60,10 @@ TEST(RouteTableTest, EveryRouteHasTheAuthenticationOfItsUrlSpace) {
                   route.auth == RouteAuth::kDeviceApiKey)
           << Describe(route);
       ++device;
+    } else if (pattern == "/api/v1/mqtt/auth" || pattern == "/api/v1/mqtt/acl") {
+      // What brokers call: the hook token, never the admin's.
+      EXPECT_EQ(route.auth, RouteAuth::kHookToken) << Describe(route);
+      ++broker;
     } else {
       // Everything else is the operator's.
       EXPECT_TRUE(StartsWith(pattern, "/api/v1/")) << Describe(route);
@@ -69,6 +73,7 @@ TEST(RouteTableTest, EveryRouteHasTheAuthenticationOfItsUrlSpace) {
   }
   EXPECT_EQ(open, 3u);
   EXPECT_EQ(device, 2u);
+  EXPECT_EQ(broker, 2u);
   EXPECT_GT(admin, 0u);
 }
 
@@ -145,6 +150,27 @@ TEST_F(InstalledRoutesTest, DeviceRoutesPassThePresentedKeyToTheDomain) {
   EXPECT_EQ(header_key.status, 401);
   EXPECT_NE(header_key.body.find("unknown device or wrong device API key"), std::string::npos)
       << header_key.body;
+}
+
+TEST_F(InstalledRoutesTest, HookRoutesPassThePresentedTokenToTheDomain) {
+  for (const Route& route : RouteTable()) {
+    if (route.auth != RouteAuth::kHookToken) continue;
+    const std::string body =
+        R"({"username":"u","password":"p","clientid":"c","topic":"t","action":"publish"})";
+    auto send = [&](const std::string& token) {
+      return OneShot(api_->port(), route.method, Target(route.pattern),
+                     {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}},
+                     body);
+    };
+    // Present, so the route lets it through; the domain refuses it.
+    const HttpResponse unknown = send("some-unknown-hook-token-0123456789");
+    EXPECT_EQ(unknown.status, 401) << Describe(route);
+    EXPECT_NE(unknown.body.find("invalid hook token"), std::string::npos) << unknown.body;
+    const HttpResponse admin = send(testing::kTestAdminToken);
+    EXPECT_EQ(admin.status, 401) << Describe(route);
+    EXPECT_NE(admin.body.find("the admin token is not accepted here"), std::string::npos)
+        << admin.body;
+  }
 }
 
 TEST_F(InstalledRoutesTest, OpenRoutesNeedNoCredential) {
