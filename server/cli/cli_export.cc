@@ -1,13 +1,13 @@
 #include <chrono>
 #include <iostream>
 
-#include "engine/chain.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
 #include "config/config.h"
-#include "util/log.h"
 #include "domain/mosquitto_export.h"
+#include "engine/chain.h"
 #include "storage/storage.h"
+#include "util/log.h"
 
 namespace switchboard::cli {
 
@@ -36,8 +36,7 @@ int RunExport(const Args& args) {
       throw UsageError("--password-file and --acl-file are required");
     }
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
-    Storage storage(config.storage.url, 2,
-                    std::chrono::milliseconds(config.storage.acquire_timeout_ms));
+    Storage storage(config.storage.url, 2, config.storage.acquire_timeout);
     MosquittoExportOptions export_options{password_file, acl_file, std::nullopt, nullptr};
     std::shared_ptr<const Chain> chain;
     if (options.Has("broker")) {

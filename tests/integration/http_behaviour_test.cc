@@ -98,7 +98,7 @@ TEST_P(HttpBehaviourTest, UnknownRouteIs404AndWrongMethodIs405AsJson) {
 TEST_P(HttpBehaviourTest, SlowAndIdleClientsTimeOut) {
   if (backend() != "sqlite") GTEST_SKIP() << "storage plays no part: run once, on SQLite";
   auto options = ServeOptions(url());
-  options.server_yaml = "  header_timeout_ms: 500\n  keepalive_timeout_s: 1\n";
+  options.server_yaml = "  header_timeout: 500ms\n  keepalive_timeout: 1s\n";
   auto server = SwitchboardProcess::Start(options);
 
   auto slow = HttpConnection::Connect(server->port());
