@@ -99,7 +99,7 @@ class BrokerProbeApiTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
   std::int64_t CreateBroker(const std::string& name, std::uint16_t port,

@@ -23,7 +23,7 @@ class DeviceReadPipelineTest : public DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     Exec("INSERT INTO mqtt_broker_config (id, name, host) VALUES (7, 'b', 'b.example')");
     Exec("INSERT INTO fleets (id, name) VALUES ('trucks', 'Trucks')");
   }
