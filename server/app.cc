@@ -44,10 +44,9 @@ App::App(Config config, Logger& log)
     : config_(std::move(config)),
       log_(log),
       admin_token_hash_(HashUnlessEmpty(ReadAdminToken(config_.server))),
-      storage_(
-          std::make_unique<Storage>(config_.storage.url, config_.storage.pool_size,
-                                    std::chrono::milliseconds(config_.storage.acquire_timeout_ms),
-                                    config_.storage.fetch_pipeline_connections)),
+      storage_(std::make_unique<Storage>(config_.storage.url, config_.storage.pool_size,
+                                         config_.storage.acquire_timeout,
+                                         config_.storage.fetch_pipeline_connections)),
       chain_(BuildChain(config_)),
       brokers_(*storage_),
       fleets_(*storage_),

@@ -70,7 +70,9 @@ http::Response Handle(const http::StaticFiles& files, const http::Request& reque
   }
   std::vector<std::string> segments;
   for (int i = 1; i <= depth; ++i) {
-    const std::string& segment = request.PathParam("p" + std::to_string(i));
+    // Appended, not "p" + std::to_string(i): GCC 12 at -O3 reports a false
+    // -Wrestrict inside operator+(const char*, std::string&&).
+    const std::string& segment = request.PathParam(std::string("p").append(std::to_string(i)));
     if (!http::StaticFiles::SafeSegment(segment)) return NotFound();
     segments.push_back(segment);
   }

@@ -38,8 +38,7 @@ int RunExport(const Args& args) {
       throw UsageError("--password-file and --acl-file are required");
     }
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
-    Storage storage(config.storage.url, 2,
-                    std::chrono::milliseconds(config.storage.acquire_timeout_ms));
+    Storage storage(config.storage.url, 2, config.storage.acquire_timeout);
     MosquittoExportOptions export_options{password_file, acl_file, std::nullopt, nullptr,
                                           config.provisioning};
     std::shared_ptr<const Chain> chain;

@@ -14,8 +14,8 @@
 #include "config/config.h"
 #include "domain/domain_errors.h"
 #include "domain/fleets.h"
-#include "storage/migrations.h"
 #include "domain/provisioning_keys.h"
+#include "storage/migrations.h"
 #include "storage/storage.h"
 
 namespace switchboard::cli {
@@ -85,8 +85,7 @@ int CreateKey(const CliArgs& options) {
   }
 
   const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
-  Storage storage(config.storage.url, 1,
-                  std::chrono::milliseconds(config.storage.acquire_timeout_ms));
+  Storage storage(config.storage.url, 1, config.storage.acquire_timeout);
   // Quietly, like `serve` on start: the first key of a fresh install may
   // come before the first `serve`.
   if (config.storage.auto_migrate) ApplyMigrations(storage);

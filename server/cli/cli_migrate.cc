@@ -20,8 +20,7 @@ int RunMigrate(const Args& args) {
       return 0;
     }
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
-    Storage storage(config.storage.url, 1,
-                    std::chrono::milliseconds(config.storage.acquire_timeout_ms));
+    Storage storage(config.storage.url, 1, config.storage.acquire_timeout);
     const auto applied = ApplyMigrations(storage);
     if (applied.empty()) {
       std::cout << "migrate: " << storage.RedactedUrl() << " is up to date (version "

@@ -3,14 +3,14 @@
 #include <chrono>
 #include <iostream>
 
-#include "engine/chain.h"
+#include "api/explain_json.h"
 #include "cli/cli_args.h"
 #include "cli/cli_commands.h"
 #include "config/config.h"
-#include "api/explain_json.h"
-#include "util/log.h"
+#include "engine/chain.h"
 #include "engine/resolve_context.h"
 #include "storage/storage.h"
+#include "util/log.h"
 
 namespace switchboard::cli {
 
@@ -41,8 +41,7 @@ int RunResolve(const Args& args) {
     }
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
     const auto chain = BuildChain(config);
-    Storage storage(config.storage.url, 1,
-                    std::chrono::milliseconds(config.storage.acquire_timeout_ms));
+    Storage storage(config.storage.url, 1, config.storage.acquire_timeout);
     const Resolution resolution = ResolveDevice(*chain, storage, uuid, ProcessLogger());
     std::cout << ExplainJson(resolution, options.Has("explain")) << '\n';
     return resolution.broker ? 0 : 3;

@@ -254,10 +254,4 @@ void JsonObject::RejectUnknownFields(std::span<const std::string_view> allowed) 
   }
 }
 
-std::vector<std::string_view> JsonObject::FieldNames() const {
-  std::vector<std::string_view> names;
-  for (const auto& member : value_->GetObject()) names.push_back(View(member.name));
-  return names;
-}
-
 }  // namespace switchboard::http

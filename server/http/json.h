@@ -100,9 +100,6 @@ class JsonObject {
   void RejectUnknownFields(std::initializer_list<std::string_view> allowed) const;
   void RejectUnknownFields(std::span<const std::string_view> allowed) const;
 
-  // Member names in document order.
-  std::vector<std::string_view> FieldNames() const;
-
   // The underlying value (an object). Check types before any Get*() call.
   const rapidjson::Value& value() const { return *value_; }
 
@@ -176,8 +173,6 @@ class JsonWriter {
   }
   JsonWriter& NullField(std::string_view key) { return Key(key).Null(); }
 
-  // True once one complete value (the root) has been written.
-  bool IsComplete() const { return writer_.IsComplete(); }
   // The text so far; the writer should not be used afterwards.
   std::string Take();
 

@@ -28,9 +28,9 @@ http::HttpServerOptions OptionsFrom(const ServerConfig& server) {
   options.address = server.listen;
   options.threads = server.threads;
   options.max_body_bytes = server.max_body_bytes;
-  options.header_timeout = std::chrono::milliseconds(server.header_timeout_ms);
-  options.body_timeout = std::chrono::milliseconds(server.body_timeout_ms);
-  options.keepalive_timeout = std::chrono::seconds(server.keepalive_timeout_s);
+  options.header_timeout = server.header_timeout;
+  options.body_timeout = server.body_timeout;
+  options.keepalive_timeout = server.keepalive_timeout;
   return options;
 }
 

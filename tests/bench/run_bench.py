@@ -598,12 +598,18 @@ def main():
     for b in backends:
         if b not in ("sqlite", "postgresql"):
             parser.error(f"unknown backend {b}")
+    # Under CI=true a smoke run fails instead of skipping what it cannot run,
+    # as the GoogleTest suites do (tests/support/missing_tool.h).
+    ci = os.environ.get("CI", "").lower() in ("true", "1")
     if "postgresql" in backends and not args.pg_url:
+        if args.smoke and ci:
+            log("bench: no PostgreSQL URL (--pg-url); CI=true: a missing tool fails the run")
+            return 1
         log("bench: no PostgreSQL URL (--pg-url): PostgreSQL figures skipped")
         backends.remove("postgresql")
     if shutil.which("wrk") is None:
         log("bench: wrk is not installed (scripts/setup installs it): HTTP benchmarks skipped")
-        if args.smoke:
+        if args.smoke and not ci:
             return 0  # nothing to smoke-test without the load generator
         return 1
 

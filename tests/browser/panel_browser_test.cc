@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "missing_tool.h"
 #include "mosquitto_fixture.h"
 #include "process.h"
 #include "switchboard_process.h"
@@ -38,7 +39,8 @@ constexpr char kMqttPassword[] = "svc-password-7Hq2";
 std::string MissingTool() {
   const auto node = RunCommand("node -p 'process.versions.node.split(\".\")[0]'");
   if (node.exit_code != 0) return "node is not installed";
-  if (std::atoi(node.output.c_str()) < 20) return "node is older than 20 (playwright-core needs 20)";
+  if (std::atoi(node.output.c_str()) < 20)
+    return "node is older than 20 (playwright-core needs 20)";
   if (access(kChromium, X_OK) != 0) return std::string(kChromium) + " is not installed";
   if (!fs::exists(std::string(kBrowserDir) + "/node_modules/playwright-core/package.json")) {
     return "playwright-core is not installed (npm ci in tests/browser)";
@@ -51,14 +53,9 @@ class AdminPanelBrowserTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     const std::string missing = MissingTool();
-    if (missing.empty()) return;
-    const char* ci = std::getenv("CI");
-    if (ci != nullptr && std::string(ci) == "true") {
-      FAIL() << missing << " (scripts/setup installs it); CI does not skip browser tests";
-    }
-    GTEST_SKIP() << "browser test skipped: " << missing << " (scripts/setup installs it)";
+    if (!missing.empty()) SWITCHBOARD_MISSING_TOOL(missing + " (scripts/setup installs it)");
   }
 };
 

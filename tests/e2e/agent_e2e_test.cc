@@ -41,6 +41,7 @@
 
 #include "agent_process.h"
 #include "device_agent.h"
+#include "missing_tool.h"
 #include "mosquitto_fixture.h"
 #include "mqtt_test_client.h"
 #include "process.h"
@@ -91,13 +92,13 @@ class AgentE2eTest : public testing::DatabaseTest {
 
   void SetUp() override {
     if (!testing::MosquittoAvailable()) {
-      GTEST_SKIP() << "mosquitto is not installed (scripts/setup)";
+      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
     }
     if (!std::filesystem::exists(testing::AgentBinary())) {
-      GTEST_SKIP() << "switchboard-agent is not built: " << testing::AgentBinary();
+      SWITCHBOARD_MISSING_TOOL("switchboard-agent is not built: " + testing::AgentBinary());
     }
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, dir_.path() + "/passwd",
                                                          dir_.path() + "/acl");
     broker_->Start();

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "missing_tool.h"
 #include "mosquitto_fixture.h"
 #include "mqtt_test_client.h"
 #include "process.h"
@@ -47,9 +48,9 @@ class MosquittoAclTest : public testing::DatabaseTest {
 
   void SetUp() override {
     if (!testing::MosquittoAvailable())
-      GTEST_SKIP() << "mosquitto is not installed (scripts/setup)";
+      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, PasswordFile(), AclFile());
   }
   void TearDown() override {

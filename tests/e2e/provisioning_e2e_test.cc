@@ -24,6 +24,7 @@
 #include <string>
 
 #include "device_agent.h"
+#include "missing_tool.h"
 #include "mosquitto_fixture.h"
 #include "mqtt_test_client.h"
 #include "process.h"
@@ -88,9 +89,9 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
 
   void SetUp() override {
     if (!testing::MosquittoAvailable())
-      GTEST_SKIP() << "mosquitto is not installed (scripts/setup)";
+      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     // Empty password and ACL files: nobody can log in yet.
     broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, dir_.path() + "/passwd",
                                                          dir_.path() + "/acl");

@@ -33,7 +33,7 @@ class AdminPanelTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
   HttpResponse Get(const std::string& target, const testing::Headers& headers = {}) {

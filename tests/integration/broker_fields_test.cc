@@ -184,7 +184,7 @@ class BrokerFieldsTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
   // Creates the broker with every field set (booleans true: active and the

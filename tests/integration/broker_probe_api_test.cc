@@ -99,7 +99,7 @@ class BrokerProbeApiTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
   std::int64_t CreateBroker(const std::string& name, std::uint16_t port,
@@ -129,7 +129,7 @@ TEST_P(BrokerProbeApiTest, ReachableBrokerAnswersConnack) {
   EXPECT_TRUE(result["reachable"].GetBool());
   EXPECT_EQ(String(result, "stage"), "mqtt");
   EXPECT_TRUE(result["latencyMs"].IsNumber());
-  EXPECT_GE(result["latencyMs"].GetDouble(), 0.0);
+  EXPECT_GT(result["latencyMs"].GetDouble(), 0.0);  // measured, not left at zero
   EXPECT_TRUE(IsNull(result, "error"));
   EXPECT_EQ(Int(result, "connackCode"), 0);
   EXPECT_EQ(String(result, "address"), "127.0.0.1:" + std::to_string(broker.port()));

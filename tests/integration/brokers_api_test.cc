@@ -54,7 +54,7 @@ class BrokersApiTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
   std::string Item(std::int64_t id) const {

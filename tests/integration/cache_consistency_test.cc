@@ -29,7 +29,7 @@ class CacheConsistencyTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     Exec("INSERT INTO mqtt_broker_config (id, name, host) VALUES (1, 'alpha', 'alpha.example')");
     Exec("INSERT INTO mqtt_broker_config (id, name, host) VALUES (2, 'beta', 'beta.example')");
     Exec("INSERT INTO fleets (id, name, mqtt_broker_id) VALUES ('trucks', 'Trucks', 1)");

@@ -29,7 +29,7 @@ class DevicesApiTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
     default_broker_ = testing::CreateDefaultBroker(*server_);
     key_ = testing::CreateKey(*server_, "f1");

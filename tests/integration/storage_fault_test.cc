@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "device_api_test_support.h"
+#include "missing_tool.h"
 #include "process.h"
 #include "storage/migrations.h"
 #include "util/crypto.h"
@@ -112,7 +113,7 @@ class StorageFaultTest : public ::testing::Test {
     postgres_ = nullptr;
   }
   void SetUp() override {
-    if (!start_error_.empty()) GTEST_SKIP() << "no PostgreSQL cluster: " << start_error_;
+    if (!start_error_.empty()) SWITCHBOARD_MISSING_TOOL("no PostgreSQL cluster: " + start_error_);
     unsetenv("MQTT_BROKER_URL");
   }
 

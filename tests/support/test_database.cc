@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "missing_tool.h"
 #include "storage/migrations.h"
 
 namespace switchboard::testing {
@@ -72,7 +73,7 @@ std::unique_ptr<ScratchDatabase> ScratchDatabase::Create(const std::string& back
   const char* admin = std::getenv("SWITCHBOARD_TEST_POSTGRES_URL");
   if (admin == nullptr || *admin == '\0') {
     *why =
-        "PostgreSQL test skipped: SWITCHBOARD_TEST_POSTGRES_URL is not set "
+        "no PostgreSQL: SWITCHBOARD_TEST_POSTGRES_URL is not set "
         "(scripts/test starts a throwaway cluster and sets it)";
     return nullptr;
   }
@@ -104,7 +105,7 @@ ScratchDatabase::~ScratchDatabase() {
 void DatabaseTest::SetUp() {
   std::string why;
   database_ = ScratchDatabase::Create(GetParam(), &why);
-  if (!database_) GTEST_SKIP() << why;
+  if (!database_) SWITCHBOARD_MISSING_TOOL(why);
   storage_ = std::make_unique<Storage>(database_->url(), 4, std::chrono::milliseconds(5000));
   if (migrate_) ApplyMigrations(*storage_);
 }

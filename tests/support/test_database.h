@@ -3,7 +3,8 @@
 // SQLite: a fresh file in a temp directory per test. PostgreSQL: a fresh
 // schema per test in the cluster scripts/test starts, whose connection
 // string is in SWITCHBOARD_TEST_POSTGRES_URL. Without that variable the
-// PostgreSQL instances are skipped with a visible GTEST_SKIP message.
+// PostgreSQL instances are skipped with a visible message, or fail under
+// CI=true (missing_tool.h).
 //
 // Typical use:
 //   class BrokersTest : public switchboard::testing::DatabaseTest {};
@@ -42,7 +43,8 @@ class ScratchDatabase {
 };
 
 // A fixture parameterised by backend name: a migrated scratch database and
-// a Storage on it.
+// a Storage on it. A derived SetUp calls DatabaseTest::SetUp() first and
+// returns when `IsSkipped() || HasFatalFailure()` (no database).
 class DatabaseTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override;

@@ -3,7 +3,7 @@
 // A BrokerConfig is a plain value: copy it freely, share it between threads
 // read-only. It carries the server-side secrets (`username`, `password`,
 // `client_key`, `extra_config`) because the server may need them to probe the
-// broker; ClientBrokerConfigJson() (core/src/domain/client_broker_config.h)
+// broker; WriteClientBrokerConfig() (core/src/domain/client_broker_config.h)
 // and BrokerUrl() are the only ways it reaches a device, and neither can
 // include those fields.
 //

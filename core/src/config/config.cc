@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include "config/duration.h"
 #include "config/suggest.h"
 
 #include <yaml-cpp/yaml.h>
@@ -13,6 +14,8 @@
 
 namespace switchboard {
 namespace {
+
+using namespace std::chrono_literals;
 
 SourceMark MarkOf(const YAML::Node& node) {
   const YAML::Mark mark = node.Mark();
@@ -34,6 +37,14 @@ class MapReader {
     handlers_.emplace_back(key, std::move(handler));
   }
 
+  // A key that was an integer with its unit in the name (`header_timeout_ms`)
+  // and is now `new_key`, a duration: refused with the line to write instead,
+  // the old value carried over with `old_unit` (`header_timeout: 500ms`).
+  void RenamedToDuration(const std::string& old_key, const std::string& new_key,
+                         const std::string& old_unit) {
+    renamed_.push_back({old_key, new_key, old_unit});
+  }
+
   void Run() {
     std::set<std::string> seen;
     for (const auto& entry : node_) {
@@ -43,7 +54,12 @@ class MapReader {
       }
       auto it = std::find_if(handlers_.begin(), handlers_.end(),
                              [&](const auto& h) { return h.first == key; });
-      if (it == handlers_.end()) Fail(entry.first, UnknownKeyMessage(key));
+      if (it == handlers_.end()) {
+        for (const Renamed& renamed : renamed_) {
+          if (renamed.old_key == key) Fail(entry.first, RenamedMessage(renamed, entry.second));
+        }
+        Fail(entry.first, UnknownKeyMessage(key));
+      }
       it->second(entry.second);
     }
   }
@@ -53,6 +69,23 @@ class MapReader {
   }
 
  private:
+  struct Renamed {
+    std::string old_key;
+    std::string new_key;
+    std::string old_unit;
+  };
+
+  std::string RenamedMessage(const Renamed& renamed, const YAML::Node& value) const {
+    std::string suggestion = renamed.new_key;
+    const std::string old_value = value.IsScalar() ? value.Scalar() : "";
+    if (!old_value.empty() && std::all_of(old_value.begin(), old_value.end(),
+                                          [](char c) { return c >= '0' && c <= '9'; })) {
+      suggestion += ": " + old_value + renamed.old_unit;
+    }
+    return section_ + "." + renamed.old_key + " is now " + renamed.new_key +
+           ", a duration with a unit (did you mean '" + suggestion + "'?)";
+  }
+
   std::string UnknownKeyMessage(const std::string& key) const {
     std::string message = "unknown key '" + key + "' in " + section_;
     std::vector<std::string> names;
@@ -68,6 +101,7 @@ class MapReader {
   std::string section_;
   const std::string& file_;
   std::vector<std::pair<std::string, std::function<void(const YAML::Node&)>>> handlers_;
+  std::vector<Renamed> renamed_;
 };
 
 class Parser {
@@ -100,6 +134,21 @@ class Parser {
                   ", got " + text);
     }
     return value;
+  }
+
+  // A duration string (duration.h) within [min, max].
+  std::chrono::milliseconds Duration(const YAML::Node& n, const std::string& key,
+                                     std::chrono::milliseconds min,
+                                     std::chrono::milliseconds max) const {
+    if (!n.IsScalar()) Fail(n, key + " must be a duration with a unit, e.g. 10s or 500ms");
+    std::string why;
+    const auto value = ParseDuration(n.Scalar(), &why);
+    if (!value) Fail(n, key + " " + why);
+    if (*value < min || *value > max) {
+      Fail(n, key + " must be between " + FormatDuration(min) + " and " + FormatDuration(max) +
+                  ", got " + n.Scalar());
+    }
+    return *value;
   }
 
   bool Boolean(const YAML::Node& n, const std::string& key) const {
@@ -164,15 +213,18 @@ class Parser {
     });
     r.On("admin_token_file",
          [&](const YAML::Node& v) { out.admin_token_file = String(v, "server.admin_token_file"); });
-    r.On("header_timeout_ms", [&](const YAML::Node& v) {
-      out.header_timeout_ms = static_cast<int>(Integer(v, "server.header_timeout_ms", 100, 600000));
+    r.On("header_timeout", [&](const YAML::Node& v) {
+      out.header_timeout = Duration(v, "server.header_timeout", 100ms, 10min);
     });
-    r.On("body_timeout_ms", [&](const YAML::Node& v) {
-      out.body_timeout_ms = static_cast<int>(Integer(v, "server.body_timeout_ms", 100, 600000));
+    r.RenamedToDuration("header_timeout_ms", "header_timeout", "ms");
+    r.On("body_timeout", [&](const YAML::Node& v) {
+      out.body_timeout = Duration(v, "server.body_timeout", 100ms, 10min);
     });
-    r.On("keepalive_timeout_s", [&](const YAML::Node& v) {
-      out.keepalive_timeout_s = static_cast<int>(Integer(v, "server.keepalive_timeout_s", 1, 3600));
+    r.RenamedToDuration("body_timeout_ms", "body_timeout", "ms");
+    r.On("keepalive_timeout", [&](const YAML::Node& v) {
+      out.keepalive_timeout = Duration(v, "server.keepalive_timeout", 1s, 1h);
     });
+    r.RenamedToDuration("keepalive_timeout_s", "keepalive_timeout", "s");
     r.On("admin_panel_dir",
          [&](const YAML::Node& v) { out.admin_panel_dir = String(v, "server.admin_panel_dir"); });
     r.On("tls", [&](const YAML::Node& v) {
@@ -201,10 +253,10 @@ class Parser {
     });
     r.On("auto_migrate",
          [&](const YAML::Node& v) { out.auto_migrate = Boolean(v, "storage.auto_migrate"); });
-    r.On("acquire_timeout_ms", [&](const YAML::Node& v) {
-      out.acquire_timeout_ms =
-          static_cast<int>(Integer(v, "storage.acquire_timeout_ms", 1, 600000));
+    r.On("acquire_timeout", [&](const YAML::Node& v) {
+      out.acquire_timeout = Duration(v, "storage.acquire_timeout", 1ms, 10min);
     });
+    r.RenamedToDuration("acquire_timeout_ms", "acquire_timeout", "ms");
     r.On("fetch_pipeline_connections", [&](const YAML::Node& v) {
       out.fetch_pipeline_connections =
           static_cast<int>(Integer(v, "storage.fetch_pipeline_connections", 0, 16));

@@ -1,13 +1,15 @@
 // Config: the YAML configuration file, parsed once into plain structs.
 //
 // Every key has a default (below); unknown keys, duplicate keys and values of
-// the wrong type are errors that name `file:line:col`. Environment overrides
-// (SWITCHBOARD_DATABASE_URL, SWITCHBOARD_LISTEN, SWITCHBOARD_ADMIN_TOKEN,
-// SWITCHBOARD_MQTT_AUTH_TOKEN) are
-// applied by LoadConfigFile after parsing. The rest of the program never sees
-// a YAML node.
+// the wrong type are errors that name `file:line:col`. Durations are written
+// with a unit (`10s`, `500ms`: config/duration.h) and held in milliseconds.
+// Environment overrides (SWITCHBOARD_DATABASE_URL, SWITCHBOARD_LISTEN,
+// SWITCHBOARD_ADMIN_TOKEN,
+// SWITCHBOARD_MQTT_AUTH_TOKEN) are applied by LoadConfigFile after parsing. The
+// rest of the program never sees a YAML node.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <stdexcept>
@@ -38,9 +40,11 @@ struct ServerConfig {
   std::size_t max_body_bytes = 65536;   // larger request bodies get 413
   std::string admin_token_file;         // SWITCHBOARD_ADMIN_TOKEN overrides
   std::string admin_token;              // set from SWITCHBOARD_ADMIN_TOKEN only
-  int header_timeout_ms = 10000;        // slow clients: time to send headers
-  int body_timeout_ms = 30000;          // slow clients: time to send the body
-  int keepalive_timeout_s = 60;         // idle keep-alive connections close after this
+  // Slow clients: time to send the request line and headers, then the body.
+  std::chrono::milliseconds header_timeout{10'000};  // REQUIRES: 100ms..10m
+  std::chrono::milliseconds body_timeout{30'000};    // REQUIRES: 100ms..10m
+  // Idle keep-alive connections close after this.
+  std::chrono::milliseconds keepalive_timeout{60'000};  // REQUIRES: 1s..1h
   std::optional<TlsSettings> tls;
   // Folder of the admin panel's files (served at /admin/). Unset: the folder
   // installed beside the executable, <exe>/../share/switchboard/admin.
@@ -51,8 +55,9 @@ struct ServerConfig {
 struct StorageConfig {
   std::string url = "sqlite3://db=var/switchboard.db timeout=5";  // SWITCHBOARD_DATABASE_URL
   int pool_size = 8;                                              // REQUIRES: 1..256
-  bool auto_migrate = true;       // `serve` applies pending migrations on start
-  int acquire_timeout_ms = 2000;  // longest wait for a pooled session before 503
+  bool auto_migrate = true;  // `serve` applies pending migrations on start
+  // Longest wait for a pooled session before 503.
+  std::chrono::milliseconds acquire_timeout{2'000};  // REQUIRES: 1ms..10m
   // PostgreSQL: connections batching the config fetch's device lookups
   // (device_read_pipeline.h), besides the pool. 0: a pooled session each.
   int fetch_pipeline_connections = 2;  // REQUIRES: 0..16

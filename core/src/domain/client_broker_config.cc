@@ -1,8 +1,5 @@
 #include "domain/client_broker_config.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cctype>
 
 namespace switchboard {
@@ -27,13 +24,6 @@ ClientBrokerConfig ToClientBrokerConfig(const BrokerConfig& broker) {
   c.ca_cert = broker.ca_cert;
   c.client_cert = broker.client_cert;
   return c;
-}
-
-std::string ClientBrokerConfigJson(const BrokerConfig& broker) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  WriteClientBrokerConfig(writer, broker);
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 }  // namespace switchboard

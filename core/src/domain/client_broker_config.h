@@ -99,7 +99,4 @@ void WriteClientBrokerConfig(JsonWriter& w, const BrokerConfig& broker) {
   WriteClientBrokerConfig(w, ToClientBrokerConfig(broker));
 }
 
-// The `brokerConfig` object as a compact JSON string.
-std::string ClientBrokerConfigJson(const BrokerConfig& broker);
-
 }  // namespace switchboard

@@ -45,6 +45,12 @@ std::string InvalidBrokerReason(const std::optional<BrokerConfig>& broker) {
   return "";
 }
 
+// A step that threw is told apart by a non-empty failure, so an exception
+// without a message still needs one.
+std::string FailureOf(std::string message) {
+  return message.empty() ? "exception without a message" : message;
+}
+
 }  // namespace
 
 struct Chain::Step {
@@ -91,9 +97,9 @@ Resolution Chain::Resolve(ResolveContext& context) const {
     } catch (const soci::soci_error& e) {
       // Without the query text SOCI appends: traces are shown to operators,
       // but SQL belongs in neither traces nor logs.
-      failure = e.get_error_message();
+      failure = FailureOf(e.get_error_message());
     } catch (const std::exception& e) {
-      failure = e.what();
+      failure = FailureOf(e.what());
     } catch (...) {
       failure = "unknown exception";
     }
@@ -111,7 +117,7 @@ Resolution Chain::Resolve(ResolveContext& context) const {
     if (!failure.empty()) {
       ++errors;
       trace.outcome = TraceStep::Outcome::kError;
-      trace.reason = "plugin/" + step->name + ": " + (failure.empty() ? "error" : failure);
+      trace.reason = "plugin/" + step->name + ": " + failure;
       context.log().Warn(trace.reason);
       out.trace.push_back(std::move(trace));
       if (step->on_error == ChainStepConfig::OnError::kFail) {

@@ -151,12 +151,6 @@ Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string
   return resolution;
 }
 
-Resolution ResolvePreparedDevice(const Chain& chain, const Device& device, soci::session& sql,
-                                 Logger& log) {
-  PreparedResolveContext context(device, sql, log);
-  return chain.Resolve(context);
-}
-
 TransactionResolveContext::TransactionResolveContext(const Device& device, soci::session& sql,
                                                      Logger& log, bool guard_steps)
     : device_(device),

@@ -165,9 +165,4 @@ class TransactionResolveContext : public ResolveContext {
 Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid,
                          Logger& log);
 
-// Resolves a device the caller already holds, on the caller's session (e.g.
-// inside a registration transaction). Never throws for a step's failure.
-Resolution ResolvePreparedDevice(const Chain& chain, const Device& device, soci::session& sql,
-                                 Logger& log);
-
 }  // namespace switchboard

@@ -11,9 +11,9 @@
 #include <stdexcept>
 #include <utility>
 
+#include "engine/resolve_context.h"
 #include "storage/config_snapshot.h"
 #include "storage/pg_result.h"
-#include "engine/resolve_context.h"
 #include "storage/storage.h"
 
 namespace switchboard {
@@ -168,7 +168,7 @@ std::optional<DeviceReadPipeline::Row> DeviceReadPipeline::Find(const std::strin
   return std::move(me.row);
 }
 
-DeviceReadPipeline::Counts DeviceReadPipeline::counts() const {
+DeviceReadPipeline::Counts DeviceReadPipeline::CountsForTest() const {
   std::lock_guard lock(mutex_);
   return counts_;
 }

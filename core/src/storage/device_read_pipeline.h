@@ -67,12 +67,13 @@ class DeviceReadPipeline {
   // (a lost connection is reopened and the batch sent again, once).
   std::optional<Row> Find(const std::string& uuid);
 
-  // Batches sent so far and the lookups they carried (tests, benchmarks).
+  // Batches sent so far and the lookups they carried, for tests that check
+  // lookups were batched.
   struct Counts {
     std::int64_t batches = 0;
     std::int64_t lookups = 0;
   };
-  Counts counts() const;
+  Counts CountsForTest() const;
 
  private:
   struct Pending;

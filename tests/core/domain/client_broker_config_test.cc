@@ -21,6 +21,14 @@ const char kCaPem[] =
     "\t\x01tail\n-----END CERTIFICATE-----\n";
 const char kClientPem[] = "-----BEGIN CERTIFICATE-----\nCLIENTCERT\n-----END CERTIFICATE-----\n";
 
+// The `brokerConfig` object as a compact JSON string.
+std::string ClientBrokerConfigJson(const BrokerConfig& broker) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  WriteClientBrokerConfig(writer, broker);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
 // A broker with every field set, secrets to values that are easy to spot.
 BrokerConfig FullBroker() {
   BrokerConfig b;

@@ -77,7 +77,8 @@ TEST_P(ResolveContextTest, PreparedDeviceResolvesInsideTheCallersTransaction) {
   const auto chain = testing::ChainFromYaml(
       "    - plugin: device\n    - plugin: scripted\n"
       "      params: {needs_device: true, reason: saw}\n    - plugin: default\n");
-  const Resolution r = ResolvePreparedDevice(*chain, device, *lease, log_);
+  PreparedResolveContext context(device, *lease, log_);
+  const Resolution r = chain->Resolve(context);
   ASSERT_TRUE(r.broker) << r.reason;
   EXPECT_EQ(r.broker->host, "tx.example");
   EXPECT_EQ(r.trace.at(1).reason, "saw for not-yet-stored");

@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "missing_tool.h"
 #include "mosquitto_fixture.h"
 #include "process.h"
 #include "test_database.h"
@@ -97,7 +98,7 @@ class BrokerProbeTest : public ::testing::Test {
   }
   void SetUp() override {
     if (!setup_error_->empty()) FAIL() << *setup_error_;
-    if (broker_ == nullptr) GTEST_SKIP() << "mosquitto is not installed (scripts/setup)";
+    if (broker_ == nullptr) SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
   }
 
   static BrokerConfig Tls(const std::string& host = "localhost") {

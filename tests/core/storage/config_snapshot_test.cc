@@ -154,8 +154,8 @@ TEST_P(ConfigSnapshotTest, ResolutionInsideATransactionNeverPublishesWhatItSees)
     const auto device = LoadDeviceByUuid(*lease, "d");
     ASSERT_TRUE(device);
     // Inside: its own write. Then rolled back.
-    EXPECT_EQ(ResolvePreparedDevice(*chain, *device, *lease, log_).broker->host,
-              "uncommitted.example");
+    PreparedResolveContext context(*device, *lease, log_);
+    EXPECT_EQ(chain->Resolve(context).broker->host, "uncommitted.example");
     tx.Rollback();
   }
   EXPECT_EQ(ResolvedHost("d"), "one.example");

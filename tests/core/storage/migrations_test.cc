@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "missing_tool.h"
 #include "test_database.h"
 
 namespace switchboard {
@@ -121,7 +122,7 @@ TEST_P(MigrationsTest, BothDialectsEndWithSameTablesAndColumns) {
   std::string why;
   const std::string other = backend() == "sqlite" ? "postgresql" : "sqlite";
   auto other_db = testing::ScratchDatabase::Create(other, &why);
-  if (!other_db) GTEST_SKIP() << why;
+  if (!other_db) SWITCHBOARD_MISSING_TOOL(why);
   Storage other_storage(other_db->url(), 1, std::chrono::milliseconds(5000));
   ApplyMigrations(other_storage);
   EXPECT_EQ(ReadCatalog(storage()), ReadCatalog(other_storage));

@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "missing_tool.h"
+
 namespace switchboard {
 namespace {
 
@@ -65,10 +67,6 @@ int RunCommand(const std::vector<std::string>& args) {
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool HaveTool(const std::string& name) {
-  return RunCommand({"sh", "-c", "command -v " + name}) == 0;
 }
 
 // The hash part of the first line of a Mosquitto password file.
@@ -244,7 +242,8 @@ TEST(MosquittoPasswordTest, MalformedHashesAreRejectedNotThrown) {
 }
 
 TEST(MosquittoInteropTest, AcceptsWhatMosquittoPasswdWrites) {
-  if (!HaveTool("mosquitto_passwd")) GTEST_SKIP() << "mosquitto_passwd not installed";
+  if (!testing::ToolOnPath("mosquitto_passwd"))
+    SWITCHBOARD_MISSING_TOOL("mosquitto_passwd is not installed (scripts/setup)");
   TempDir dir;
   for (const std::string& password :
        {std::string("pass"), RandomToken(kMqttPasswordBytes), std::string("p@ss:w$rd \"'\\")}) {
@@ -261,8 +260,8 @@ TEST(MosquittoInteropTest, AcceptsWhatMosquittoPasswdWrites) {
 // The reverse direction: a real broker admits a client whose password-file
 // entry we wrote, and refuses a wrong password.
 TEST(MosquittoInteropTest, RealBrokerAcceptsOurHashes) {
-  if (!HaveTool("mosquitto") || !HaveTool("mosquitto_pub")) {
-    GTEST_SKIP() << "mosquitto or mosquitto_pub not installed";
+  if (!testing::ToolOnPath("mosquitto") || !testing::ToolOnPath("mosquitto_pub")) {
+    SWITCHBOARD_MISSING_TOOL("mosquitto or mosquitto_pub is not installed (scripts/setup)");
   }
   TempDir dir;
   const std::string password = RandomToken(kMqttPasswordBytes);

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "missing_tool.h"
 #include "process.h"
 #include "test_database.h"
 
@@ -53,12 +54,13 @@ TEST_F(CliResolveTest, ResolvePrintsTheExplainJson) {
   WriteConfig("sqlite3://db=sb.db timeout=5",
               "    - plugin: device\n    - plugin: default\n    - plugin: env\n");
   ASSERT_EQ(Run("migrate --config c.yaml").exit_code, 0);
+  if (!testing::ToolOnPath("sqlite3")) SWITCHBOARD_MISSING_TOOL("sqlite3 is not installed");
   const auto seed = RunCommand(
       "cd " + ShellQuote(dir_.path()) +
       " && sqlite3 sb.db \"INSERT INTO mqtt_broker_config (name, protocol, host, port, is_default, "
       "password) VALUES ('main', 'mqtts', 'main.example', 8883, 1, 'hunter2'); INSERT INTO devices "
       "(uuid, device_name, device_type, api_key_hash) VALUES ('u1', 'n', 't', 'h');\"");
-  if (seed.exit_code != 0) GTEST_SKIP() << "sqlite3 command line tool unavailable: " << seed.output;
+  ASSERT_EQ(seed.exit_code, 0) << seed.output;
 
   auto r = Run("resolve --config c.yaml --device u1 --explain");
   ASSERT_EQ(r.exit_code, 0) << r.output;

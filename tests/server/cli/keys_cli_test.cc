@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "api_test_support.h"
-#include "util/crypto.h"
 #include "process.h"
+#include "util/crypto.h"
 
 namespace switchboard {
 namespace {
@@ -45,7 +45,7 @@ class KeysCliTest : public testing::DatabaseTest {
   KeysCliTest() { migrate_ = false; }
   void SetUp() override {
     DatabaseTest::SetUp();
-    if (IsSkipped()) return;
+    if (IsSkipped() || HasFatalFailure()) return;
     config_ = dir_.path() + "/switchboard.yaml";
     testing::WriteFile(config_, "storage:\n  url: \"" + url() + "\"\n");
   }

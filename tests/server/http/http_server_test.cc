@@ -12,6 +12,7 @@
 #include "http/api_error.h"
 #include "http/http_metrics.h"
 #include "http_client.h"
+#include "missing_tool.h"
 
 namespace switchboard::http {
 namespace {
@@ -104,7 +105,7 @@ TEST_F(HttpServerTest, KeepsConnectionOpenWithoutConnectionHeader) {
 }
 
 TEST_F(HttpServerTest, RealClientReusesOneConnection) {
-  if (std::system("curl --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "no curl";
+  if (!testing::ToolOnPath("curl")) SWITCHBOARD_MISSING_TOOL("curl is not installed");
   const std::string url = " -o /dev/null http://127.0.0.1:" + std::to_string(port()) + "/ping";
   const std::string command = "curl -s -w '%{http_code}:%{num_connects} '" + url + url + url;
   FILE* pipe = popen(command.c_str(), "r");

@@ -38,7 +38,6 @@ TEST(JsonDocumentTest, ParsesAnObjectAndReadsTypedFields) {
   EXPECT_EQ(root.OptionalInt("absent"), std::nullopt);
   EXPECT_EQ(root.OptionalStringArray("tags"), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(root.RequiredObject("mqtt").RequiredInt("keepAlive"), 60);
-  EXPECT_EQ(root.FieldNames().size(), 6u);
 }
 
 TEST(JsonDocumentTest, RejectsWhatIsNotOneObject) {
@@ -139,7 +138,6 @@ TEST(JsonWriterTest, BuildsCompactEscapedJson) {
       .Key("raw")
       .RawValue(R"({"k":[1]})")
       .EndObject();
-  EXPECT_TRUE(json.IsComplete());
   EXPECT_EQ(json.Take(),
             R"({"s":"quote\" backslash\\ newline\n tab\t ctl\u0001","n":7,)"
             R"("u":18446744073709551615,"neg":-3,"b":false,"d":0.5,"none":null,"some":5,)"
