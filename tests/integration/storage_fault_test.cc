@@ -1,7 +1,7 @@
 // PostgreSQL going away under a running `switchboard serve`, and a server
-// started before PostgreSQL (SPEC §2: storage being unreachable never stops
+// started before PostgreSQL (docs/chain.md: storage being unreachable never stops
 // `serve`; storage-backed steps are Error steps, env still resolves,
-// /readyz says unready; issue 4 "Storage faults").
+// /readyz says unready).
 //
 // PostgreSQL only, on a throwaway cluster this suite starts, stops and
 // restarts on the same port and data directory (scripts/lib/postgres.sh).
