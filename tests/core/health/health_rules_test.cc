@@ -13,8 +13,8 @@ namespace {
 constexpr HealthThresholds kThresholds{3, 2};
 
 // The states after each outcome in turn, from `start`.
-std::vector<HealthState> Run(HealthCounters start, const std::vector<bool>& outcomes,
-                             HealthThresholds thresholds = kThresholds) {
+std::vector<HealthState> StatesAfter(HealthCounters start, const std::vector<bool>& outcomes,
+                                     HealthThresholds thresholds = kThresholds) {
   std::vector<HealthState> states;
   for (bool ok : outcomes) {
     start = ApplyProbeOutcome(start, ok, thresholds);
@@ -27,24 +27,26 @@ constexpr auto kH = HealthState::kHealthy;
 constexpr auto kU = HealthState::kUnhealthy;
 
 TEST(HealthRulesTest, UnknownTakesTheFirstOutcomeWithoutThreshold) {
-  EXPECT_EQ(Run({}, {true}), std::vector<HealthState>{kH});
-  EXPECT_EQ(Run({}, {false}), std::vector<HealthState>{kU});
+  EXPECT_EQ(StatesAfter({}, {true}), std::vector<HealthState>{kH});
+  EXPECT_EQ(StatesAfter({}, {false}), std::vector<HealthState>{kU});
 }
 
 TEST(HealthRulesTest, HealthyTurnsUnhealthyOnlyAfterThresholdConsecutiveFailures) {
-  EXPECT_EQ(Run({kH, 5, 0}, {false, false, false}), (std::vector<HealthState>{kH, kH, kU}));
+  EXPECT_EQ(StatesAfter({kH, 5, 0}, {false, false, false}), (std::vector<HealthState>{kH, kH, kU}));
   // A success in between starts the count again.
-  EXPECT_EQ(Run({kH, 5, 0}, {false, false, true, false, false, false}),
+  EXPECT_EQ(StatesAfter({kH, 5, 0}, {false, false, true, false, false, false}),
             (std::vector<HealthState>{kH, kH, kH, kH, kH, kU}));
 }
 
 TEST(HealthRulesTest, UnhealthyTurnsHealthyOnlyAfterThresholdConsecutiveSuccesses) {
-  EXPECT_EQ(Run({kU, 0, 4}, {true, true}), (std::vector<HealthState>{kU, kH}));
-  EXPECT_EQ(Run({kU, 0, 4}, {true, false, true, true}), (std::vector<HealthState>{kU, kU, kU, kH}));
+  EXPECT_EQ(StatesAfter({kU, 0, 4}, {true, true}), (std::vector<HealthState>{kU, kH}));
+  EXPECT_EQ(StatesAfter({kU, 0, 4}, {true, false, true, true}),
+            (std::vector<HealthState>{kU, kU, kU, kH}));
 }
 
 TEST(HealthRulesTest, ThresholdOneFlipsOnEveryChange) {
-  EXPECT_EQ(Run({kH, 1, 0}, {false, true, false}, {1, 1}), (std::vector<HealthState>{kU, kH, kU}));
+  EXPECT_EQ(StatesAfter({kH, 1, 0}, {false, true, false}, {1, 1}),
+            (std::vector<HealthState>{kU, kH, kU}));
 }
 
 TEST(HealthRulesTest, StreaksCountTheCurrentRunOnly) {
