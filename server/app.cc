@@ -126,13 +126,22 @@ void App::StartHealthMonitor() {
   if (health_monitor_) health_monitor_->Start();
 }
 
-void App::RefreshCaExpiryMetric() {
+void App::RefreshCaExpiryMetric(bool force) {
+  constexpr std::int64_t kEverySeconds = 60;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = ca_expiry_read_at_.load();
+  if (!force && last != 0 && now - last < kEverySeconds) return;
+  if (!ca_expiry_read_at_.compare_exchange_strong(last, now) && !force) return;
   try {
     for (const auto& [name, bundle] : brokers_.CaBundles()) {
       ca_expiry_.WithLabels({name}).Set(static_cast<double>(bundle.earliest_not_after_unix));
     }
-  } catch (const std::exception& e) {
-    log_.Warn(std::string("CA expiry metric not refreshed: ") + e.what());
+  } catch (const std::exception&) {
+    // Storage unavailable: the gauges keep their values, /readyz and
+    // switchboard_storage_errors_total tell the story.
+    ca_expiry_read_at_ = 0;
   }
 }
 

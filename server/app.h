@@ -69,10 +69,12 @@ class App {
   // in-process test may). No-op when health is disabled or it runs already.
   void StartHealthMonitor();
 
-  // Sets switchboard_broker_ca_expiry_seconds from the stored CA bundles
-  // (GET /metrics does, before rendering). Never throws: when storage is
-  // unavailable the gauges keep their last values.
-  void RefreshCaExpiryMetric();
+  // Sets switchboard_broker_ca_expiry_seconds from the stored CA bundles.
+  // GET /metrics calls it with `force` false: storage is read at most once a
+  // minute, so a scrape rarely waits for the database (and picks up other
+  // instances' edits within a minute); broker writes call it with `force`.
+  // Never throws: when storage is unavailable the gauges keep their values.
+  void RefreshCaExpiryMetric(bool force);
 
   // True when `presented` is the admin token (constant time). Always false
   // when no token is configured.
@@ -119,6 +121,7 @@ class App {
   CounterFamily& probes_;
   CounterFamily& transitions_;
   GaugeFamily& ca_expiry_;
+  std::atomic<std::int64_t> ca_expiry_read_at_{0};  // steady clock, seconds
   DisabledHealthView disabled_health_;
   // After storage_ and the metric families it feeds, so it stops first.
   std::unique_ptr<HealthMonitor> health_monitor_;

@@ -179,6 +179,7 @@ http::Response ListBrokers(App& app, const http::Request&, const std::string&) {
 http::Response CreateBroker(App& app, const http::Request& request, const std::string&) {
   const PublicBroker broker = app.brokers().Create(ParseBrokerInput(request));
   app.log().Info("broker " + std::to_string(broker.id) + " created");
+  if (!broker.ca_cert.empty()) app.RefreshCaExpiryMetric(true);
   return Created(BrokerJson(app, broker), Location(broker.id));
 }
 
@@ -190,6 +191,7 @@ http::Response UpdateBroker(App& app, const http::Request& request, const std::s
   const std::int64_t id = IdParam(request, "id");
   const PublicBroker broker = app.brokers().Update(id, ParseBrokerInput(request));
   app.log().Info("broker " + std::to_string(id) + " updated");
+  app.RefreshCaExpiryMetric(true);
   return http::Response::Json(200, BrokerJson(app, broker));
 }
 

@@ -16,6 +16,11 @@ struct NullableText {
   std::string Get() const { return ind == soci::i_ok ? value : std::string(); }
 };
 
+// Brokers the monitor probes: active ones the probe can reach (it has no
+// WebSocket transport, probe/broker_probe.h, so ws/wss brokers stay
+// unknown rather than being reported down).
+#define kProbedBrokers "b.is_active = 1 AND b.protocol NOT IN ('ws', 'wss')"
+
 // The row's columns as the snapshot and the API read them.
 constexpr char kHealthColumns[] =
     "h.broker_id, b.name, h.state, h.since, h.last_checked_at, h.last_ok_at, h.latency_ms, "
@@ -76,6 +81,29 @@ std::vector<NamedBrokerHealth> SelectHealth(soci::session& sql, const std::strin
   return out;
 }
 
+// Due brokers whose lease is free or expired at `now`, the longest-due
+// first; `locking` is appended to the SELECT.
+std::vector<long long> SelectDue(soci::session& sql, const std::string& now, int limit,
+                                 const char* locking) {
+  long long id = 0;
+  const std::string now_due = now;
+  const std::string now_lease = now;
+  const long long max_rows = limit;
+  soci::statement st =
+      (sql.prepare << "SELECT h.broker_id FROM broker_health h "
+                      "JOIN mqtt_broker_config b ON b.id = h.broker_id "
+                      "WHERE " kProbedBrokers
+                      " AND h.next_check_at <= :due "
+                      "AND (h.lease_expires_at IS NULL OR h.lease_expires_at <= :lease) "
+                      "ORDER BY h.next_check_at, h.broker_id LIMIT :n" +
+                          std::string(locking),
+       soci::into(id), soci::use(now_due), soci::use(now_lease), soci::use(max_rows));
+  st.execute();
+  std::vector<long long> out;
+  while (st.fetch()) out.push_back(id);
+  return out;
+}
+
 }  // namespace
 
 HealthStore::HealthStore(Storage& storage, std::string instance)
@@ -88,7 +116,8 @@ void HealthStore::AddMissingRows(const std::string& now) {
     // ON CONFLICT: another instance may add the same row at the same time.
     // (SQLite needs the WHERE to parse an upsert after a SELECT.)
     sql << "INSERT INTO broker_health (broker_id, next_check_at) "
-           "SELECT b.id, :now FROM mqtt_broker_config b WHERE b.is_active = 1 AND NOT EXISTS "
+           "SELECT b.id, :now FROM mqtt_broker_config b WHERE " kProbedBrokers
+           " AND NOT EXISTS "
            "(SELECT 1 FROM broker_health h WHERE h.broker_id = b.id) "
            "ON CONFLICT (broker_id) DO NOTHING",
         soci::use(now);
@@ -104,23 +133,13 @@ std::vector<std::int64_t> HealthStore::ClaimDue(const std::string& now,
   Storage::Lease lease = storage_.Acquire();
   soci::session& sql = *lease;
   try {
+    // Most ticks find nothing due: look first without a write transaction,
+    // so an idle monitor never takes SQLite's write lock.
+    if (SelectDue(sql, now, limit, "").empty()) return claimed;
     WriteTransaction tx(storage_, sql);
-    const bool postgres = storage_.dialect() == Dialect::kPostgresql;
-    long long id = 0;
-    const std::string now_due = now;
-    const std::string now_lease = now;
-    const long long max_rows = limit;
-    soci::statement st =
-        (sql.prepare << "SELECT h.broker_id FROM broker_health h "
-                        "JOIN mqtt_broker_config b ON b.id = h.broker_id "
-                        "WHERE b.is_active = 1 AND h.next_check_at <= :due "
-                        "AND (h.lease_expires_at IS NULL OR h.lease_expires_at <= :lease) "
-                        "ORDER BY h.next_check_at, h.broker_id LIMIT :n" +
-                            std::string(postgres ? " FOR UPDATE OF h SKIP LOCKED" : ""),
-         soci::into(id), soci::use(now_due), soci::use(now_lease), soci::use(max_rows));
-    st.execute();
-    std::vector<long long> candidates;
-    while (st.fetch()) candidates.push_back(id);
+    const std::vector<long long> candidates =
+        SelectDue(sql, now, limit,
+                  storage_.dialect() == Dialect::kPostgresql ? " FOR UPDATE OF h SKIP LOCKED" : "");
     for (long long candidate : candidates) {
       // The lease condition again: on PostgreSQL the row lock makes it
       // true already; it keeps the write safe whatever the isolation.
@@ -228,7 +247,7 @@ std::optional<RecordedProbe> HealthStore::Record(std::int64_t broker_id, const H
 std::vector<NamedBrokerHealth> HealthStore::LoadActive() {
   std::vector<NamedBrokerHealth> out;
   ReadWithRetry(storage_, [&](soci::session& sql) {
-    out = SelectHealth(sql, "WHERE b.is_active = 1", nullptr);
+    out = SelectHealth(sql, "WHERE " kProbedBrokers, nullptr);
   });
   return out;
 }

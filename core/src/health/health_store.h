@@ -69,10 +69,13 @@ class HealthStore {
 
   const std::string& instance() const { return instance_; }
 
-  // Adds a row, due at `now`, for every active broker that has none.
+  // The brokers probed are the active ones whose protocol is not ws/wss
+  // (the probe has no WebSocket transport: those stay unknown).
+
+  // Adds a row, due at `now`, for every probed broker that has none.
   void AddMissingRows(const std::string& now);
 
-  // Claims at most `limit` active brokers due at `now` (`next_check_at <=
+  // Claims at most `limit` probed brokers due at `now` (`next_check_at <=
   // now`) whose lease is free or expired, the longest-due first, leasing
   // each to this instance until `lease_until`. Returns their ids.
   std::vector<std::int64_t> ClaimDue(const std::string& now, const std::string& lease_until,
@@ -88,7 +91,7 @@ class HealthStore {
                                       const HealthThresholds& thresholds,
                                       const std::string& next_check_at);
 
-  // The stored health of every active broker that has a row.
+  // The stored health of every probed broker that has a row.
   std::vector<NamedBrokerHealth> LoadActive();
 
   // One broker's stored health (nullopt: no row yet) and its newest checks,
