@@ -17,6 +17,10 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::system_clock;
 
+// The snapshot is copied for this instance's own results at most this
+// often; results in between wait for the next probe or scheduler tick.
+constexpr std::chrono::milliseconds kPublishEvery{50};
+
 // How often the scheduler looks for due brokers: often enough that a broker
 // is probed within a tenth of an interval of being due.
 std::chrono::milliseconds TickOf(const HealthConfig& config) {
@@ -102,6 +106,7 @@ void HealthMonitor::ScheduleLoop() {
   while (!stopping_) {
     const int free = config_.concurrency - in_flight_;
     lock.unlock();
+    PublishPending();  // what arrived since the last probe published
     if (std::chrono::steady_clock::now() >= next_refresh) {
       try {
         store_.AddMissingRows(UtcNowIso8601());
@@ -128,12 +133,14 @@ void HealthMonitor::ScheduleLoop() {
       ++in_flight_;
     }
     if (!claimed.empty()) wake_probers_.notify_all();
-    // A probe that ends frees a slot: look again at once (in_flight_ fell)
-    // rather than a tick later, so a backlog drains at probe speed.
-    const int in_flight = in_flight_;
-    wake_scheduler_.wait_for(lock, tick, [&] {
-      return stopping_ || (in_flight_ < in_flight && in_flight == config_.concurrency);
-    });
+    // A full claim means more brokers may be due: claim again as soon as a
+    // probe thread is free (at once if one freed up meanwhile), so a backlog
+    // drains at probe speed rather than `free` brokers per tick. Otherwise
+    // nothing more is due before the next tick.
+    const bool backlog = static_cast<int>(claimed.size()) == free;
+    if (backlog && in_flight_ < config_.concurrency) continue;
+    slot_freed_ = false;
+    wake_scheduler_.wait_for(lock, tick, [&] { return stopping_ || (backlog && slot_freed_); });
   }
 }
 
@@ -148,6 +155,7 @@ void HealthMonitor::ProbeLoop() {
     ProbeOne(id);
     lock.lock();
     --in_flight_;
+    slot_freed_ = true;
     wake_scheduler_.notify_all();
   }
 }
@@ -210,9 +218,23 @@ void HealthMonitor::Refresh() {
 }
 
 void HealthMonitor::Publish(std::int64_t broker_id, const BrokerHealth& health) {
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mutex_);
+    pending_[broker_id] = health;
+    if (std::chrono::steady_clock::now() < next_publish_) return;
+  }
+  PublishPending();
+}
+
+void HealthMonitor::PublishPending() {
   std::lock_guard<std::mutex> lock(snapshot_mutex_);
+  if (pending_.empty()) return;
+  next_publish_ = std::chrono::steady_clock::now() + kPublishEvery;
+  // One copy of the snapshot for every result since the last call: copying
+  // it per probe cost more than the probe itself at 1,000 brokers.
   auto next = std::make_shared<HealthSnapshot>(*snapshot_);
-  next->brokers[broker_id] = health;
+  for (auto& [id, health] : pending_) next->brokers[id] = std::move(health);
+  pending_.clear();
   snapshot_ = std::move(next);
 }
 

@@ -6,9 +6,10 @@
 // threads; nothing else (no HTTP worker) ever waits for a probe or for the
 // monitor's database work. The scheduler wakes every tick (interval / 10,
 // between 20 ms and 1 s), claims due brokers while a probe thread is free,
-// and at least once per interval (at most once per second) adds rows for new
-// brokers and re-reads every broker's state into the snapshot, so an
-// instance that probed none of them still sees the state the others wrote.
+// and every min(interval, 1 s) adds rows for new brokers and re-reads every
+// broker's state into the snapshot, so an instance that probed none of them
+// still sees the state the others wrote. This instance's own results reach
+// its snapshot at once, or (when many arrive together) within one tick.
 // Each probe is the existing broker probe (probe/broker_probe.h) with the
 // broker's server-side credentials, cut off at `timeout`; the probe returns
 // within about `timeout` whatever the peer does, so a broker that accepts
@@ -29,6 +30,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -36,6 +38,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -88,6 +91,7 @@ class HealthMonitor : public HealthView {
   void ProbeOne(std::int64_t broker_id);
   void Refresh();
   void Publish(std::int64_t broker_id, const BrokerHealth& health);
+  void PublishPending();
   void NoteStorage(bool ok, const std::string& what);
 
   Storage& storage_;
@@ -96,14 +100,18 @@ class HealthMonitor : public HealthView {
   const HealthMonitorHooks hooks_;
   HealthStore store_;
 
-  mutable std::mutex snapshot_mutex_;  // guards snapshot_ (pointer swaps only)
+  mutable std::mutex snapshot_mutex_;  // guards snapshot_ and pending_; never held for I/O
   std::shared_ptr<const HealthSnapshot> snapshot_;
+  // This instance's results not yet in snapshot_ (PublishPending()).
+  std::unordered_map<std::int64_t, BrokerHealth> pending_;
+  std::chrono::steady_clock::time_point next_publish_{};
 
   std::mutex mutex_;  // guards what follows
   std::condition_variable wake_scheduler_;
   std::condition_variable wake_probers_;
   std::deque<std::int64_t> queue_;  // claimed, waiting for a probe thread
   int in_flight_ = 0;               // claimed and not yet recorded
+  bool slot_freed_ = false;         // a probe ended since the scheduler last looked
   bool stopping_ = false;
   bool running_ = false;
 
