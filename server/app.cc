@@ -68,6 +68,22 @@ App::App(Config config, Logger& log)
           "switchboard_mqtt_hook_decisions_total",
           "Answers of POST /api/v1/mqtt/auth and /api/v1/mqtt/acl by route and result.",
           {"route", "result"})),
+      broker_up_(metrics_.AddGauge("switchboard_broker_up",
+                                   "1 when the broker is healthy, 0 when unhealthy (health "
+                                   "monitor; absent while unknown).",
+                                   {"broker"})),
+      probe_seconds_(metrics_.AddHistogram("switchboard_broker_probe_seconds",
+                                           "Duration of the health monitor's probes by result.",
+                                           {"result"})),
+      probes_(metrics_.AddCounter("switchboard_broker_probes_total",
+                                  "Health probes this instance ran, by result.", {"result"})),
+      transitions_(metrics_.AddCounter("switchboard_broker_transitions_total",
+                                       "Broker health state changes this instance recorded.",
+                                       {"broker", "from", "to"})),
+      ca_expiry_(metrics_.AddGauge("switchboard_broker_ca_expiry_seconds",
+                                   "Earliest notAfter of the broker's ca_cert bundle, in seconds "
+                                   "since the Unix epoch.",
+                                   {"broker"})),
       password_checks_(config_.mqtt_auth.verify_threads,
                        static_cast<std::size_t>(config_.mqtt_auth.verify_queue),
                        "mqtt auth password checks", log_) {
@@ -76,6 +92,56 @@ App::App(Config config, Logger& log)
     migrated_ = true;  // the operator runs `switchboard migrate`
   } else {
     TryMigrate();
+  }
+  if (config_.health.enabled) {
+    HealthMonitorHooks hooks;
+    hooks.probed = [this](const std::string&, bool ok, double seconds) {
+      const char* result = ok ? "ok" : "fail";
+      probes_.WithLabels({result}).Inc();
+      probe_seconds_.WithLabels({result}).Observe(seconds);
+    };
+    hooks.transitioned = [this](const std::string& broker, HealthState from, HealthState to) {
+      transitions_.WithLabels({broker, HealthStateName(from), HealthStateName(to)}).Inc();
+      broker_up_.WithLabels({broker}).Set(to == HealthState::kHealthy ? 1 : 0);
+    };
+    hooks.refreshed = [this](const std::vector<NamedBrokerHealth>& brokers) {
+      for (const NamedBrokerHealth& b : brokers) {
+        if (b.health.state == HealthState::kUnknown) continue;
+        broker_up_.WithLabels({b.name}).Set(b.health.state == HealthState::kHealthy ? 1 : 0);
+      }
+    };
+    health_monitor_ =
+        std::make_unique<HealthMonitor>(*storage_, config_.health, log_, std::move(hooks));
+    probes_.WithLabels({"ok"});  // so the series show 0 before the first probe
+    probes_.WithLabels({"fail"});
+  }
+}
+
+const HealthView& App::health() const {
+  if (health_monitor_) return *health_monitor_;
+  return disabled_health_;
+}
+
+void App::StartHealthMonitor() {
+  if (health_monitor_) health_monitor_->Start();
+}
+
+void App::RefreshCaExpiryMetric(bool force) {
+  constexpr std::int64_t kEverySeconds = 60;
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+  std::int64_t last = ca_expiry_read_at_.load();
+  if (!force && last != 0 && now - last < kEverySeconds) return;
+  if (!ca_expiry_read_at_.compare_exchange_strong(last, now) && !force) return;
+  try {
+    for (const auto& [name, bundle] : brokers_.CaBundles()) {
+      ca_expiry_.WithLabels({name}).Set(static_cast<double>(bundle.earliest_not_after_unix));
+    }
+  } catch (const std::exception&) {
+    // Storage unavailable: the gauges keep their values, /readyz and
+    // switchboard_storage_errors_total tell the story.
+    ca_expiry_read_at_ = 0;
   }
 }
 

@@ -22,6 +22,8 @@
 #include "domain/provisioning_keys.h"
 #include "engine/chain.h"
 #include "engine/chain_reload.h"
+#include "health/health_monitor.h"
+#include "health/health_view.h"
 #include "http/metrics.h"
 #include "storage/storage.h"
 #include "util/work_pool.h"
@@ -56,6 +58,23 @@ class App {
   // workers (mqtt_auth.verify_threads / verify_queue).
   BoundedWorkPool& password_checks() { return password_checks_; }
   MetricsRegistry& metrics() { return metrics_; }
+
+  // The brokers' health as this instance last read it (health_view.h). With
+  // `health.enabled: false`, a view whose snapshot is always empty (every
+  // broker kUnknown). Never blocks on storage.
+  const HealthView& health() const;
+  // The monitor, or nullptr when `health.enabled: false`.
+  HealthMonitor* health_monitor() { return health_monitor_.get(); }
+  // Starts the health monitor's threads (`serve` does, once it listens; an
+  // in-process test may). No-op when health is disabled or it runs already.
+  void StartHealthMonitor();
+
+  // Sets switchboard_broker_ca_expiry_seconds from the stored CA bundles.
+  // GET /metrics calls it with `force` false: storage is read at most once a
+  // minute, so a scrape rarely waits for the database (and picks up other
+  // instances' edits within a minute); broker writes call it with `force`.
+  // Never throws: when storage is unavailable the gauges keep their values.
+  void RefreshCaExpiryMetric(bool force);
 
   // True when `presented` is the admin token (constant time). Always false
   // when no token is configured.
@@ -97,6 +116,15 @@ class App {
   CounterFamily& storage_errors_;
   CounterFamily& reloads_;
   CounterFamily& hook_decisions_;
+  GaugeFamily& broker_up_;
+  HistogramFamily& probe_seconds_;
+  CounterFamily& probes_;
+  CounterFamily& transitions_;
+  GaugeFamily& ca_expiry_;
+  std::atomic<std::int64_t> ca_expiry_read_at_{0};  // steady clock, seconds
+  DisabledHealthView disabled_health_;
+  // After storage_ and the metric families it feeds, so it stops first.
+  std::unique_ptr<HealthMonitor> health_monitor_;
   std::atomic<bool> migrated_{false};
   // Last: destroyed first, so its queued jobs finish while what they use
   // still exists.

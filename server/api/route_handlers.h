@@ -35,6 +35,7 @@ RouteHandlerFunction GetBroker;
 RouteHandlerFunction UpdateBroker;
 RouteHandlerFunction DeleteBroker;
 RouteHandlerFunction TestBroker;
+RouteHandlerFunction BrokerHealthChecks;
 
 // routes_mqtt_auth.cc: live broker admission. `credential` is the hook
 // token (MqttAuth, MqttAcl); IssueHookToken is the admin's.

@@ -40,6 +40,8 @@ constexpr Route kRoutes[] = {
     {"PUT", "/api/v1/mqtt/brokers/:id", kAdminToken, Body::kJson, handlers::UpdateBroker},
     {"DELETE", "/api/v1/mqtt/brokers/:id", kAdminToken, Body::kAny, handlers::DeleteBroker},
     {"POST", "/api/v1/mqtt/brokers/:id/test", kAdminToken, Body::kAny, handlers::TestBroker},
+    {"GET", "/api/v1/mqtt/brokers/:id/health", kAdminToken, Body::kAny,
+     handlers::BrokerHealthChecks},
     {"POST", "/api/v1/mqtt/brokers/:id/hook-token", kAdminToken, Body::kAny,
      handlers::IssueHookToken},
 

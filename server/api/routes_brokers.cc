@@ -85,10 +85,27 @@ BrokerInput ParseBrokerInput(const http::Request& request) {
   return in;
 }
 
+// `health: {state, since, lastCheckedAt, latencyMs, lastError}`; unset
+// members as null.
+void WriteHealthMembers(http::JsonWriter& json, const BrokerHealth& h) {
+  json.Field("state", HealthStateName(h.state));
+  TextOrNull(json, "since", h.since);
+  TextOrNull(json, "lastCheckedAt", h.last_checked_at);
+  if (h.latency_ms) {
+    json.Field("latencyMs", *h.latency_ms);
+  } else {
+    json.Key("latencyMs").Null();
+  }
+  TextOrNull(json, "lastError", h.last_error);
+}
+
 // Every column but the secrets, in table order; NULL text columns as null.
 // A copy of the column list (the others: core/src/storage/broker_rows.cc,
-// kColumns); tests/integration/broker_fields_test.cc checks it.
-void WriteBroker(http::JsonWriter& json, const PublicBroker& b) {
+// kColumns); tests/integration/broker_fields_test.cc checks it. Then what is
+// derived on read: the CA bundle's facts, and `health` unless health
+// monitoring is off (`health` == nullptr), so that with it off a read is
+// what it was before the monitor existed.
+void WriteBroker(http::JsonWriter& json, const PublicBroker& b, const BrokerHealth* health) {
   json.StartObject();
   json.Field("id", b.id);
   json.Field("name", b.name);
@@ -118,12 +135,26 @@ void WriteBroker(http::JsonWriter& json, const PublicBroker& b) {
   json.Field("created_at", b.created_at);
   json.Field("updated_at", b.updated_at);
   TextOrNull(json, "last_connected_at", b.last_connected_at);
+  json.Field("ca_certs", b.ca_certs);
+  TextOrNull(json, "ca_cert_expires_at", b.ca_cert_expires_at);
+  json.Field("ca_cert_expiring_soon", b.ca_cert_expiring_soon);
+  if (health != nullptr) {
+    json.Key("health").StartObject();
+    WriteHealthMembers(json, *health);
+    json.EndObject();
+  }
   json.EndObject();
 }
 
-std::string BrokerJson(const PublicBroker& broker) {
+// The broker's health for reads; nullptr when monitoring is off.
+const BrokerHealth* HealthFor(App& app, const HealthSnapshot& snapshot, std::int64_t id) {
+  return app.config().health.enabled ? &snapshot.Of(id) : nullptr;
+}
+
+std::string BrokerJson(App& app, const PublicBroker& broker) {
+  const auto snapshot = app.health().Current();
   http::JsonWriter json;
-  WriteBroker(json, broker);
+  WriteBroker(json, broker, HealthFor(app, *snapshot, broker.id));
   return json.Take();
 }
 
@@ -135,9 +166,12 @@ std::string Location(std::int64_t id) {
 
 http::Response ListBrokers(App& app, const http::Request&, const std::string&) {
   const std::vector<PublicBroker> brokers = app.brokers().List();
+  const auto snapshot = app.health().Current();
   http::JsonWriter json;
   json.StartObject().Key("brokers").StartArray();
-  for (const PublicBroker& broker : brokers) WriteBroker(json, broker);
+  for (const PublicBroker& broker : brokers) {
+    WriteBroker(json, broker, HealthFor(app, *snapshot, broker.id));
+  }
   json.EndArray().Field("count", brokers.size()).EndObject();
   return http::Response::Json(200, json.Take());
 }
@@ -145,18 +179,20 @@ http::Response ListBrokers(App& app, const http::Request&, const std::string&) {
 http::Response CreateBroker(App& app, const http::Request& request, const std::string&) {
   const PublicBroker broker = app.brokers().Create(ParseBrokerInput(request));
   app.log().Info("broker " + std::to_string(broker.id) + " created");
-  return Created(BrokerJson(broker), Location(broker.id));
+  if (!broker.ca_cert.empty()) app.RefreshCaExpiryMetric(true);
+  return Created(BrokerJson(app, broker), Location(broker.id));
 }
 
 http::Response GetBroker(App& app, const http::Request& request, const std::string&) {
-  return http::Response::Json(200, BrokerJson(app.brokers().Get(IdParam(request, "id"))));
+  return http::Response::Json(200, BrokerJson(app, app.brokers().Get(IdParam(request, "id"))));
 }
 
 http::Response UpdateBroker(App& app, const http::Request& request, const std::string&) {
   const std::int64_t id = IdParam(request, "id");
   const PublicBroker broker = app.brokers().Update(id, ParseBrokerInput(request));
   app.log().Info("broker " + std::to_string(id) + " updated");
-  return http::Response::Json(200, BrokerJson(broker));
+  app.RefreshCaExpiryMetric(true);
+  return http::Response::Json(200, BrokerJson(app, broker));
 }
 
 http::Response DeleteBroker(App& app, const http::Request& request, const std::string&) {
@@ -177,10 +213,47 @@ http::Response BrokerSummary(App& app, const http::Request&, const std::string&)
         .Field("is_active", u.is_active)
         .Field("is_default", u.is_default)
         .Field("device_count", u.device_count)
-        .Field("fleet_count", u.fleet_count)
-        .EndObject();
+        .Field("fleet_count", u.fleet_count);
+    TextOrNull(json, "ca_cert_expires_at", u.ca_cert_expires_at);
+    json.Field("ca_cert_expiring_soon", u.ca_cert_expiring_soon);
+    json.EndObject();
   }
   json.EndArray().Field("count", usage.size()).EndObject();
+  return http::Response::Json(200, json.Take());
+}
+
+http::Response BrokerHealthChecks(App& app, const http::Request& request, const std::string&) {
+  const std::int64_t id = IdParam(request, "id");
+  const PublicBroker broker = app.brokers().Get(id);  // NotFound → 404
+  http::JsonWriter json;
+  json.StartObject();
+  json.Field("id", broker.id);
+  json.Field("name", broker.name);
+  json.Field("enabled", app.config().health.enabled);
+  HealthMonitor* monitor = app.health_monitor();
+  // Storage, not the snapshot: this page is where an operator looks for
+  // the freshest word.
+  std::optional<NamedBrokerHealth> stored;
+  std::vector<HealthCheck> checks;
+  if (monitor != nullptr) {
+    stored = monitor->store().Load(id);
+    checks = monitor->store().RecentChecks(id);
+  }
+  WriteHealthMembers(json, stored ? stored->health : BrokerHealth());
+  TextOrNull(json, "checkedBy", stored ? stored->checked_by : std::string());
+  json.Key("checks").StartArray();
+  for (const HealthCheck& check : checks) {
+    json.StartObject();
+    json.Field("checkedAt", check.checked_at);
+    json.Field("ok", check.ok);
+    json.Field("stage", check.stage);
+    json.Field("latencyMs", check.latency_ms);
+    TextOrNull(json, "error", check.error);
+    json.Field("checkedBy", check.checked_by);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.EndObject();
   return http::Response::Json(200, json.Take());
 }
 

@@ -17,6 +17,7 @@ http::Response Readyz(App& app, const http::Request&, const std::string&) {
 }
 
 http::Response Metrics(App& app, const http::Request& request, const std::string&) {
+  app.RefreshCaExpiryMetric(false);
   return http::MetricsHandler(app.metrics())(request);
 }
 

@@ -65,6 +65,7 @@ int RunServe(const Args& args) {
     InstallRoutes(server, app);
     if (panel) InstallAdminPanel(server, *panel);
     server.Serve();
+    app.StartHealthMonitor();
 
     const std::string scheme = config.server.tls ? "https" : "http";
     const std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
@@ -90,6 +91,7 @@ int RunServe(const Args& args) {
     const int signal_number = http::WaitForTermination([&app] { app.Reload(); });
     log.Info("signal " + std::to_string(signal_number) + ": draining in-flight requests");
     server.Shutdown();
+    if (HealthMonitor* monitor = app.health_monitor()) monitor->Stop();
     log.Info("stopped");
     return 0;
   } catch (const UsageError& e) {

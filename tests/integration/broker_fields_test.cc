@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api_test_support.h"
+#include "test_certificates.h"
 
 namespace switchboard {
 namespace {
@@ -82,6 +83,7 @@ std::string TextValue(const std::string& column) {
       {"host", "host-value.example"},
       {"path", "/path-value"},
       {"broker_type", "edge"},
+      {"ca_cert", testing::kTestCaA},  // parsed on write: a real certificate
   };
   const auto it = constrained.find(column);
   return it != constrained.end() ? it->second : column + "-value";
@@ -106,9 +108,14 @@ std::string EveryField(bool flag) {
     if (!field.writable) continue;
     body += std::string(body.size() > 1 ? "," : "") + "\"" + field.column + "\":";
     switch (field.type) {
-      case Type::kText:
-        body += "\"" + TextValue(field.column) + "\"";
+      case Type::kText: {
+        std::string text = TextValue(field.column);
+        for (std::size_t at = 0; (at = text.find('\n', at)) != std::string::npos; at += 2) {
+          text.replace(at, 1, "\\n");
+        }
+        body += "\"" + text + "\"";
         break;
+      }
       case Type::kInteger:
         body += std::to_string(IntegerValue(i));
         break;
@@ -139,6 +146,10 @@ void ExpectOperatorView(const rapidjson::Value& broker, bool flag) {
   std::set<std::string> expected;
   for (const Field& field : kFields) {
     expected.insert(field.secret ? std::string("has_") + field.column : field.column);
+  }
+  // Derived from ca_cert on read, not columns (core/src/domain/ca_bundle.h).
+  for (const char* derived : {"ca_certs", "ca_cert_expires_at", "ca_cert_expiring_soon"}) {
+    expected.insert(derived);
   }
   const std::vector<std::string> names = MemberNames(broker);
   EXPECT_EQ(std::set<std::string>(names.begin(), names.end()), expected) << JsonText(broker);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "api_test_support.h"
+#include "test_certificates.h"
 
 namespace switchboard {
 namespace {
@@ -20,6 +21,20 @@ using testing::String;
 using testing::SwitchboardProcess;
 
 constexpr char kBrokers[] = "/api/v1/mqtt/brokers";
+
+// `text` as a JSON string (quotes, backslashes and newlines escaped).
+std::string JsonQuoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out + "\"";
+}
 
 const std::vector<std::string> kBrokerFields = {"id",
                                                 "name",
@@ -48,7 +63,10 @@ const std::vector<std::string> kBrokerFields = {"id",
                                                 "has_extra_config",
                                                 "created_at",
                                                 "updated_at",
-                                                "last_connected_at"};
+                                                "last_connected_at",
+                                                "ca_certs",
+                                                "ca_cert_expires_at",
+                                                "ca_cert_expiring_soon"};
 
 class BrokersApiTest : public testing::DatabaseTest {
  protected:
@@ -141,9 +159,12 @@ TEST_P(BrokersApiTest, CreateGetListUpdateDelete) {
 }
 
 TEST_P(BrokersApiTest, CreateAcceptsEveryColumn) {
-  const auto r = server_->Admin("POST", kBrokers, R"({
+  const auto r = server_->Admin("POST", kBrokers,
+                                std::string(R"({
     "name":"ws-1","description":"d","protocol":"wss","host":"ws.example.com","port":443,
-    "path":"/mqtt","username":"svc","use_tls":true,"ca_cert":"-----BEGIN CERTIFICATE-----\nx",
+    "path":"/mqtt","username":"svc","use_tls":true,"ca_cert":)") +
+                                    JsonQuoted(testing::kTestCaA) +
+                                    R"(,
     "client_cert":"cert","verify_certificate":false,"client_id_prefix":"sb-","keep_alive":30,
     "clean_session":false,"reconnect_period":0,"connect_timeout":5000,"is_active":false,
     "is_default":false,"broker_type":"cloud","region":"us","weight":7,
@@ -152,7 +173,7 @@ TEST_P(BrokersApiTest, CreateAcceptsEveryColumn) {
   auto b = Json(r);
   EXPECT_EQ(String(b, "path"), "/mqtt");
   EXPECT_EQ(String(b, "username"), "svc");
-  EXPECT_EQ(String(b, "ca_cert"), "-----BEGIN CERTIFICATE-----\nx");
+  EXPECT_EQ(String(b, "ca_cert"), testing::kTestCaA);
   EXPECT_EQ(String(b, "client_cert"), "cert");
   EXPECT_EQ(String(b, "client_id_prefix"), "sb-");
   EXPECT_FALSE(b["verify_certificate"].GetBool());
@@ -328,8 +349,9 @@ TEST_P(BrokersApiTest, SummaryCountsDevicesAndFleetsPerBroker) {
   EXPECT_EQ(Int(summary, "count"), 2);
   ASSERT_EQ(summary["brokers"].Size(), 2u);
   const auto& first = summary["brokers"][0];
-  EXPECT_EQ(MemberNames(first), (std::vector<std::string>{"id", "name", "is_active", "is_default",
-                                                          "device_count", "fleet_count"}));
+  EXPECT_EQ(MemberNames(first), (std::vector<std::string>{
+                                    "id", "name", "is_active", "is_default", "device_count",
+                                    "fleet_count", "ca_cert_expires_at", "ca_cert_expiring_soon"}));
   EXPECT_EQ(Int(first, "id"), a);
   EXPECT_TRUE(first["is_default"].GetBool());
   EXPECT_EQ(Int(first, "device_count"), 0);  // explicit assignments only

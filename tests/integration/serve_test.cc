@@ -42,9 +42,12 @@ TEST_P(ServeTest, SighupReloadsTheChain) {
 
 TEST_P(ServeTest, ReloadWithBrokenFileKeepsOldChain) {
   auto server = SwitchboardProcess::Start(testing::ServeOptions(url()));
+  // A chain under the generated `resolution:` (its plugin_dirs line).
   std::string yaml = testing::ReadFile(server->config_path());
-  testing::WriteFile(server->config_path(),
-                     yaml + "  chain:\n    - plugin: no_such_plugin_anywhere\n");
+  const std::size_t dirs = yaml.find("  plugin_dirs:");
+  ASSERT_NE(dirs, std::string::npos) << yaml;
+  yaml.insert(yaml.find('\n', dirs) + 1, "  chain:\n    - plugin: no_such_plugin_anywhere\n");
+  testing::WriteFile(server->config_path(), yaml);
   const auto reload = server->Admin("POST", "/api/v1/admin/reload");
   EXPECT_EQ(reload.status, 400) << reload.body;
   EXPECT_NE(reload.body.find("no_such_plugin_anywhere"), std::string::npos) << reload.body;

@@ -157,11 +157,20 @@ void MosquittoBroker::Start() {
   Fail("mosquitto did not start: " + why);
 }
 
-bool MosquittoBroker::TryStart(std::string* why) {
-  plain_port_ = FreeLoopbackPort();
-  do {
-    tls_port_ = FreeLoopbackPort();
-  } while (tls_port_ == plain_port_);
+void MosquittoBroker::StartOnSamePorts() {
+  if (running()) throw std::logic_error("MosquittoBroker::StartOnSamePorts: already running");
+  if (plain_port_ == 0) throw std::logic_error("MosquittoBroker::StartOnSamePorts: never started");
+  std::string why;
+  if (!TryStart(&why, true)) Fail("mosquitto did not start again on its ports: " + why);
+}
+
+bool MosquittoBroker::TryStart(std::string* why, bool keep_ports) {
+  if (!keep_ports) {
+    plain_port_ = FreeLoopbackPort();
+    do {
+      tls_port_ = FreeLoopbackPort();
+    } while (tls_port_ == plain_port_);
+  }
   WriteConfig();
   const std::string binary = MosquittoPath();
   const int log_fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -64,6 +64,10 @@ class MosquittoBroker {
   // Picks free ports, starts the broker and waits until both listeners
   // accept TCP connections. Retries with new ports when one was taken.
   void Start();
+  // Starts a stopped broker again on the ports it had, as a broker back from
+  // an outage. Throws (with the log) when one of them was taken meanwhile.
+  // REQUIRES: Start() succeeded before.
+  void StartOnSamePorts();
   // True while the process has not exited (it is reaped if it has).
   bool Alive();
   // SIGHUP, then waits for the log's "Reloading config" line and for an
@@ -79,7 +83,7 @@ class MosquittoBroker {
   std::string Log() const;  // the broker's log so far
 
  private:
-  bool TryStart(std::string* why);
+  bool TryStart(std::string* why, bool keep_ports = false);
   void WriteConfig() const;
   int CountInLog(const std::string& needle) const;
   [[noreturn]] void Fail(const std::string& what) const;

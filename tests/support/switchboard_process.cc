@@ -45,6 +45,12 @@ std::unique_ptr<SwitchboardProcess> SwitchboardProcess::Start(
               ? std::string("resolution:\n  plugin_dirs: [\"") + SWITCHBOARD_PLUGIN_DIR + "\"]\n"
               : options.resolution_yaml;
   yaml += options.extra_yaml;
+  // The health monitor probes on its own schedule and changes what broker
+  // reads say: off unless the test configures it.
+  const std::string& extra = options.extra_yaml;
+  if (extra.rfind("health:", 0) != 0 && extra.find("\nhealth:") == std::string::npos) {
+    yaml += "health:\n  enabled: false\n";
+  }
   WriteFile(process->config_path_, yaml);
 
   const pid_t pid = fork();

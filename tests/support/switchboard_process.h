@@ -27,7 +27,9 @@ struct SwitchboardProcessOptions {
   // YAML appended to the generated config (server.listen, storage.url and
   // resolution.plugin_dirs are generated; give e.g. a `provisioning:` section
   // or a whole `resolution:` section with `chain:` — then include
-  // plugin_dirs yourself, SWITCHBOARD_PLUGIN_DIR).
+  // plugin_dirs yourself, SWITCHBOARD_PLUGIN_DIR). Without a `health:`
+  // section here the generated config turns the health monitor off, so
+  // broker reads do not change under a test that does not expect it.
   std::string extra_yaml;
   // Replaces the generated `resolution:` section when not empty.
   std::string resolution_yaml;

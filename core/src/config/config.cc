@@ -342,6 +342,59 @@ class Parser {
     r.Run();
   }
 
+  // `10%`: a whole percentage within [min, max].
+  int Percent(const YAML::Node& n, const std::string& key, int min, int max) const {
+    const std::string text = n.IsScalar() ? n.Scalar() : "";
+    const bool digits =
+        text.size() >= 2 && text.size() <= 4 && text.back() == '%' &&
+        std::all_of(text.begin(), text.end() - 1, [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) Fail(n, key + " must be a whole percentage such as 10%, got '" + text + "'");
+    const int value = std::stoi(text.substr(0, text.size() - 1));
+    if (value < min || value > max) {
+      Fail(n, key + " must be between " + std::to_string(min) + "% and " + std::to_string(max) +
+                  "%, got " + text);
+    }
+    return value;
+  }
+
+  void Health(const YAML::Node& n, HealthConfig& out) const {
+    MapReader r(n, "health", file_);
+    SourceMark timeout_mark;
+    SourceMark interval_mark;
+    r.On("enabled", [&](const YAML::Node& v) { out.enabled = Boolean(v, "health.enabled"); });
+    r.On("interval", [&](const YAML::Node& v) {
+      out.interval = Duration(v, "health.interval", 100ms, 24h);
+      interval_mark = MarkOf(v);
+    });
+    r.On("timeout", [&](const YAML::Node& v) {
+      out.timeout = Duration(v, "health.timeout", 10ms, 10min);
+      timeout_mark = MarkOf(v);
+    });
+    r.On("unhealthy_threshold", [&](const YAML::Node& v) {
+      out.unhealthy_threshold = static_cast<int>(Integer(v, "health.unhealthy_threshold", 1, 100));
+    });
+    r.On("healthy_threshold", [&](const YAML::Node& v) {
+      out.healthy_threshold = static_cast<int>(Integer(v, "health.healthy_threshold", 1, 100));
+    });
+    r.On("jitter",
+         [&](const YAML::Node& v) { out.jitter_percent = Percent(v, "health.jitter", 0, 50); });
+    r.On("concurrency", [&](const YAML::Node& v) {
+      out.concurrency = static_cast<int>(Integer(v, "health.concurrency", 1, 64));
+    });
+    r.Run();
+    if (out.timeout >= out.interval) {
+      // Point at whichever of the two the file wrote (the timeout first):
+      // a probe must end before the broker is due again.
+      const SourceMark at = timeout_mark.line != 0    ? timeout_mark
+                            : interval_mark.line != 0 ? interval_mark
+                                                      : MarkOf(n);
+      throw ConfigError(FormatLocated(file_, at,
+                                      "health.timeout (" + FormatDuration(out.timeout) +
+                                          ") must be shorter than health.interval (" +
+                                          FormatDuration(out.interval) + ")"));
+    }
+  }
+
   Config Document(const YAML::Node& root) const {
     Config config;
     config.source_file = file_;
@@ -352,6 +405,7 @@ class Parser {
     r.On("resolution", [&](const YAML::Node& v) { Resolution(v, config.resolution); });
     r.On("provisioning", [&](const YAML::Node& v) { Provisioning(v, config.provisioning); });
     r.On("mqtt_auth", [&](const YAML::Node& v) { MqttAuth(v, config.mqtt_auth); });
+    r.On("health", [&](const YAML::Node& v) { Health(v, config.health); });
     r.Run();
     return WithDefaultChain(config);
   }

@@ -106,6 +106,31 @@ struct MqttAuthConfig {
   int verify_queue = 256;
 };
 
+// `health:`: the broker health monitor (core/src/health/health_monitor.h,
+// docs/health.md). Cross-key rule: timeout < interval.
+struct HealthConfig {
+  // false: no monitor thread, no probe, no table writes; broker reads carry
+  // no `health`. Default: true.
+  bool enabled = true;
+  // Per broker, between the end of one probe's claim and the next; each
+  // broker's is stretched or shrunk by a random share up to `jitter`.
+  // REQUIRES: 100ms..24h. Default: 15s.
+  std::chrono::milliseconds interval{15'000};
+  // One probe (DNS, TCP, TLS, CONNECT/CONNACK) is cut off after this.
+  // REQUIRES: 10ms..10m and < interval. Default: 5s.
+  std::chrono::milliseconds timeout{5'000};
+  // Consecutive failures that turn a healthy broker unhealthy.
+  // REQUIRES: 1..100. Default: 3.
+  int unhealthy_threshold = 3;
+  // Consecutive successes that turn an unhealthy broker healthy.
+  // REQUIRES: 1..100. Default: 2.
+  int healthy_threshold = 2;
+  // `10%` in the YAML. REQUIRES: 0..50 (percent). Default: 10.
+  int jitter_percent = 10;
+  // Probes in flight at once in this instance. REQUIRES: 1..64. Default: 4.
+  int concurrency = 4;
+};
+
 struct Config {
   std::string source_file;  // for messages and relative lookups
   ServerConfig server;
@@ -113,6 +138,7 @@ struct Config {
   ResolutionConfig resolution;
   ProvisioningConfig provisioning;
   MqttAuthConfig mqtt_auth;
+  HealthConfig health;
 };
 
 // Parses YAML text; `source_file` names it in messages. Throws ConfigError.

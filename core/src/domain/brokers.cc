@@ -7,11 +7,14 @@
 #include <rapidjson/error/en.h>
 #include <soci/soci.h>
 
+#include <chrono>
 #include <climits>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <type_traits>
 
+#include "domain/ca_bundle.h"
 #include "domain/domain_errors.h"
 #include "domain/validation.h"
 #include "storage/broker_rows.h"
@@ -226,6 +229,11 @@ PublicBroker ToPublicBroker(const BrokerConfig& b) {
   p.has_password = !b.password.empty();
   p.has_client_key = !b.client_key.empty();
   p.has_extra_config = !b.extra_config.empty();
+  if (const auto bundle = InspectCaBundle(b.ca_cert)) {
+    p.ca_certs = bundle->certificates;
+    p.ca_cert_expires_at = bundle->earliest_not_after;
+    p.ca_cert_expiring_soon = CaExpiresSoon(*bundle, std::chrono::system_clock::now());
+  }
   return p;
 }
 
@@ -251,7 +259,10 @@ void ValidateBrokerInput(const BrokerInput& in, BrokerValidation mode) {
   }
   if (in.username) CheckText("username", *in.username, 0, kUnbounded);
   if (in.password) CheckText("password", *in.password, 0, kUnbounded);
-  if (in.ca_cert) CheckText("ca_cert", *in.ca_cert, 0, kUnbounded, TextKind::kMultiLine);
+  if (in.ca_cert) {
+    CheckText("ca_cert", *in.ca_cert, 0, kUnbounded, TextKind::kMultiLine);
+    if (!in.ca_cert->empty()) ParseCaBundle(*in.ca_cert);
+  }
   if (in.client_cert) {
     CheckText("client_cert", *in.client_cert, 0, kUnbounded, TextKind::kMultiLine);
   }
@@ -379,21 +390,45 @@ std::vector<BrokerUsage> Brokers::Summary() {
     BrokerUsage row;
     long long id = 0, devices = 0, fleets = 0;
     int active = 0, is_default = 0;
+    std::string ca_cert;
+    soci::indicator ca_cert_ind = soci::i_null;
     soci::statement st =
         (sql.prepare << "SELECT b.id, b.name, b.is_active, b.is_default, "
                         "(SELECT COUNT(*) FROM devices d WHERE d.mqtt_broker_id = b.id), "
-                        "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id) "
-                        "FROM mqtt_broker_config b ORDER BY b.id",
+                        "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id), "
+                        "b.ca_cert FROM mqtt_broker_config b ORDER BY b.id",
          soci::into(id), soci::into(row.name), soci::into(active), soci::into(is_default),
-         soci::into(devices), soci::into(fleets));
+         soci::into(devices), soci::into(fleets), soci::into(ca_cert, ca_cert_ind));
     st.execute();
+    const auto now = std::chrono::system_clock::now();
     while (st.fetch()) {
+      const auto bundle =
+          ca_cert_ind == soci::i_ok ? InspectCaBundle(ca_cert) : std::optional<CaBundleInfo>();
+      row.ca_cert_expires_at = bundle ? bundle->earliest_not_after : std::string();
+      row.ca_cert_expiring_soon = bundle && CaExpiresSoon(*bundle, now);
       row.id = id;
       row.is_active = active != 0;
       row.is_default = is_default != 0;
       row.device_count = devices;
       row.fleet_count = fleets;
       out.push_back(row);
+    }
+  });
+  return out;
+}
+
+std::vector<std::pair<std::string, CaBundleInfo>> Brokers::CaBundles() {
+  std::vector<std::pair<std::string, CaBundleInfo>> out;
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    out.clear();
+    std::string name;
+    std::string ca_cert;
+    soci::statement st = (sql.prepare << "SELECT name, ca_cert FROM mqtt_broker_config "
+                                         "WHERE ca_cert IS NOT NULL ORDER BY id",
+                          soci::into(name), soci::into(ca_cert));
+    st.execute();
+    while (st.fetch()) {
+      if (auto bundle = InspectCaBundle(ca_cert)) out.emplace_back(name, *bundle);
     }
   });
   return out;

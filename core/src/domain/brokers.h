@@ -16,8 +16,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "domain/ca_bundle.h"
 #include "storage/storage.h"
 #include "switchboard/broker.h"
 
@@ -136,6 +138,13 @@ struct PublicBroker {
   std::string created_at;
   std::string updated_at;
   std::string last_connected_at;  // empty: never
+  // Derived from ca_cert on every read (domain/ca_bundle.h), not columns:
+  // the certificates in the bundle (0 without one, or for a stored value
+  // that is not a readable bundle), the earliest notAfter ("" then) and
+  // whether that is within kCaExpiryWarning (30 days) or past.
+  int ca_certs = 0;
+  std::string ca_cert_expires_at;
+  bool ca_cert_expiring_soon = false;
 };
 
 // The public view of a row read with broker_rows.h (drops the secrets).
@@ -149,6 +158,9 @@ struct BrokerUsage {
   bool is_default = false;
   std::int64_t device_count = 0;  // devices explicitly assigned (devices.mqtt_broker_id)
   std::int64_t fleet_count = 0;   // fleets assigned (fleets.mqtt_broker_id)
+  // As PublicBroker's: derived from ca_cert.
+  std::string ca_cert_expires_at;
+  bool ca_cert_expiring_soon = false;
 };
 
 enum class BrokerValidation {
@@ -190,6 +202,10 @@ class Brokers {
   // Each broker with how many devices and fleets are assigned to it,
   // ordered by id.
   std::vector<BrokerUsage> Summary();
+
+  // Every broker whose stored ca_cert is a readable bundle, by name, ordered
+  // by id (for switchboard_broker_ca_expiry_seconds).
+  std::vector<std::pair<std::string, CaBundleInfo>> CaBundles();
 
   // The full row, secrets included, for the server-side connection test
   // (`POST /brokers/{id}/test`) only. Never serialise or log the result.

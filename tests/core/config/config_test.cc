@@ -240,5 +240,79 @@ TEST(ConfigTest, EnvironmentOverrides) {
   unsetenv("SWITCHBOARD_ADMIN_TOKEN");
 }
 
+// `health:` (docs/configuration.md): the documented defaults, every key
+// read, and each out-of-range value refused at its line and column.
+TEST(ConfigTest, HealthDefaults) {
+  const HealthConfig health = ParseConfig("", "empty.yaml").health;
+  EXPECT_TRUE(health.enabled);
+  EXPECT_EQ(health.interval, std::chrono::seconds(15));
+  EXPECT_EQ(health.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(health.unhealthy_threshold, 3);
+  EXPECT_EQ(health.healthy_threshold, 2);
+  EXPECT_EQ(health.jitter_percent, 10);
+  EXPECT_EQ(health.concurrency, 4);
+  // configs/switchboard.yaml shows the defaults.
+  const std::string path = std::string(SWITCHBOARD_SOURCE_DIR) + "/configs/switchboard.yaml";
+  const HealthConfig shipped = ParseConfig(testing::ReadFile(path), path).health;
+  EXPECT_EQ(shipped.enabled, health.enabled);
+  EXPECT_EQ(shipped.interval, health.interval);
+  EXPECT_EQ(shipped.timeout, health.timeout);
+  EXPECT_EQ(shipped.unhealthy_threshold, health.unhealthy_threshold);
+  EXPECT_EQ(shipped.healthy_threshold, health.healthy_threshold);
+  EXPECT_EQ(shipped.jitter_percent, health.jitter_percent);
+  EXPECT_EQ(shipped.concurrency, health.concurrency);
+}
+
+TEST(ConfigTest, HealthReadsEveryKey) {
+  const HealthConfig health = ParseConfig(R"(
+health:
+  enabled: false
+  interval: 200ms
+  timeout: 150ms
+  unhealthy_threshold: 1
+  healthy_threshold: 5
+  jitter: 0%
+  concurrency: 16
+)",
+                                          "h.yaml")
+                                  .health;
+  EXPECT_FALSE(health.enabled);
+  EXPECT_EQ(health.interval, std::chrono::milliseconds(200));
+  EXPECT_EQ(health.timeout, std::chrono::milliseconds(150));
+  EXPECT_EQ(health.unhealthy_threshold, 1);
+  EXPECT_EQ(health.healthy_threshold, 5);
+  EXPECT_EQ(health.jitter_percent, 0);
+  EXPECT_EQ(health.concurrency, 16);
+}
+
+TEST(ConfigTest, HealthValuesOutOfRangeNameTheirPlace) {
+  EXPECT_EQ(ErrorOf("health:\n  interval: 0s\n"),
+            "test.yaml:2:13: health.interval must be between 100ms and 24h, got 0s");
+  EXPECT_EQ(ErrorOf("health:\n  interval: -5s\n").rfind("test.yaml:2:13: health.interval", 0), 0u);
+  EXPECT_EQ(ErrorOf("health:\n  interval: 15\n").rfind("test.yaml:2:13: health.interval", 0), 0u);
+  EXPECT_EQ(ErrorOf("health:\n  unhealthy_threshold: 0\n"),
+            "test.yaml:2:24: health.unhealthy_threshold must be between 1 and 100, got 0");
+  EXPECT_EQ(ErrorOf("health:\n  healthy_threshold: -1\n"),
+            "test.yaml:2:22: health.healthy_threshold must be between 1 and 100, got -1");
+  EXPECT_EQ(ErrorOf("health:\n  concurrency: 0\n"),
+            "test.yaml:2:16: health.concurrency must be between 1 and 64, got 0");
+  EXPECT_EQ(ErrorOf("health:\n  jitter: 10\n"),
+            "test.yaml:2:11: health.jitter must be a whole percentage such as 10%, got '10'");
+  EXPECT_EQ(ErrorOf("health:\n  jitter: 60%\n"),
+            "test.yaml:2:11: health.jitter must be between 0% and 50%, got 60%");
+  EXPECT_EQ(ErrorOf("health:\n  enabled: maybe\n"),
+            "test.yaml:2:12: health.enabled must be true or false");
+  EXPECT_NE(ErrorOf("health:\n  intervall: 15s\n").find("did you mean 'interval'"),
+            std::string::npos);
+}
+
+TEST(ConfigTest, HealthTimeoutMustBeShorterThanInterval) {
+  EXPECT_EQ(ErrorOf("health:\n  interval: 5s\n  timeout: 5s\n"),
+            "test.yaml:3:12: health.timeout (5s) must be shorter than health.interval (5s)");
+  // Only the interval written: the message points at it.
+  EXPECT_EQ(ErrorOf("health:\n  interval: 2s\n"),
+            "test.yaml:2:13: health.timeout (5s) must be shorter than health.interval (2s)");
+}
+
 }  // namespace
 }  // namespace switchboard

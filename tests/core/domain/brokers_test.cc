@@ -7,6 +7,7 @@
 
 #include "domain/domain_errors.h"
 #include "domain_test_support.h"
+#include "test_certificates.h"
 #include "test_database.h"
 
 namespace switchboard {
@@ -72,7 +73,7 @@ TEST_P(BrokersTest, CreateStoresEveryField) {
   in.username = "server";
   in.password = "s3cret-password";
   in.use_tls = true;
-  in.ca_cert = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n";
+  in.ca_cert = testing::kTestCaA;
   in.client_cert = "-----BEGIN CERTIFICATE-----\nCLIENT\n-----END CERTIFICATE-----\n";
   in.client_key = "-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n";
   in.verify_certificate = false;

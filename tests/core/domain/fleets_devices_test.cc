@@ -5,8 +5,8 @@
 #include "domain/brokers.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
-#include "domain_test_support.h"
 #include "domain/fleets.h"
+#include "domain_test_support.h"
 #include "test_database.h"
 
 namespace switchboard {

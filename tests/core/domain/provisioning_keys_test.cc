@@ -3,11 +3,11 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 
-#include "util/crypto.h"
 #include "domain/domain_errors.h"
-#include "util/time.h"
 #include "domain_test_support.h"
 #include "test_database.h"
+#include "util/crypto.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {

@@ -18,6 +18,7 @@
 #include "domain/provisioning_keys.h"
 #include "domain_test_support.h"
 #include "storage/config_snapshot.h"
+#include "test_certificates.h"
 #include "test_database.h"
 #include "util/crypto.h"
 
@@ -68,7 +69,7 @@ class RegistrationTest : public DatabaseTest {
     in.protocol = "mqtts";
     in.port = 8883;
     in.use_tls = true;
-    in.ca_cert = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n";
+    in.ca_cert = testing::kTestCaA;
     in.client_id_prefix = "sb-";
     in.username = "server-user";
     in.password = "broker-secret-password";

@@ -1,0 +1,186 @@
+// The health monitor against a real Mosquitto, on both backends: a broker
+// that stops is marked unhealthy within unhealthy_threshold × interval plus
+// one interval, and healthy again after healthy_threshold successful probes
+// once it is back; a TLS broker is probed against its CA bundle.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <ctime>
+#include <functional>
+#include <thread>
+
+#include "api_test_support.h"
+#include "missing_tool.h"
+#include "mosquitto_fixture.h"
+#include "util/crypto.h"
+#include "util/time.h"
+
+namespace switchboard {
+namespace {
+
+using testing::Int;
+using testing::Json;
+using testing::String;
+using testing::SwitchboardProcess;
+
+constexpr int kIntervalMs = 1000;
+constexpr int kUnhealthyThreshold = 2;
+constexpr int kHealthyThreshold = 2;
+
+// Milliseconds since the epoch of a stored timestamp (util/time.h).
+long long MillisOf(const std::string& stamp) {
+  std::tm tm{};
+  int millis = 0;
+  if (std::sscanf(stamp.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) != 7) {
+    ADD_FAILURE() << "not a timestamp: " << stamp;
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<long long>(timegm(&tm)) * 1000 + millis;
+}
+
+bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+std::string JsonQuoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+class HealthE2eTest : public testing::DatabaseTest {
+ protected:
+  static void SetUpTestSuite() {
+    if (!testing::MosquittoAvailable()) return;
+    pki_dir_ = new testing::TempDir();
+    pki_ = new testing::TestPki(testing::TestPki::Generate(pki_dir_->path()));
+  }
+  static void TearDownTestSuite() {
+    delete pki_;
+    delete pki_dir_;
+    pki_ = nullptr;
+    pki_dir_ = nullptr;
+  }
+
+  void SetUp() override {
+    if (!testing::MosquittoAvailable())
+      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
+    DatabaseTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    // The probe logs in with the broker's server-side credentials.
+    testing::WriteFile(dir_.path() + "/passwd",
+                       "svc:" + MosquittoPasswordHash("svc-broker-password-5e2a") + "\n");
+    testing::WriteFile(dir_.path() + "/acl", "user svc\ntopic read $SYS/#\n");
+    broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, dir_.path() + "/passwd",
+                                                         dir_.path() + "/acl");
+    broker_->Start();
+    auto options = testing::ServeOptions(url());
+    options.extra_yaml =
+        "health:\n  interval: " + std::to_string(kIntervalMs) +
+        "ms\n  timeout: 500ms\n  unhealthy_threshold: " + std::to_string(kUnhealthyThreshold) +
+        "\n  healthy_threshold: " + std::to_string(kHealthyThreshold) + "\n  jitter: 0%\n";
+    server_ = SwitchboardProcess::Start(options);
+  }
+  void TearDown() override {
+    server_.reset();
+    broker_.reset();
+    DatabaseTest::TearDown();
+  }
+
+  std::int64_t CreateBroker(const std::string& json) {
+    const auto r = server_->Admin("POST", "/api/v1/mqtt/brokers", json);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return Int(Json(r), "id");
+  }
+
+  rapidjson::Document Health(std::int64_t id) {
+    return Json(server_->Admin("GET", "/api/v1/mqtt/brokers/" + std::to_string(id) + "/health"));
+  }
+
+  bool WaitForState(std::int64_t id, const std::string& state) {
+    return Eventually([&] { return String(Health(id), "state") == state; },
+                      std::chrono::seconds(20));
+  }
+
+  static testing::TempDir* pki_dir_;
+  static testing::TestPki* pki_;
+  testing::TempDir dir_;
+  std::unique_ptr<testing::MosquittoBroker> broker_;
+  std::unique_ptr<SwitchboardProcess> server_;
+};
+
+testing::TempDir* HealthE2eTest::pki_dir_ = nullptr;
+testing::TestPki* HealthE2eTest::pki_ = nullptr;
+
+TEST_P(HealthE2eTest, StoppedBrokerTurnsUnhealthyAndHealthyAgainWhenBack) {
+  const std::int64_t id = CreateBroker(
+      R"({"name":"mosq","host":"127.0.0.1","port":)" + std::to_string(broker_->plain_port()) +
+      R"(,"username":"svc","password":"svc-broker-password-5e2a"})");
+  ASSERT_TRUE(WaitForState(id, "healthy")) << server_->Log() << broker_->Log();
+
+  broker_->Stop();
+  const long long stopped = MillisOf(UtcNowIso8601());
+  ASSERT_TRUE(WaitForState(id, "unhealthy")) << server_->Log();
+  auto health = Health(id);
+  const long long down_after = MillisOf(String(health, "since")) - stopped;
+  EXPECT_LE(down_after, kUnhealthyThreshold * kIntervalMs + kIntervalMs)
+      << "unhealthy " << down_after << " ms after the broker stopped";
+  EXPECT_NE(String(health, "lastError").find("tcp"), std::string::npos);
+
+  broker_->StartOnSamePorts();
+  const long long started = MillisOf(UtcNowIso8601());
+  ASSERT_TRUE(WaitForState(id, "healthy")) << server_->Log() << broker_->Log();
+  health = Health(id);
+  const long long healthy_at = MillisOf(String(health, "since"));
+  EXPECT_LE(healthy_at - started, kHealthyThreshold * kIntervalMs + kIntervalMs);
+  // Exactly healthy_threshold successes, after the last failure, made it
+  // healthy: the checks up to `since`, newest first.
+  int successes = 0;
+  for (const auto& check : health["checks"].GetArray()) {
+    if (MillisOf(String(check, "checkedAt")) > healthy_at) continue;
+    if (!check["ok"].GetBool()) break;
+    ++successes;
+  }
+  EXPECT_EQ(successes, kHealthyThreshold);
+  EXPECT_EQ(server_->Log().find("svc-broker-password"), std::string::npos);
+}
+
+TEST_P(HealthE2eTest, TlsBrokerIsProbedAgainstItsCaBundle) {
+  // The right CA among two: healthy. Only the wrong one: unhealthy at `tls`.
+  const std::string bundle =
+      testing::ReadFile(pki_->other_ca_cert) + testing::ReadFile(pki_->ca_cert);
+  const std::string common = R"("host":"localhost","port":)" + std::to_string(broker_->tls_port()) +
+                             R"(,"protocol":"mqtts","use_tls":true,"username":"svc",)"
+                             R"("password":"svc-broker-password-5e2a","ca_cert":)";
+  const std::int64_t good =
+      CreateBroker(R"({"name":"tls-good",)" + common + JsonQuoted(bundle) + "}");
+  const std::int64_t bad = CreateBroker(R"({"name":"tls-bad",)" + common +
+                                        JsonQuoted(testing::ReadFile(pki_->other_ca_cert)) + "}");
+  ASSERT_TRUE(WaitForState(good, "healthy")) << server_->Log();
+  ASSERT_TRUE(WaitForState(bad, "unhealthy")) << server_->Log();
+  EXPECT_EQ(String(Health(bad)["checks"][0], "stage"), "tls");
+  const auto read = Json(server_->Admin("GET", "/api/v1/mqtt/brokers/" + std::to_string(good)));
+  EXPECT_EQ(Int(read, "ca_certs"), 2);
+  // The test PKI is valid for two days: flagged.
+  EXPECT_TRUE(read["ca_cert_expiring_soon"].GetBool());
+}
+
+SWITCHBOARD_BOTH_BACKENDS(HealthE2eTest);
+
+}  // namespace
+}  // namespace switchboard
