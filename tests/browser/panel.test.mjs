@@ -346,7 +346,13 @@ test('9. reload a broken chain: the refusal is shown, the old chain keeps servin
   await heading(page, 'Resolution chain');
   await expectText(page.getByRole('table', {name: 'Chain in force'}), 'device');
   const original = await fs.readFile(CONFIG, 'utf8');
-  await fs.writeFile(CONFIG, `${original}  chain:\n    - plugin: no_such_plugin_anywhere\n`);
+  // The broken chain goes under the generated `resolution:` (its plugin_dirs
+  // line), wherever that is in the file.
+  const dirs = original.indexOf('  plugin_dirs:');
+  assert.ok(dirs >= 0, original);
+  const at = original.indexOf('\n', dirs) + 1;
+  await fs.writeFile(CONFIG,
+      `${original.slice(0, at)}  chain:\n    - plugin: no_such_plugin_anywhere\n${original.slice(at)}`);
   try {
     await page.getByRole('button', {name: 'Reload configuration'}).click();
     const refusal = page.getByRole('alert').filter({hasText: 'Reload refused'});
