@@ -4,14 +4,29 @@
 // must end as ConfigError (`file:line:col: message`), never as another
 // exception or a crash. plugin_dirs from the input are replaced by this
 // build's plugin folder: the target must not dlopen arbitrary libraries.
+#include <dlfcn.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "config/config.h"
 #include "engine/chain.h"
+
+// BuildChain loads and unloads the plugins for every input; libFuzzer keeps
+// the coverage counters of every instrumented library it saw and writes to
+// them between inputs, so an unloaded plugin crashes it (SEGV in
+// ClearInlineCounters). Pinned once, the plugins stay mapped.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  for (const auto& entry : std::filesystem::directory_iterator(SWITCHBOARD_PLUGIN_DIR)) {
+    if (entry.path().extension() != ".so") continue;
+    if (dlopen(entry.path().c_str(), RTLD_NOW | RTLD_NODELETE) == nullptr) std::abort();
+  }
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string yaml(reinterpret_cast<const char*>(data), size);

@@ -59,7 +59,8 @@ Target* Make() {
   target->app = std::make_unique<switchboard::App>(std::move(config), target->log);
   for (const switchboard::Route& route : switchboard::RouteTable()) {
     for (std::size_t i = 0; i < std::size(kPaths); ++i) {
-      if (std::string_view(route.method) == "POST" && route.pattern == std::string_view(kPaths[i])) {
+      if (std::string_view(route.method) == "POST" &&
+          route.pattern == std::string_view(kPaths[i])) {
         target->routes[i] = &route;
       }
     }
