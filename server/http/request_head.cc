@@ -47,6 +47,7 @@ std::optional<RequestHead> ParseRequestHead(std::string_view head) {
   if (line_end == std::string_view::npos || line_end == 0) return std::nullopt;
   const std::string_view request_line = head.substr(0, line_end);
   out.method = std::string(request_line.substr(0, request_line.find(' ')));
+  if (out.method.empty()) return std::nullopt;  // " GET / HTTP/1.1": no method token
   const size_t last_space = request_line.rfind(' ');
   out.http10 =
       last_space != std::string_view::npos && request_line.substr(last_space + 1) == "HTTP/1.0";

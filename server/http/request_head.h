@@ -24,7 +24,8 @@ struct RequestHead {
 // malformed, which a server must refuse (RFC 9112 §6.3): a Content-Length
 // that is not a plain decimal number, several Content-Length headers that
 // disagree, Content-Length together with Transfer-Encoding, a header line
-// without a colon, or an empty request line.
+// without a colon, or a request line that is empty or does not start with
+// a method.
 std::optional<RequestHead> ParseRequestHead(std::string_view head);
 
 // `method` if it is one Pistache knows (GET, POST, ...), else "OTHER": a safe

@@ -30,6 +30,16 @@ class SWITCHBOARD_EXPORT ParamValue {
  public:
   enum class Kind { kNull, kScalar, kList, kMap };
 
+  // Defined in the library, not implicitly here: a member vector of pairs
+  // holding this class would otherwise be instantiated while the class is
+  // still incomplete, which clang with libstdc++ 12 refuses.
+  ParamValue();
+  ParamValue(const ParamValue&);
+  ParamValue(ParamValue&&) noexcept;
+  ParamValue& operator=(const ParamValue&);
+  ParamValue& operator=(ParamValue&&) noexcept;
+  ~ParamValue();
+
   Kind kind = Kind::kNull;
   std::string scalar;                                       // kScalar
   std::vector<ParamValue> items;                            // kList

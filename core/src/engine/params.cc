@@ -17,6 +17,13 @@ std::string Quoted(const std::string& text) { return "'" + text + "'"; }
 
 }  // namespace
 
+ParamValue::ParamValue() = default;
+ParamValue::ParamValue(const ParamValue&) = default;
+ParamValue::ParamValue(ParamValue&&) noexcept = default;
+ParamValue& ParamValue::operator=(const ParamValue&) = default;
+ParamValue& ParamValue::operator=(ParamValue&&) noexcept = default;
+ParamValue::~ParamValue() = default;
+
 const ParamValue* ParamValue::Find(const std::string& key) const {
   if (kind != Kind::kMap) return nullptr;
   for (const auto& [name, value] : entries) {

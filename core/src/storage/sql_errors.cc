@@ -18,6 +18,16 @@ void RethrowStorageFailure(soci::session& sql) {
     if (std::regex_search(e.get_error_message(), busy)) {
       throw StorageUnavailable("storage busy; try again");
     }
+    // The database cannot write now (a full disk, a read-only file or
+    // filesystem, an I/O error): a condition of the storage, not of the
+    // request, and it may pass; reads keep working.
+    static const std::regex cannot_write(
+        "database or disk is full|SQLITE_FULL|disk I/O error|readonly database|"
+        "No space left on device|could not extend file|could not write",
+        std::regex::icase);
+    if (std::regex_search(e.get_error_message(), cannot_write)) {
+      throw StorageUnavailable("storage cannot write (disk full or read-only); try again");
+    }
     throw;
   }
 }

@@ -15,8 +15,9 @@ class soci_error;
 namespace switchboard {
 
 // Called from a `catch (const soci::soci_error&)` block: throws
-// StorageUnavailable when the connection was lost or SQLite stayed busy past
-// its timeout, and rethrows the current exception otherwise.
+// StorageUnavailable when the connection was lost, SQLite stayed busy past
+// its timeout, or the database cannot write (disk full, read-only file, I/O
+// error), and rethrows the current exception otherwise.
 [[noreturn]] void RethrowStorageFailure(soci::session& sql);
 
 // Runs idempotent read work on a leased session through Storage::WithRetry

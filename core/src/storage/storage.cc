@@ -212,8 +212,12 @@ WriteTransaction::~WriteTransaction() {
 }
 
 void WriteTransaction::Commit() {
-  open_ = false;
+  // Still open until COMMIT succeeded: a failed COMMIT (SQLite: disk full,
+  // I/O error) can leave the transaction open and holding the write lock,
+  // and this pooled session would then fail every later BEGIN. The
+  // destructor rolls it back.
   sql_.commit();
+  open_ = false;
 }
 
 void WriteTransaction::Rollback() {

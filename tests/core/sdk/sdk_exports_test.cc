@@ -80,7 +80,8 @@ void AddSurfaceOf(const std::string& header_text, SdkSurface& surface) {
   const std::string code = CodeOnly(header_text);
   static const std::regex exported_class(
       R"(\b(?:class|struct)\s+SWITCHBOARD_EXPORT\s+(\w+)[^;{]*\{)");
-  static const std::regex member(R"((~?\w+)\s*\()");
+  // Operators too (ParamValue's assignments are defined in the library).
+  static const std::regex member(R"((operator\s*[^\s(\w]+|~?\w+)\s*\()");
   static const std::regex exported_function(R"(SWITCHBOARD_EXPORT\s+[^;{()]*?\b(\w+)\s*\()");
   for (std::sregex_iterator it(code.begin(), code.end(), exported_class), end; it != end; ++it) {
     // The class body: from its opening brace to the matching one.

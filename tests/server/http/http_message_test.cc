@@ -75,6 +75,13 @@ TEST(RequestHeadTest, ReadsFraming) {
   EXPECT_TRUE(ParseRequestHead("GET / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\n"));
 }
 
+// Found by tests/fuzz (fuzz_request_head): a request line that starts with
+// a space was framed with an empty method.
+TEST(RequestHeadTest, RefusesARequestLineWithoutAMethod) {
+  EXPECT_FALSE(ParseRequestHead(" GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
+  EXPECT_FALSE(ParseRequestHead(" aT / HHost: a\xf3\xf5\r\n"));
+}
+
 TEST(RequestHeadTest, RefusesAmbiguousFraming) {
   for (const char* head : {
            "\r\n\r\n",
