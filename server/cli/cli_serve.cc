@@ -21,6 +21,7 @@ http::HttpServerOptions ServerOptions(const ServerConfig& server) {
   options.header_timeout = server.header_timeout;
   options.body_timeout = server.body_timeout;
   options.keepalive_timeout = server.keepalive_timeout;
+  options.trusted_proxies = server.trusted_proxies;
   if (server.tls) {
     options.tls_cert_file = server.tls->cert;
     options.tls_key_file = server.tls->key;

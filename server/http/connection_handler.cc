@@ -54,6 +54,9 @@ struct ConnectionState {
   bool length_known = false;
   std::size_t expected = 0;  // head + body bytes, when length_known
   std::size_t fed = 0;       // bytes of this request given to the parser
+  // Every X-Forwarded-For line joined, when there were several: Pistache
+  // keeps only the first, and a proxy may add its own line (client_address.h).
+  std::optional<std::string> joined_forwarded_for;
   std::string_view method = "OTHER";
   P::Http::Version version = P::Http::Version::Http11;
 
@@ -65,6 +68,7 @@ struct ConnectionState {
     head.clear();
     head_done = length_known = close_after_response = false;
     expected = fed = 0;
+    joined_forwarded_for.reset();
     method = "OTHER";
     version = P::Http::Version::Http11;
   }
@@ -411,6 +415,7 @@ std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& c
         return 0;
       }
       connection.method = MethodLabel(head->method);
+      if (head->forwarded_for_lines > 1) connection.joined_forwarded_for = head->forwarded_for;
       connection.version = head->http10 ? P::Http::Version::Http10 : P::Http::Version::Http11;
       const std::uint64_t body_length = head->content_length.value_or(0);
       // Refused before a byte of the body is buffered.
@@ -472,6 +477,11 @@ std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& c
     return 0;
   }
   connection.close_after_response = !connection.length_known;
+  if (connection.joined_forwarded_for) {
+    request.headers().remove("X-Forwarded-For");
+    request.headers().addRaw(
+        P::Http::Header::Raw("X-Forwarded-For", *connection.joined_forwarded_for));
+  }
   request.copyAddress(peer->address());
   peer->setIdle(false);  // Pistache's timeouts: a request is being served
   try {

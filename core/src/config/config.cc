@@ -2,6 +2,7 @@
 
 #include "config/duration.h"
 #include "config/suggest.h"
+#include "util/ip_address.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -227,6 +228,19 @@ class Parser {
     r.RenamedToDuration("keepalive_timeout_s", "keepalive_timeout", "s");
     r.On("admin_panel_dir",
          [&](const YAML::Node& v) { out.admin_panel_dir = String(v, "server.admin_panel_dir"); });
+    r.On("trusted_proxies", [&](const YAML::Node& v) {
+      if (!v.IsSequence()) Fail(v, "server.trusted_proxies must be a list of addresses or ranges");
+      out.trusted_proxies.clear();
+      for (const auto& item : v) {
+        const std::string entry = String(item, "server.trusted_proxies item");
+        try {
+          IpRange::Parse(entry);
+        } catch (const std::invalid_argument& e) {
+          Fail(item, std::string("server.trusted_proxies: ") + e.what());
+        }
+        out.trusted_proxies.push_back(entry);
+      }
+    });
     r.On("tls", [&](const YAML::Node& v) {
       if (v.IsNull()) return;
       TlsSettings tls;

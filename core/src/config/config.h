@@ -46,6 +46,10 @@ struct ServerConfig {
   // Idle keep-alive connections close after this.
   std::chrono::milliseconds keepalive_timeout{60'000};  // REQUIRES: 1s..1h
   std::optional<TlsSettings> tls;
+  // Proxies whose X-Forwarded-For names the client: addresses or CIDR
+  // ranges ("10.0.0.0/8", "::1"), each checked when parsed. Default: none,
+  // so the client is always the TCP peer (server/http/client_address.h).
+  std::vector<std::string> trusted_proxies;
   // Folder of the admin panel's files (served at /admin/). Unset: the folder
   // installed beside the executable, <exe>/../share/switchboard/admin.
   // "": no panel.

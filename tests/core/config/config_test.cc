@@ -108,7 +108,7 @@ TEST(ConfigTest, UnknownKeyNamesLocationAndSuggestion) {
   EXPECT_EQ(ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
             "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
             "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
-            "body_timeout, keepalive_timeout, admin_panel_dir, tls");
+            "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, tls");
   EXPECT_EQ(
       ErrorOf("storage: {}\nresolutoin: {}\n").rfind("test.yaml:2:1: unknown key 'resolutoin'", 0),
       0u);
@@ -123,6 +123,21 @@ TEST(ConfigTest, AdminPanelDirIsUnsetSetOrEmptyForOff) {
             std::optional<std::string>(""));
   EXPECT_EQ(ErrorOf("server:\n  admin_panel_dir: [a]\n"),
             "test.yaml:2:20: server.admin_panel_dir must be a string");
+}
+
+TEST(ConfigTest, TrustedProxiesAreAddressesOrRangesCheckedAtParse) {
+  EXPECT_TRUE(ParseConfig("", "t.yaml").server.trusted_proxies.empty());
+  EXPECT_EQ(ParseConfig("server:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n", "t.yaml")
+                .server.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+  EXPECT_EQ(ErrorOf("server:\n  trusted_proxies: [10.0.0.0/8, nginx]\n"),
+            "test.yaml:2:33: server.trusted_proxies: 'nginx' is not an IP address or range (e.g. "
+            "10.0.0.0/8, fd00::/8, 127.0.0.1)");
+  EXPECT_EQ(ErrorOf("server:\n  trusted_proxies: 10.0.0.1\n"),
+            "test.yaml:2:20: server.trusted_proxies must be a list of addresses or ranges");
+  EXPECT_EQ(ErrorOf("server:\n  trusted_proxies: [10.0.0.0/33]\n"),
+            "test.yaml:2:21: server.trusted_proxies: '10.0.0.0/33': the prefix length must be "
+            "0..32");
 }
 
 TEST(ConfigTest, WrongTypesNameLocation) {
