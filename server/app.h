@@ -24,6 +24,7 @@
 #include "engine/chain_reload.h"
 #include "http/metrics.h"
 #include "storage/storage.h"
+#include "util/failure_limiter.h"
 #include "util/work_pool.h"
 
 namespace switchboard {
@@ -55,7 +56,16 @@ class App {
   // Where `POST /api/v1/mqtt/auth` runs its `$7$` checks, off the HTTP
   // workers (mqtt_auth.verify_threads / verify_queue).
   BoundedWorkPool& password_checks() { return password_checks_; }
+  // Where `POST /api/v1/mqtt/brokers/{id}/test` runs its probes, off the
+  // HTTP workers: kBrokerProbeThreads at once, kBrokerProbeQueue waiting,
+  // more answered 503 at once. Each probe is bounded by 5 s.
+  static constexpr int kBrokerProbeThreads = 2;
+  static constexpr int kBrokerProbeQueue = 2;
+  BoundedWorkPool& broker_probes() { return broker_probes_; }
   MetricsRegistry& metrics() { return metrics_; }
+  // Failed credentials per client address (server.auth_failures): the route
+  // table takes a token before every credential check (route_table.cc).
+  FailureLimiter& auth_failures() { return auth_failures_; }
 
   // True when `presented` is the admin token (constant time). Always false
   // when no token is configured.
@@ -63,8 +73,10 @@ class App {
   bool admin_token_configured() const { return !admin_token_hash_.empty(); }
 
   // Storage answers and the schema is migrated (retrying a migration that
-  // could not run at startup) and a chain is loaded. Never throws: a
-  // migration that fails here is logged and answers false.
+  // could not run at startup) and a chain is loaded, and on SQLite the file
+  // is still the one the server started with (a deleted or replaced file is
+  // logged once). Never throws: a migration that fails here is logged and
+  // answers false.
   bool Ready();
 
   // Re-reads the configuration file and swaps in its chain (SIGHUP,
@@ -76,6 +88,10 @@ class App {
   void RecordStorageError();
   // route: "auth" | "acl".
   void RecordHookDecision(const char* route, HookResult result);
+  // credential: "provisioning_key" | "device_api_key" | "admin_token" |
+  // "hook_token". A wrong credential, and an attempt refused with 429.
+  void RecordAuthFailure(const char* credential);
+  void RecordAuthThrottled(const char* credential);
 
  private:
   bool TryMigrate();
@@ -97,10 +113,15 @@ class App {
   CounterFamily& storage_errors_;
   CounterFamily& reloads_;
   CounterFamily& hook_decisions_;
+  CounterFamily& auth_failures_total_;
+  CounterFamily& auth_throttled_total_;
+  FailureLimiter auth_failures_;
   std::atomic<bool> migrated_{false};
+  std::atomic<bool> sqlite_file_lost_{false};  // logged once
   // Last: destroyed first, so its queued jobs finish while what they use
   // still exists.
   BoundedWorkPool password_checks_;
+  BoundedWorkPool broker_probes_;
 };
 
 }  // namespace switchboard

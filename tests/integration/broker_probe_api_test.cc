@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "api_test_support.h"
@@ -49,6 +50,11 @@ class FakeMqttBroker {
     ::close(fd_);
   }
   std::uint16_t port() const { return port_; }
+  // Every byte clients sent so far.
+  std::string received() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_;
+  }
 
  private:
   bool Readable(int fd) {
@@ -64,7 +70,12 @@ class FakeMqttBroker {
       bool answered = false;
       while (!stop_) {
         if (!Readable(client)) continue;
-        if (::read(client, buffer, sizeof buffer) <= 0) break;  // the client closed
+        const ssize_t n = ::read(client, buffer, sizeof buffer);
+        if (n <= 0) break;  // the client closed
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          received_.append(buffer, static_cast<std::size_t>(n));
+        }
         if (!answered && connack_code_ >= 0) {
           const unsigned char connack[] = {0x20, 0x02, 0x00,
                                            static_cast<unsigned char>(connack_code_)};
@@ -76,6 +87,8 @@ class FakeMqttBroker {
     }
   }
   const int connack_code_;
+  mutable std::mutex mutex_;
+  std::string received_;
   int fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
@@ -231,6 +244,90 @@ TEST_P(BrokerProbeApiTest, SecretsNeverLeaveTheServer) {
   const std::string log = server_->Log();
   for (const std::string& secret : {password, client_key, extra}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in the log:\n" << log;
+  }
+}
+
+// Probes run off the HTTP workers, at most four accepted at once: six tests
+// of a broker that accepts and never answers leave /healthz answering
+// while they hang, and the two beyond the cap are refused at once.
+TEST_P(BrokerProbeApiTest, HangingProbesNeverHoldTheHttpWorkers) {
+  FakeMqttBroker silent(-1);
+  const std::int64_t id = CreateBroker("silent", silent.port());
+  std::atomic<int> finished_ok{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> tests;
+  std::vector<testing::HttpResponse> answers(6);
+  for (int i = 0; i < 6; ++i) {
+    tests.emplace_back([&, i] {
+      answers[i] = Probe(id);
+      if (answers[i].status == 200) ++finished_ok;
+      if (answers[i].status == 503) ++refused;
+    });
+  }
+  // Once both refusals are in, all six handlers have run.
+  while (refused.load() < 2 && finished_ok.load() == 0) std::this_thread::yield();
+  for (int i = 0; i < 4; ++i) {
+    const auto health = testing::OneShot(server_->port(), "GET", "/healthz");
+    EXPECT_EQ(health.status, 200);
+  }
+  // Every /healthz answered while the four accepted probes still hang.
+  EXPECT_EQ(finished_ok.load(), 0);
+  for (auto& t : tests) t.join();
+  EXPECT_EQ(finished_ok.load(), 4);
+  EXPECT_EQ(refused.load(), 2);
+  for (const auto& answer : answers) {
+    if (answer.status == 503) {
+      ExpectError(answer, 503, "unavailable");
+      EXPECT_EQ(answer.Header("Retry-After").value_or(""), "5");
+    } else {
+      EXPECT_EQ(String(Json(answer), "stage"), "mqtt") << answer.body;
+    }
+  }
+}
+
+// The write-only password cannot be read back by pointing the broker at a
+// listener of one's own and testing the connection: moving the broker
+// without sending the password again drops it.
+TEST_P(BrokerProbeApiTest, MovingTheBrokerDropsThePasswordBeforeAnyProbe) {
+  const std::string password = "pw-SECRET-moved-4d1c";
+  FakeMqttBroker real(0);
+  FakeMqttBroker listener(0);
+  const std::int64_t id =
+      CreateBroker("moved", real.port(), R"(,"username":"svc","password":")" + password + R"(")");
+  const std::string item = "/api/v1/mqtt/brokers/" + std::to_string(id);
+  ASSERT_EQ(Probe(id).status, 200);
+  EXPECT_NE(real.received().find(password), std::string::npos);  // the probe does send it
+
+  // Unrelated changes, or the same host again, keep it.
+  auto kept = server_->Admin("PUT", item, R"({"description":"x","host":"127.0.0.1"})");
+  ASSERT_EQ(kept.status, 200) << kept.body;
+  EXPECT_TRUE(Json(kept)["has_password"].GetBool());
+
+  auto moved = server_->Admin("PUT", item, R"({"port":)" + std::to_string(listener.port()) + "}");
+  ASSERT_EQ(moved.status, 200) << moved.body;
+  EXPECT_FALSE(Json(moved)["has_password"].GetBool());
+  ASSERT_EQ(Probe(id).status, 200);
+  EXPECT_EQ(listener.received().find(password), std::string::npos);
+  EXPECT_NE(listener.received().find("svc"), std::string::npos);  // the probe did connect
+
+  // Sent again with the move, the password is kept: the operator knows it.
+  auto with_password = server_->Admin(
+      "PUT", item,
+      R"({"port":)" + std::to_string(real.port()) + R"(,"password":")" + password + R"("})");
+  ASSERT_EQ(with_password.status, 200) << with_password.body;
+  EXPECT_TRUE(Json(with_password)["has_password"].GetBool());
+
+  // Host, protocol, TLS off and verification off each drop it too.
+  for (const char* change :
+       {R"({"host":"localhost"})", R"({"protocol":"ws"})", R"({"verify_certificate":false})"}) {
+    ASSERT_EQ(server_->Admin("PUT", item, R"({"password":")" + password + R"("})").status, 200);
+    if (std::string(change).find("verify") != std::string::npos) {
+      ASSERT_EQ(server_->Admin("PUT", item, R"({"verify_certificate":true})").status, 200);
+      ASSERT_TRUE(Json(server_->Admin("GET", item))["has_password"].GetBool());
+    }
+    auto r = server_->Admin("PUT", item, change);
+    ASSERT_EQ(r.status, 200) << change << ": " << r.body;
+    EXPECT_FALSE(Json(r)["has_password"].GetBool()) << change;
   }
 }
 
