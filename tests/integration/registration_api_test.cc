@@ -288,7 +288,7 @@ TEST_P(RegistrationApiTest, AKeyOfAnotherFleetNeverReRegistersADevice) {
   ASSERT_EQ(first.status, 200) << first.body;
   const std::string password = ParseJson(first.body)["mqtt"]["password"].GetString();
 
-  for (const std::string api_key :
+  for (const std::string& api_key :
        {std::string(testing::kDeviceApiKey), std::string("another-device-api-key-42")}) {
     const HttpResponse other =
         Register(server->port(), key_b, RegistrationBody(uuid, "x", api_key));

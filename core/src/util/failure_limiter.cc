@@ -68,8 +68,10 @@ FailureLimiter::Attempt FailureLimiter::Acquire(std::string_view address, Clock:
     return attempt;
   }
   const double missing_ms = (1 - bucket.tokens) * static_cast<double>(limits_.refill.count());
+  // Rounded up to whole milliseconds; the slack absorbs floating-point
+  // error (4000.0000001 ms is 4000 ms, not 4001).
   attempt.retry_after =
-      std::chrono::milliseconds(std::max<long long>(1, std::llround(std::ceil(missing_ms))));
+      std::chrono::milliseconds(std::max<long long>(1, std::llround(std::ceil(missing_ms - 1e-6))));
   return attempt;
 }
 
