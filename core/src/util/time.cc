@@ -24,7 +24,8 @@ std::string UtcIso8601(std::chrono::system_clock::time_point when) {
 
 std::string UtcNowIso8601() { return UtcIso8601(std::chrono::system_clock::now()); }
 
-std::optional<std::chrono::system_clock::time_point> ParseUtcIso8601(std::string_view text) {
+std::optional<std::chrono::sys_time<std::chrono::milliseconds>> ParseUtcIso8601(
+    std::string_view text) {
   // "YYYY-MM-DDTHH:MM:SS" then ".mmmZ" or "Z".
   if (text.size() != 20 && text.size() != 24) return std::nullopt;
   auto digits = [&](std::size_t at, std::size_t count, int& out) {

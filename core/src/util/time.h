@@ -17,6 +17,9 @@ std::string UtcNowIso8601();
 // (`2026-11-29T08:00:00Z`). std::nullopt for anything else (another zone,
 // a space for the `T`, a date that does not exist, trailing text): callers
 // that guard access with a timestamp must then refuse, not guess.
-std::optional<std::chrono::system_clock::time_point> ParseUtcIso8601(std::string_view text);
+// Milliseconds since the epoch, so years past 2262 (where a nanosecond
+// system_clock::time_point overflows) still compare right.
+std::optional<std::chrono::sys_time<std::chrono::milliseconds>> ParseUtcIso8601(
+    std::string_view text);
 
 }  // namespace switchboard
