@@ -252,14 +252,22 @@ TEST_P(BrokerProbeApiTest, SecretsNeverLeaveTheServer) {
 // while they hang, and the two beyond the cap are refused at once.
 TEST_P(BrokerProbeApiTest, HangingProbesNeverHoldTheHttpWorkers) {
   FakeMqttBroker silent(-1);
-  const std::int64_t id = CreateBroker("silent", silent.port());
+  // 2 s each, so the two that wait their turn still answer within the test
+  // client's 5 s read timeout.
+  const std::int64_t id = CreateBroker("silent", silent.port(), R"(,"connect_timeout":2000)");
   std::atomic<int> finished_ok{0};
   std::atomic<int> refused{0};
   std::vector<std::thread> tests;
   std::vector<testing::HttpResponse> answers(6);
   for (int i = 0; i < 6; ++i) {
     tests.emplace_back([&, i] {
-      answers[i] = Probe(id);
+      try {
+        answers[i] = Probe(id);
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "test " << i << ": " << e.what();
+        ++refused;  // unblocks the wait below; the failure is recorded
+        return;
+      }
       if (answers[i].status == 200) ++finished_ok;
       if (answers[i].status == 503) ++refused;
     });
