@@ -6,6 +6,7 @@
 
 #include "storage/migrations.h"
 #include "util/crypto.h"
+#include "util/secret_box.h"
 
 namespace switchboard {
 namespace {
@@ -44,9 +45,11 @@ App::App(Config config, Logger& log)
     : config_(std::move(config)),
       log_(log),
       admin_token_hash_(HashUnlessEmpty(ReadAdminToken(config_.server))),
-      storage_(std::make_unique<Storage>(config_.storage.url, config_.storage.pool_size,
-                                         config_.storage.acquire_timeout,
-                                         config_.storage.fetch_pipeline_connections)),
+      storage_(std::make_unique<Storage>(
+          config_.storage.url, config_.storage.pool_size, config_.storage.acquire_timeout,
+          config_.storage.fetch_pipeline_connections,
+          config_.storage.create_missing_database ? SqliteCreation::kCreateIfMissing
+                                                  : SqliteCreation::kMustExist)),
       chain_(BuildChain(config_)),
       brokers_(*storage_),
       fleets_(*storage_),
@@ -84,10 +87,27 @@ App::App(Config config, Logger& log)
                                    "Earliest notAfter of the broker's ca_cert bundle, in seconds "
                                    "since the Unix epoch.",
                                    {"broker"})),
+      auth_failures_total_(metrics_.AddCounter(
+          "switchboard_auth_failures_total",
+          "Wrong credentials presented, by kind (provisioning_key, device_api_key, "
+          "admin_token, hook_token).",
+          {"credential"})),
+      auth_throttled_total_(metrics_.AddCounter(
+          "switchboard_auth_throttled_total",
+          "Requests answered 429 because their address failed too often, by credential kind.",
+          {"credential"})),
+      auth_failures_(config_.server.auth_failures),
       password_checks_(config_.mqtt_auth.verify_threads,
                        static_cast<std::size_t>(config_.mqtt_auth.verify_queue),
-                       "mqtt auth password checks", log_) {
+                       "mqtt auth password checks", log_),
+      broker_probes_(kBrokerProbeThreads, kBrokerProbeQueue, "broker connection tests", log_) {
+  storage_->UseSecretBox(SecretBox::FromKeyFiles(config_.storage.secret_key_file,
+                                                 config_.storage.previous_secret_key_files));
   storage_errors_.WithLabels({});  // so the series shows 0 before the first error
+  for (const char* kind : {"provisioning_key", "device_api_key", "admin_token", "hook_token"}) {
+    auth_failures_total_.WithLabels({kind});
+    auth_throttled_total_.WithLabels({kind});
+  }
   if (!config_.storage.auto_migrate) {
     migrated_ = true;  // the operator runs `switchboard migrate`
   } else {
@@ -163,6 +183,14 @@ bool App::IsAdminToken(std::string_view presented) const {
 }
 
 bool App::Ready() {
+  if (!storage_->sqlite_file_intact()) {
+    if (!sqlite_file_lost_.exchange(true)) {
+      log_.Error(
+          "the SQLite database file was deleted or replaced under the running server: "
+          "unready, writes refused (restore the file and restart)");
+    }
+    return false;
+  }
   if (!storage_->Ping()) return false;
   if (!migrated_) {
     // A migration that fails now (storage lost half-way, or a broken file
@@ -190,6 +218,14 @@ void App::RecordResolution(const std::vector<TraceStep>& trace) {
 }
 
 void App::RecordStorageError() { storage_errors_.WithLabels({}).Inc(); }
+
+void App::RecordAuthFailure(const char* credential) {
+  auth_failures_total_.WithLabels({credential}).Inc();
+}
+
+void App::RecordAuthThrottled(const char* credential) {
+  auth_throttled_total_.WithLabels({credential}).Inc();
+}
 
 void App::RecordHookDecision(const char* route, HookResult result) {
   hook_decisions_.WithLabels({route, HookResultName(result)}).Inc();

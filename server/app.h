@@ -26,6 +26,7 @@
 #include "health/health_view.h"
 #include "http/metrics.h"
 #include "storage/storage.h"
+#include "util/failure_limiter.h"
 #include "util/work_pool.h"
 
 namespace switchboard {
@@ -57,7 +58,16 @@ class App {
   // Where `POST /api/v1/mqtt/auth` runs its `$7$` checks, off the HTTP
   // workers (mqtt_auth.verify_threads / verify_queue).
   BoundedWorkPool& password_checks() { return password_checks_; }
+  // Where `POST /api/v1/mqtt/brokers/{id}/test` runs its probes, off the
+  // HTTP workers: kBrokerProbeThreads at once, kBrokerProbeQueue waiting,
+  // more answered 503 at once. Each probe is bounded by 5 s.
+  static constexpr int kBrokerProbeThreads = 2;
+  static constexpr int kBrokerProbeQueue = 2;
+  BoundedWorkPool& broker_probes() { return broker_probes_; }
   MetricsRegistry& metrics() { return metrics_; }
+  // Failed credentials per client address (server.auth_failures): the route
+  // table takes a token before every credential check (route_table.cc).
+  FailureLimiter& auth_failures() { return auth_failures_; }
 
   // The brokers' health as this instance last read it (health_view.h). With
   // `health.enabled: false`, a view whose snapshot is always empty (every
@@ -82,8 +92,10 @@ class App {
   bool admin_token_configured() const { return !admin_token_hash_.empty(); }
 
   // Storage answers and the schema is migrated (retrying a migration that
-  // could not run at startup) and a chain is loaded. Never throws: a
-  // migration that fails here is logged and answers false.
+  // could not run at startup) and a chain is loaded, and on SQLite the file
+  // is still the one the server started with (a deleted or replaced file is
+  // logged once). Never throws: a migration that fails here is logged and
+  // answers false.
   bool Ready();
 
   // Re-reads the configuration file and swaps in its chain (SIGHUP,
@@ -95,6 +107,10 @@ class App {
   void RecordStorageError();
   // route: "auth" | "acl".
   void RecordHookDecision(const char* route, HookResult result);
+  // credential: "provisioning_key" | "device_api_key" | "admin_token" |
+  // "hook_token". A wrong credential, and an attempt refused with 429.
+  void RecordAuthFailure(const char* credential);
+  void RecordAuthThrottled(const char* credential);
 
  private:
   bool TryMigrate();
@@ -125,10 +141,15 @@ class App {
   DisabledHealthView disabled_health_;
   // After storage_ and the metric families it feeds, so it stops first.
   std::unique_ptr<HealthMonitor> health_monitor_;
+  CounterFamily& auth_failures_total_;
+  CounterFamily& auth_throttled_total_;
+  FailureLimiter auth_failures_;
   std::atomic<bool> migrated_{false};
+  std::atomic<bool> sqlite_file_lost_{false};  // logged once
   // Last: destroyed first, so its queued jobs finish while what they use
   // still exists.
   BoundedWorkPool password_checks_;
+  BoundedWorkPool broker_probes_;
 };
 
 }  // namespace switchboard

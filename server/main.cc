@@ -17,6 +17,7 @@ constexpr char kUsage[] =
     "  resolve        resolve one device's broker and print the trace\n"
     "  keys           create provisioning keys\n"
     "  export         write Mosquitto password and ACL files\n"
+    "  rotate-secret-key  seal every broker secret with storage.secret_key_file\n"
     "\n"
     "Every command takes --config FILE (default configs/switchboard.yaml) and --help.\n"
     "Environment: SWITCHBOARD_DATABASE_URL, SWITCHBOARD_LISTEN, SWITCHBOARD_ADMIN_TOKEN.\n";
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
   if (command == "resolve") return cli::RunResolve(args);
   if (command == "keys") return cli::RunKeys(args);
   if (command == "export") return cli::RunExport(args);
+  if (command == "rotate-secret-key") return cli::RunRotateSecretKey(args);
   std::cerr << "switchboard: unknown command '" << command << "'\n\n" << kUsage;
   return 2;
 }

@@ -1,5 +1,7 @@
 #include "api/error_mapping.h"
 
+#include <algorithm>
+
 #include "api/explain_json.h"
 #include "engine/resolve_context.h"
 #include "storage/storage.h"
@@ -33,6 +35,14 @@ http::ApiError ToApiError(DomainCode code, std::string message, std::string fiel
                        code == DomainCode::kInvalidField ? std::move(field) : std::string());
   if (*mapping.header != '\0') error.WithHeader(mapping.header, mapping.header_value);
   return error;
+}
+
+http::ApiError TooManyFailures(std::chrono::milliseconds retry_after) {
+  const long long seconds = std::max<long long>(1, (retry_after.count() + 999) / 1000);
+  return http::ApiError(http::ErrorCode::kTooManyRequests,
+                        "too many failed attempts from this address; retry after " +
+                            std::to_string(seconds) + " s")
+      .WithHeader("Retry-After", std::to_string(seconds));
 }
 
 http::Response RefusalResponse(App& app, const ChainRefusal& refusal) {

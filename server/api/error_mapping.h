@@ -11,12 +11,15 @@
 //   kNoBroker            503     unavailable
 //   kStorageUnavailable  503     unavailable      Retry-After: 1
 // A chain refusal also carries X-Switchboard-Resolver (the deciding steps).
+// Not a domain code: too many failed credentials from one address
+// (TooManyFailures below) is 429 too_many_requests with Retry-After.
 //
 // The route table (route_table.cc) applies MapCurrentException() to every
 // route, so handlers throw domain errors and never catch them. Thread-safe:
 // pure functions, and App's metrics are thread-safe.
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "app.h"
@@ -46,6 +49,10 @@ http::ApiError ToApiError(DomainCode code, std::string message, std::string fiel
 // X-Switchboard-Resolver. Counts the resolution's steps in the metrics, as
 // an answer's are.
 http::Response RefusalResponse(App& app, const ChainRefusal& refusal);
+
+// 429 too_many_requests for an address that failed too often, with
+// Retry-After: the wait in whole seconds, rounded up (at least 1).
+http::ApiError TooManyFailures(std::chrono::milliseconds retry_after);
 
 // Call from a catch block. Rethrows the exception in flight as the
 // http::ApiError it maps to: DomainError → its code; StorageUnavailable →

@@ -2,6 +2,7 @@
 // several methods, the 405 answer's Allow header lists them in this order.
 #include "api/route_table.h"
 
+#include <chrono>
 #include <stdexcept>
 
 #include "api/error_mapping.h"
@@ -117,6 +118,75 @@ std::string Authenticate(App& app, RouteAuth auth, const http::Request& request)
   throw std::logic_error("route with an unknown authentication");
 }
 
+// The credential kind a route's failures are counted as, or nullptr for
+// open routes.
+const char* LimitedCredential(RouteAuth auth) {
+  switch (auth) {
+    case kNone:
+      return nullptr;
+    case kAdminToken:
+      return "admin_token";
+    case kProvisioningKey:
+      return "provisioning_key";
+    case kDeviceApiKey:
+      return "device_api_key";
+    case kHookToken:
+      return "hook_token";
+  }
+  return nullptr;
+}
+
+bool PresentsCredential(RouteAuth auth, const http::Request& request) {
+  if (!BearerToken(request).empty()) return true;
+  if (auth != kDeviceApiKey) return false;
+  const auto header = request.Header("x-device-api-key");
+  return header && !header->empty();
+}
+
+// Steps 1 and 2 under the failure limit (server.auth_failures,
+// util/failure_limiter.h): a request that presents a credential takes a
+// token from its client address first and is refused with 429 when there is
+// none, before the credential is looked at. The token comes back unless the
+// credential turned out wrong (kUnauthenticated from the check or the
+// domain). A hook route's answer "deny" for a device's MQTT password is a
+// 200, not a failure: a broker is one address relaying many devices' wrong
+// passwords, and must not be locked out by them. Only a wrong hook token
+// counts there.
+http::Response AuthenticateAndHandle(App& app, const Route& route, const http::Request& request) {
+  const char* kind = LimitedCredential(route.auth);
+  if (kind == nullptr || !PresentsCredential(route.auth, request)) {
+    // Nothing to guess with: 401 (or the open route) without a token.
+    return route.handler(app, request, Authenticate(app, route.auth, request));
+  }
+  FailureLimiter& limiter = app.auth_failures();
+  const FailureLimiter::Attempt attempt =
+      limiter.Acquire(request.client_address(), std::chrono::steady_clock::now());
+  if (attempt.refused()) {
+    app.RecordAuthThrottled(kind);
+    throw TooManyFailures(attempt.retry_after);
+  }
+  try {
+    http::Response response = route.handler(app, request, Authenticate(app, route.auth, request));
+    limiter.Succeeded(attempt, std::chrono::steady_clock::now());
+    return response;
+  } catch (const DeviceKeyMismatch&) {
+    // A known uuid with a wrong deviceApiKey: a guess at the device's key.
+    app.RecordAuthFailure("device_api_key");
+    throw;
+  } catch (const DomainError& e) {
+    if (e.code() == DomainCode::kUnauthenticated) {
+      app.RecordAuthFailure(kind);
+    } else {
+      limiter.Succeeded(attempt, std::chrono::steady_clock::now());
+    }
+    throw;
+  } catch (...) {
+    // Storage down, a bad body, a bug: the credential was not found wrong.
+    limiter.Succeeded(attempt, std::chrono::steady_clock::now());
+    throw;
+  }
+}
+
 }  // namespace
 
 const char* RouteAuthName(RouteAuth auth) {
@@ -144,7 +214,7 @@ void InstallRoutes(http::HttpServer& server, App& app) {
         route.method, route.pattern,
         [&app, &route](const http::Request& request) -> http::Response {
           try {
-            return route.handler(app, request, Authenticate(app, route.auth, request));
+            return AuthenticateAndHandle(app, route, request);
           } catch (...) {
             MapCurrentException(app);
           }

@@ -1,6 +1,11 @@
 // The API's routes, all in one table (route_table.cc): method, pattern,
 // authentication, body kind and handler. InstallRoutes() puts them on an
 // HttpServer and wraps every handler the same way:
+//   0. the failure limit (server.auth_failures): a request presenting a
+//      credential from an address that failed too often gets 429 with
+//      Retry-After before its credential is looked at; a wrong credential
+//      (401 from step 1 or from the domain) spends one of the address's
+//      tokens (util/failure_limiter.h, docs/security.md);
 //   1. authentication, per the route's RouteAuth (401 with
 //      `WWW-Authenticate: Bearer` when it fails);
 //   2. the handler;

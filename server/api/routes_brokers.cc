@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <functional>
+#include <memory>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -257,21 +259,8 @@ http::Response BrokerHealthChecks(App& app, const http::Request& request, const 
   return http::Response::Json(200, json.Take());
 }
 
-http::Response TestBroker(App& app, const http::Request& request, const std::string&) {
-  const std::int64_t id = IdParam(request, "id");
-  // Secrets stay in this scope: the probe needs the broker's credentials and
-  // client key; only its result (which never quotes them) leaves.
-  ProbeResult result;
-  std::chrono::milliseconds timeout{};
-  {
-    const BrokerConfig broker = app.brokers().LoadWithSecretsForProbe(id);
-    timeout = std::clamp(std::chrono::milliseconds(broker.connect_timeout),
-                         std::chrono::milliseconds(1), kMaxProbeTimeout);
-    result = ProbeBroker(broker, timeout);
-  }
-  app.log().Info("broker " + std::to_string(id) +
-                 " test: " + (result.reachable ? std::string("reachable") : result.error));
-
+http::Response ProbeAnswer(std::int64_t id, const ProbeResult& result,
+                           std::chrono::milliseconds timeout) {
   http::JsonWriter json;
   json.StartObject();
   json.Field("id", id);
@@ -285,6 +274,39 @@ http::Response TestBroker(App& app, const http::Request& request, const std::str
   json.Field("timeoutMs", static_cast<std::int64_t>(timeout.count()));
   json.EndObject();
   return http::Response::Json(200, json.Take());
+}
+
+// Sent from the completion, which the error mapping never sees: built here.
+http::Response ProbesBusy() {
+  const http::ApiError error =
+      http::ApiError::Unavailable("too many broker connection tests running: retry later")
+          .WithHeader("Retry-After", "5");
+  http::Response response = http::Response::Json(error.status(), http::ErrorBody(error));
+  for (const auto& [name, value] : error.headers()) response.SetHeader(name, value);
+  return response;
+}
+
+// The probe runs on App::broker_probes(), never on an HTTP worker: a broker
+// that accepts and never answers would otherwise hold the worker, and every
+// connection pinned to it (`/healthz` included), for the whole timeout.
+// The row (with its secrets) is read here, on the worker, so a missing
+// broker or an unreachable database is answered through the error mapping;
+// the secrets then live only inside the job.
+http::Response TestBroker(App& app, const http::Request& request, const std::string&) {
+  const std::int64_t id = IdParam(request, "id");
+  auto broker = std::make_shared<BrokerConfig>(app.brokers().LoadWithSecretsForProbe(id));
+  const std::chrono::milliseconds timeout =
+      std::clamp(std::chrono::milliseconds(broker->connect_timeout), std::chrono::milliseconds(1),
+                 kMaxProbeTimeout);
+  return http::Response::Deferred([&app, id, broker, timeout](const http::Completion& done) {
+    std::function<void()> job = [&app, id, broker, timeout, done] {
+      const ProbeResult result = ProbeBroker(*broker, timeout);
+      app.log().Info("broker " + std::to_string(id) +
+                     " test: " + (result.reachable ? std::string("reachable") : result.error));
+      done(ProbeAnswer(id, result, timeout));
+    };
+    if (!app.broker_probes().TrySubmit(job)) done(ProbesBusy());
+  });
 }
 
 }  // namespace switchboard::handlers

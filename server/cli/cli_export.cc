@@ -38,7 +38,8 @@ int RunExport(const Args& args) {
       throw UsageError("--password-file and --acl-file are required");
     }
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
-    Storage storage(config.storage.url, 2, config.storage.acquire_timeout);
+    Storage storage(config.storage.url, 2, config.storage.acquire_timeout, 2,
+                    SqliteCreation::kMustExist);  // only `migrate` creates a database
     MosquittoExportOptions export_options{password_file, acl_file, std::nullopt, nullptr,
                                           config.provisioning};
     std::shared_ptr<const Chain> chain;

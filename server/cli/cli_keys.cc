@@ -85,9 +85,12 @@ int CreateKey(const CliArgs& options) {
   }
 
   const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
-  Storage storage(config.storage.url, 1, config.storage.acquire_timeout);
-  // Quietly, like `serve` on start: the first key of a fresh install may
-  // come before the first `serve`.
+  // Quietly, like `migrate`: the first key of a fresh install may come
+  // before the first `serve`, and a database made here is migrated at once
+  // (never left empty for `serve` to find).
+  Storage storage(
+      config.storage.url, 1, config.storage.acquire_timeout, 2,
+      config.storage.auto_migrate ? SqliteCreation::kCreateIfMissing : SqliteCreation::kMustExist);
   if (config.storage.auto_migrate) ApplyMigrations(storage);
   const CreatedProvisioningKey created = ProvisioningKeys(storage).Create(request);
   const ProvisioningKeyInfo& info = created.info;

@@ -41,7 +41,8 @@ int RunResolve(const Args& args) {
     }
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
     const auto chain = BuildChain(config);
-    Storage storage(config.storage.url, 1, config.storage.acquire_timeout);
+    Storage storage(config.storage.url, 1, config.storage.acquire_timeout, 2,
+                    SqliteCreation::kMustExist);  // only `migrate` creates a database
     const Resolution resolution = ResolveDevice(*chain, storage, uuid, ProcessLogger());
     std::cout << ExplainJson(resolution, options.Has("explain")) << '\n';
     return resolution.broker ? 0 : 3;

@@ -1,4 +1,6 @@
+#include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "api/admin_panel.h"
 #include "api/route_table.h"
@@ -8,6 +10,7 @@
 #include "config/config.h"
 #include "http/http_server.h"
 #include "http/signals.h"
+#include "storage/sqlite_file.h"
 #include "util/log.h"
 
 namespace switchboard::cli {
@@ -21,6 +24,7 @@ http::HttpServerOptions ServerOptions(const ServerConfig& server) {
   options.header_timeout = server.header_timeout;
   options.body_timeout = server.body_timeout;
   options.keepalive_timeout = server.keepalive_timeout;
+  options.trusted_proxies = server.trusted_proxies;
   if (server.tls) {
     options.tls_cert_file = server.tls->cert;
     options.tls_key_file = server.tls->key;
@@ -40,19 +44,40 @@ std::string ChainSummary(const Chain& chain) {
 
 int RunServe(const Args& args) {
   try {
-    CliArgs options(args, CommonOptions());
+    std::vector<OptionSpec> specs = CommonOptions();
+    specs.push_back({"create-database", false,
+                     "SQLite: create the database file when it does not exist (without it a "
+                     "missing file leaves the server unready)"});
+    CliArgs options(args, specs);
     if (options.Has("help")) {
       std::cout << "Usage: switchboard serve [--config FILE]\n\n"
                    "Serves the HTTP API (docs/api.md). Applies pending migrations first when\n"
                    "storage.auto_migrate is true. SIGHUP reloads the resolver chain from the\n"
                    "file; SIGINT/SIGTERM stop after in-flight requests finish.\n\n"
+                   "SQLite: a database file that does not exist is not created (run\n"
+                   "`switchboard migrate` first, or pass --create-database): the server\n"
+                   "starts unready instead. A second serve on the same file refuses to start.\n\n"
                 << options.OptionsHelp();
       return 0;
     }
     // Before any thread exists, so Pistache's threads never take these.
     http::BlockServerSignals();
     Logger& log = ProcessLogger();
-    const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
+    Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
+    config.storage.create_missing_database = options.Has("create-database");
+    // Before anything touches the file: one serving process per SQLite file.
+    std::unique_ptr<SqliteServeLock> sqlite_lock;
+    if (const std::string file = SqliteFilePath(config.storage.url); !file.empty()) {
+      const auto folder = std::filesystem::path(file).parent_path();
+      std::error_code error;
+      if (config.storage.create_missing_database && !folder.empty()) {
+        std::filesystem::create_directories(folder, error);
+      }
+      // No folder, no database: the server starts unready and says why.
+      if (folder.empty() || std::filesystem::is_directory(folder, error)) {
+        sqlite_lock = SqliteServeLock::Acquire(file);
+      }
+    }
     App app(config, log);
     if (!app.admin_token_configured()) {
       log.Warn(

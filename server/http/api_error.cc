@@ -22,6 +22,8 @@ int StatusOf(ErrorCode code) {
       return 413;
     case ErrorCode::kUnsupportedMediaType:
       return 415;
+    case ErrorCode::kTooManyRequests:
+      return 429;
     case ErrorCode::kInternal:
       return 500;
     case ErrorCode::kUnavailable:
@@ -48,6 +50,8 @@ std::string_view NameOf(ErrorCode code) {
       return "payload_too_large";
     case ErrorCode::kUnsupportedMediaType:
       return "unsupported_media_type";
+    case ErrorCode::kTooManyRequests:
+      return "too_many_requests";
     case ErrorCode::kInternal:
       return "internal";
     case ErrorCode::kUnavailable:

@@ -31,6 +31,7 @@ enum class ErrorCode {
   kConflict,              // 409
   kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
+  kTooManyRequests,       // 429: too many failed credentials from one address
   kInternal,              // 500: message is always "internal error"
   kUnavailable,           // 503: no broker, storage unavailable, shutting down
 };

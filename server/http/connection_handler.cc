@@ -54,6 +54,9 @@ struct ConnectionState {
   bool length_known = false;
   std::size_t expected = 0;  // head + body bytes, when length_known
   std::size_t fed = 0;       // bytes of this request given to the parser
+  // Every X-Forwarded-For line joined, when there were several: Pistache
+  // keeps only the first, and a proxy may add its own line (client_address.h).
+  std::optional<std::string> joined_forwarded_for;
   std::string_view method = "OTHER";
   P::Http::Version version = P::Http::Version::Http11;
 
@@ -65,6 +68,7 @@ struct ConnectionState {
     head.clear();
     head_done = length_known = close_after_response = false;
     expected = fed = 0;
+    joined_forwarded_for.reset();
     method = "OTHER";
     version = P::Http::Version::Http11;
   }
@@ -73,6 +77,44 @@ struct ConnectionState {
 namespace {
 
 constexpr char kStateKey[] = "switchboard.connection";
+
+// `head` without the header lines whose typed form Pistache would fail to
+// parse (and throw on): such a header is ignored instead. Content-Length and
+// Transfer-Encoding stay (request_head.cc checked them; Pistache frames the
+// body with them); everything the API reads it reads from the raw headers.
+std::string WithoutUnparseableHeaders(const std::string& head) {
+  P::Http::Header::Registry& registry = P::Http::Header::Registry::instance();
+  std::string out;
+  std::size_t pos = 0;
+  bool request_line = true;
+  while (pos < head.size()) {
+    std::size_t end = head.find("\r\n", pos);
+    end = end == std::string::npos ? head.size() : end + 2;
+    const std::string_view line(head.data() + pos, end - pos);
+    pos = end;
+    if (request_line || line == "\r\n") {
+      request_line = false;
+      out.append(line);
+      continue;
+    }
+    const std::size_t colon = line.find(':');
+    const std::string name(line.substr(0, colon == std::string_view::npos ? 0 : colon));
+    if (colon != std::string_view::npos && registry.isRegistered(name) &&
+        !P::Http::Header::LowercaseEqualStatic(name, "content-length") &&
+        !P::Http::Header::LowercaseEqualStatic(name, "transfer-encoding")) {
+      std::string_view value = line.substr(colon + 1);
+      value.remove_suffix(2);  // CRLF
+      while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+      try {
+        registry.makeHeader(name)->parseRaw(value.data(), value.size());
+      } catch (...) {
+        continue;  // dropped
+      }
+    }
+    out.append(line);
+  }
+  return out;
+}
 // A client that pipelines more requests than this behind a pending deferred
 // response is cut off: none of them can be answered before it anyway.
 constexpr std::size_t kMaxQueuedResponses = 64;
@@ -390,6 +432,10 @@ void ConnectionHandler::FeedAll(std::string_view data, ConnectionState& connecti
 std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& connection,
                                        const std::shared_ptr<P::Tcp::Peer>& peer) {
   const std::size_t max_body = state_->max_body_bytes;
+  // Set when the head ends in this chunk: the whole head, and how many of
+  // its bytes are at the start of `data` (for WithoutUnparseableHeaders).
+  std::string completed_head;
+  std::size_t head_tail = 0;
   if (!connection.head_done) {
     const std::size_t before = connection.head.size();
     const std::size_t room = state_->max_header_bytes + 4 - before;
@@ -405,12 +451,15 @@ std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& c
       connection.head.resize(head_length);
       connection.head_done = true;
       const std::optional<RequestHead> head = ParseRequestHead(connection.head);
+      completed_head = std::move(connection.head);
       connection.head.clear();
+      head_tail = head_length - before;
       if (!head) {
         Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
         return 0;
       }
       connection.method = MethodLabel(head->method);
+      if (head->forwarded_for_lines > 1) connection.joined_forwarded_for = head->forwarded_for;
       connection.version = head->http10 ? P::Http::Version::Http10 : P::Http::Version::Http11;
       const std::uint64_t body_length = head->content_length.value_or(0);
       // Refused before a byte of the body is buffered.
@@ -446,9 +495,31 @@ std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& c
     parsed = parser->parse();
   } catch (...) {
     // HttpError and whatever a header parser throws (std::invalid_argument,
-    // std::length_error from a huge reserve): all the client's doing.
-    Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
-    return 0;
+    // std::length_error from a huge reserve): all the client's doing. A
+    // typed header Pistache cannot parse (`Date: garbage`, `Accept:` empty,
+    // `Content-Type: application/jsonx`) is no reason to refuse the request:
+    // parse it once more without such headers. The head always ends in the
+    // chunk where Pistache first sees all of it, so this chunk holds the
+    // only body bytes fed so far.
+    std::optional<P::Http::Private::State> again;
+    if (!completed_head.empty() && take >= head_tail) {
+      const std::string clean = WithoutUnparseableHeaders(completed_head);
+      if (clean.size() != completed_head.size()) {
+        parser->reset();
+        if (parser->feed(clean.data(), clean.size()) &&
+            parser->feed(data.data() + head_tail, take - head_tail)) {
+          try {
+            again = parser->parse();
+          } catch (...) {
+          }
+        }
+      }
+    }
+    if (!again) {
+      Refuse(peer, connection, ErrorCode::kInvalidRequest, "malformed HTTP request");
+      return 0;
+    }
+    parsed = *again;
   }
   const bool framed_done = connection.length_known && connection.fed == connection.expected;
   if (parsed != P::Http::Private::State::Done) {
@@ -472,6 +543,11 @@ std::size_t ConnectionHandler::FeedOne(std::string_view data, ConnectionState& c
     return 0;
   }
   connection.close_after_response = !connection.length_known;
+  if (connection.joined_forwarded_for) {
+    request.headers().remove("X-Forwarded-For");
+    request.headers().addRaw(
+        P::Http::Header::Raw("X-Forwarded-For", *connection.joined_forwarded_for));
+  }
   request.copyAddress(peer->address());
   peer->setIdle(false);  // Pistache's timeouts: a request is being served
   try {

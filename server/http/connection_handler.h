@@ -34,6 +34,7 @@
 #include "http/http_message.h"
 #include "http/pistache_includes.h"
 #include "switchboard/logger.h"
+#include "util/ip_address.h"
 
 namespace switchboard::http::internal {
 
@@ -47,6 +48,7 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   std::size_t max_header_bytes = 0;
   Logger* logger = nullptr;
   RequestObserver observer;
+  IpRangeSet trusted_proxies;
 
   // Drain bookkeeping (see HttpServer::Shutdown). in_flight counts requests
   // from dispatch until their response has been written (or dropped).

@@ -39,8 +39,16 @@ class Request {
   // The route pattern that matched, e.g. "/api/v1/devices/:uuid".
   const std::string& route() const { return route_; }
   const std::string& body() const { return body_; }
-  // The client's address ("127.0.0.1"); the TCP peer, not a forwarded header.
+  // The TCP peer's address ("127.0.0.1"), never a forwarded header.
   const std::string& remote_address() const { return remote_address_; }
+  // The client's address: the peer, or, when the peer is one of the
+  // server's trusted proxies, what its X-Forwarded-For says
+  // (client_address.h). Use this one for rate limits and logs. Falls back to
+  // remote_address() when the server has not set it (requests built in
+  // tests).
+  const std::string& client_address() const {
+    return client_address_.empty() ? remote_address_ : client_address_;
+  }
 
   // A path parameter by name without the colon ("uuid" for ":uuid"),
   // percent-decoded. Throws std::out_of_range when the route has no such
@@ -62,6 +70,7 @@ class Request {
   Request& SetRoute(std::string route);
   Request& SetBody(std::string body);
   Request& SetRemoteAddress(std::string address);
+  Request& SetClientAddress(std::string address);
   Request& AddPathParam(std::string name, std::string value);
   Request& AddQuery(std::string name, std::string value);
   Request& AddHeader(std::string name, std::string value);
@@ -72,6 +81,7 @@ class Request {
   std::string route_;
   std::string body_;
   std::string remote_address_;
+  std::string client_address_;
   std::map<std::string, std::string, std::less<>> path_params_;
   std::map<std::string, std::string, std::less<>> query_;
   std::map<std::string, std::string, std::less<>> headers_;  // lower-case names

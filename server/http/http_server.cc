@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "http/api_error.h"
+#include "http/client_address.h"
 #include "http/connection_handler.h"
 
 namespace switchboard::http {
@@ -42,7 +43,7 @@ Response ErrorResponse(const ApiError& error) {
   return response;
 }
 
-Request ToRequest(const Entry& entry, const P::Rest::Request& raw) {
+Request ToRequest(const ServerState& state, const Entry& entry, const P::Rest::Request& raw) {
   Request request(P::Http::methodString(raw.method()), raw.resource(), raw.body());
   request.SetRoute(entry.pattern).SetRemoteAddress(raw.address().host());
   for (const std::string& name : entry.params) {
@@ -61,12 +62,14 @@ Request ToRequest(const Entry& entry, const P::Rest::Request& raw) {
   }
   for (const auto& [name, header] : raw.headers().rawList())
     request.AddHeader(name, header.value());
+  request.SetClientAddress(ClientAddress(request.remote_address(),
+                                         request.Header("X-Forwarded-For"), state.trusted_proxies));
   return request;
 }
 
 Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest::Request& raw) {
   try {
-    Request request = ToRequest(entry, raw);
+    Request request = ToRequest(state, entry, raw);
     if (entry.body == Body::kJson && !request.body().empty()) {
       const std::optional<std::string_view> type = request.Header("Content-Type");
       if (!type || !IsJsonContentType(*type)) {
@@ -161,6 +164,11 @@ HttpServer::HttpServer(HttpServerOptions options, Logger& logger)
   }
   if (options_.tls_cert_file.empty() != options_.tls_key_file.empty()) {
     throw std::invalid_argument("server.tls needs both cert and key");
+  }
+  try {
+    state_->trusted_proxies = IpRangeSet(options_.trusted_proxies);
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument(std::string("server.trusted_proxies: ") + e.what());
   }
 }
 

@@ -78,6 +78,10 @@ struct HttpServerOptions {
   // connections, so production should terminate TLS in a proxy.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Proxies whose X-Forwarded-For is believed: addresses or CIDR ranges
+  // ("10.0.0.0/8", "::1"). Decides Request::client_address()
+  // (client_address.h). Default: none, so the client is always the peer.
+  std::vector<std::string> trusted_proxies;
 };
 
 // How a route treats the request body.

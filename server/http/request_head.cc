@@ -73,6 +73,9 @@ std::optional<RequestHead> ParseRequestHead(std::string_view head) {
       if (!out.chunked) return std::nullopt;  // Pistache knows no other coding
     } else if (EqualsIgnoreCase(name, "expect")) {
       out.expect_continue = EqualsIgnoreCase(value, "100-continue");
+    } else if (EqualsIgnoreCase(name, "x-forwarded-for")) {
+      if (out.forwarded_for_lines++ > 0) out.forwarded_for += ", ";
+      out.forwarded_for += value;
     }
   }
   if (out.chunked && out.content_length) return std::nullopt;

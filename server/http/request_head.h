@@ -17,6 +17,11 @@ struct RequestHead {
   std::optional<std::uint64_t> content_length;
   bool chunked = false;
   bool expect_continue = false;
+  // The values of every X-Forwarded-For line, joined with ", " in order
+  // (Pistache keeps only the first line of a repeated header); the number
+  // of such lines.
+  std::string forwarded_for;
+  int forwarded_for_lines = 0;
 };
 
 // Parses `head`: the request line and header lines, each ending in CRLF, up

@@ -276,6 +276,43 @@ TEST_P(RegistrationApiTest, SameApiKeyIsAnIdempotentRetryAnotherIsAConflict) {
   EXPECT_EQ(Rows(), (RowCounts{1, 1, 1}));
 }
 
+// A valid key of another fleet plus the device's own API key used to
+// re-register the device and re-issue its MQTT password.
+TEST_P(RegistrationApiTest, AKeyOfAnotherFleetNeverReRegistersADevice) {
+  AddFullBroker("primary", true);
+  const std::string key_a = AddKey("fleet-a");
+  const std::string key_b = AddKey("fleet-b");
+  auto server = SwitchboardProcess::Start(ServeOptions(url()));
+  const std::string uuid = NewUuid();
+  const HttpResponse first = Register(server->port(), key_a, RegistrationBody(uuid));
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string password = ParseJson(first.body)["mqtt"]["password"].GetString();
+
+  for (const std::string& api_key :
+       {std::string(testing::kDeviceApiKey), std::string("another-device-api-key-42")}) {
+    const HttpResponse other =
+        Register(server->port(), key_b, RegistrationBody(uuid, "x", api_key));
+    EXPECT_NE(ExpectApiError(other, 403, "forbidden").find("another fleet"), std::string::npos);
+    EXPECT_EQ(other.body.find("password"), std::string::npos) << other.body;
+  }
+  EXPECT_EQ(QueryString("SELECT fleet_id FROM devices"), "fleet-a");
+  EXPECT_EQ(QueryString("SELECT device_name FROM devices"), "sensor");
+  EXPECT_TRUE(VerifyMosquittoPassword(password, QueryString("SELECT password_hash FROM "
+                                                            "mqtt_users")));
+  EXPECT_EQ(KeyCounter(key_b), 0);
+}
+
+TEST_P(RegistrationApiTest, AnUnreadableExpiryRefusesTheKey) {
+  AddFullBroker("primary", true);
+  const std::string key = AddKey("fleet-a", -1, "not a date");
+  auto server = SwitchboardProcess::Start(ServeOptions(url()));
+  EXPECT_NE(
+      ExpectApiError(Register(server->port(), key, RegistrationBody(NewUuid())), 403, "forbidden")
+          .find("unreadable expiry"),
+      std::string::npos);
+  EXPECT_EQ(Rows(), (RowCounts{0, 0, 0}));
+}
+
 TEST_P(RegistrationApiTest, BadRequestsAre400AndWriteNothing) {
   AddFullBroker("primary", true);
   const std::string key = AddKey("fleet-a");

@@ -55,6 +55,33 @@ TEST_P(ServeTest, ReloadWithBrokenFileKeepsOldChain) {
   EXPECT_NE(chain.body.find("\"plugin\":\"device\""), std::string::npos) << chain.body;
 }
 
+// An emptied (e.g. truncated) config file used to reset the chain to the
+// built-in defaults on reload; a directory passed as an empty config.
+TEST_P(ServeTest, ReloadRefusesAnEmptyFileAndADirectory) {
+  auto options = testing::ServeOptions(url());
+  options.resolution_yaml =
+      "resolution:\n  plugin_dirs: [\"" SWITCHBOARD_PLUGIN_DIR "\"]\n  chain:\n    - plugin: env\n";
+  auto server = SwitchboardProcess::Start(options);
+  testing::WriteFile(server->config_path(), "");
+  const auto reload = server->Admin("POST", "/api/v1/admin/reload");
+  EXPECT_EQ(reload.status, 400) << reload.body;
+  EXPECT_NE(reload.body.find("the configuration file is empty"), std::string::npos) << reload.body;
+  server->Signal(SIGHUP);
+  const auto chain = server->Admin("GET", "/api/v1/admin/chain");
+  EXPECT_EQ(chain.body.find("\"plugin\":\"device\""), std::string::npos) << chain.body;
+  EXPECT_NE(chain.body.find("\"plugin\":\"env\""), std::string::npos) << chain.body;
+  // SIGHUP's failure is logged.
+  std::string log;
+  for (int i = 0; i < 100; ++i) {
+    log = server->Log();
+    if (log.find("chain reload failed") != std::string::npos &&
+        log.rfind("the configuration file is empty") != log.find("the configuration file is empty"))
+      break;
+    usleep(50'000);
+  }
+  EXPECT_NE(log.find("chain reload failed"), std::string::npos) << log;
+}
+
 TEST_P(ServeTest, BadChainFailsStartupWithLocation) {
   try {
     auto options = testing::ServeOptions(url());

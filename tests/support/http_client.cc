@@ -37,9 +37,20 @@ std::optional<std::string> HttpResponse::Header(std::string_view name) const {
   return std::nullopt;
 }
 
-std::unique_ptr<HttpConnection> HttpConnection::Connect(std::uint16_t port) {
+std::unique_ptr<HttpConnection> HttpConnection::Connect(std::uint16_t port,
+                                                        const std::string& source) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error(Errno("socket"));
+  if (!source.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      const std::string error = Errno(("bind " + source).c_str());
+      ::close(fd);
+      throw std::runtime_error(error);
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
@@ -160,6 +171,11 @@ std::string FormatRequest(std::string_view method, std::string_view target, cons
 HttpResponse OneShot(std::uint16_t port, std::string_view method, std::string_view target,
                      const Headers& headers, std::string_view body) {
   return HttpConnection::Connect(port)->Request(method, target, headers, body);
+}
+
+HttpResponse OneShotFrom(const std::string& source, std::uint16_t port, std::string_view method,
+                         std::string_view target, const Headers& headers, std::string_view body) {
+  return HttpConnection::Connect(port, source)->Request(method, target, headers, body);
 }
 
 }  // namespace switchboard::testing

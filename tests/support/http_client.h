@@ -39,8 +39,11 @@ struct HttpResponse {
 
 class HttpConnection {
  public:
-  // Connects to 127.0.0.1:`port`.
-  static std::unique_ptr<HttpConnection> Connect(std::uint16_t port);
+  // Connects to 127.0.0.1:`port`. `source`, when not empty, is the local
+  // IPv4 address to connect from ("127.0.0.2": any 127/8 address works on
+  // Linux), so a test can be several clients.
+  static std::unique_ptr<HttpConnection> Connect(std::uint16_t port,
+                                                 const std::string& source = {});
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -74,5 +77,10 @@ std::string FormatRequest(std::string_view method, std::string_view target,
 // One request on a fresh connection, which is then dropped.
 HttpResponse OneShot(std::uint16_t port, std::string_view method, std::string_view target,
                      const Headers& headers = {}, std::string_view body = {});
+
+// OneShot from the local address `source` (see HttpConnection::Connect).
+HttpResponse OneShotFrom(const std::string& source, std::uint16_t port, std::string_view method,
+                         std::string_view target, const Headers& headers = {},
+                         std::string_view body = {});
 
 }  // namespace switchboard::testing

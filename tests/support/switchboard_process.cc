@@ -40,7 +40,13 @@ std::unique_ptr<SwitchboardProcess> SwitchboardProcess::Start(
   process->log_path_ = process->dir_.path() + "/switchboard.log";
   std::string yaml =
       "server:\n  listen: 127.0.0.1:0\n  threads: " + std::to_string(options.threads) + "\n" +
-      options.server_yaml + "storage:\n  url: \"" + options.database_url + "\"\n  pool_size: 8\n";
+      // Most suites send wrong credentials on purpose, many from one address:
+      // the failure limit is tested on its own (auth_failure_limit_test.cc).
+      (options.server_yaml.find("auth_failures") == std::string::npos
+           ? "  auth_failures: {burst: 100000}\n"
+           : "") +
+      options.server_yaml + "storage:\n  url: \"" + options.database_url + "\"\n  pool_size: 8\n" +
+      options.storage_yaml;
   yaml += options.resolution_yaml.empty()
               ? std::string("resolution:\n  plugin_dirs: [\"") + SWITCHBOARD_PLUGIN_DIR + "\"]\n"
               : options.resolution_yaml;

@@ -36,6 +36,8 @@ struct SwitchboardProcessOptions {
   // Lines added to the generated `server:` section, each indented two
   // spaces (e.g. "  tls: {cert: /p/cert.pem, key: /p/key.pem}\n").
   std::string server_yaml;
+  // Lines added to the generated `storage:` section, indented likewise.
+  std::string storage_yaml;
   std::map<std::string, std::string> environment;  // added to the process's
   int threads = 2;
   bool wait_ready = true;  // wait until /readyz answers 200

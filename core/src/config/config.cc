@@ -2,11 +2,13 @@
 
 #include "config/duration.h"
 #include "config/suggest.h"
+#include "util/ip_address.h"
 
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -227,6 +229,34 @@ class Parser {
     r.RenamedToDuration("keepalive_timeout_s", "keepalive_timeout", "s");
     r.On("admin_panel_dir",
          [&](const YAML::Node& v) { out.admin_panel_dir = String(v, "server.admin_panel_dir"); });
+    r.On("trusted_proxies", [&](const YAML::Node& v) {
+      if (!v.IsSequence()) Fail(v, "server.trusted_proxies must be a list of addresses or ranges");
+      out.trusted_proxies.clear();
+      for (const auto& item : v) {
+        const std::string entry = String(item, "server.trusted_proxies item");
+        try {
+          IpRange::Parse(entry);
+        } catch (const std::invalid_argument& e) {
+          Fail(item, std::string("server.trusted_proxies: ") + e.what());
+        }
+        out.trusted_proxies.push_back(entry);
+      }
+    });
+    r.On("auth_failures", [&](const YAML::Node& v) {
+      MapReader a(v, "server.auth_failures", file_);
+      a.On("burst", [&](const YAML::Node& b) {
+        out.auth_failures.burst =
+            static_cast<int>(Integer(b, "server.auth_failures.burst", 1, 100000));
+      });
+      a.On("refill", [&](const YAML::Node& d) {
+        out.auth_failures.refill = Duration(d, "server.auth_failures.refill", 10ms, 1h);
+      });
+      a.On("max_clients", [&](const YAML::Node& m) {
+        out.auth_failures.max_clients =
+            static_cast<std::size_t>(Integer(m, "server.auth_failures.max_clients", 1, 10'000'000));
+      });
+      a.Run();
+    });
     r.On("tls", [&](const YAML::Node& v) {
       if (v.IsNull()) return;
       TlsSettings tls;
@@ -257,6 +287,11 @@ class Parser {
       out.acquire_timeout = Duration(v, "storage.acquire_timeout", 1ms, 10min);
     });
     r.RenamedToDuration("acquire_timeout_ms", "acquire_timeout", "ms");
+    r.On("secret_key_file",
+         [&](const YAML::Node& v) { out.secret_key_file = String(v, "storage.secret_key_file"); });
+    r.On("previous_secret_key_files", [&](const YAML::Node& v) {
+      out.previous_secret_key_files = StringList(v, "storage.previous_secret_key_files");
+    });
     r.On("fetch_pipeline_connections", [&](const YAML::Node& v) {
       out.fetch_pipeline_connections =
           static_cast<int>(Integer(v, "storage.fetch_pipeline_connections", 0, 16));
@@ -466,11 +501,31 @@ Config ParseConfig(const std::string& yaml_text, const std::string& source_file)
   }
 }
 
-Config LoadConfigFile(const std::string& path) {
+Config LoadConfigFile(const std::string& path, bool allow_empty) {
+  // An ifstream opens a directory without complaint and reads nothing from
+  // it, which would pass for an empty (all defaults) configuration.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    throw ConfigError(path + ": is a directory, not a configuration file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open configuration file");
   std::stringstream text;
   text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path + ": cannot read configuration file");
+  if (!allow_empty) {
+    bool empty = false;
+    try {
+      empty = YAML::Load(text.str()).IsNull();
+    } catch (const YAML::Exception&) {
+      // ParseConfig reports it with its place.
+    }
+    if (empty) {
+      throw ConfigError(path +
+                        ": the configuration file is empty; refusing to replace the running "
+                        "configuration with built-in defaults (restart to use the defaults)");
+    }
+  }
   Config config = ParseConfig(text.str(), path);
   ApplyEnvironmentOverrides(config);
   return config;

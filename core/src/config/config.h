@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "switchboard/params.h"
+#include "util/failure_limiter.h"
 
 namespace switchboard {
 
@@ -46,6 +47,15 @@ struct ServerConfig {
   // Idle keep-alive connections close after this.
   std::chrono::milliseconds keepalive_timeout{60'000};  // REQUIRES: 1s..1h
   std::optional<TlsSettings> tls;
+  // Proxies whose X-Forwarded-For names the client: addresses or CIDR
+  // ranges ("10.0.0.0/8", "::1"), each checked when parsed. Default: none,
+  // so the client is always the TCP peer (server/http/client_address.h).
+  std::vector<std::string> trusted_proxies;
+  // `auth_failures: {burst, refill, max_clients}`: wrong provisioning keys,
+  // device API keys, admin tokens and hook tokens per client address
+  // (util/failure_limiter.h). Defaults: 10, 6s (10 a minute), 100000.
+  // REQUIRES: burst 1..100000, refill 10ms..1h, max_clients 1..10000000.
+  FailureLimits auth_failures;
   // Folder of the admin panel's files (served at /admin/). Unset: the folder
   // installed beside the executable, <exe>/../share/switchboard/admin.
   // "": no panel.
@@ -58,6 +68,19 @@ struct StorageConfig {
   bool auto_migrate = true;  // `serve` applies pending migrations on start
   // Longest wait for a pooled session before 503.
   std::chrono::milliseconds acquire_timeout{2'000};  // REQUIRES: 1ms..10m
+  // Broker secrets (password, client_key, extra_config) are sealed at rest
+  // with AES-256-GCM under the key in this file: 64 hex digits, e.g.
+  // `openssl rand -hex 32` (util/secret_box.h). Default: none, stored in
+  // clear. Rows written in clear before still read.
+  std::string secret_key_file;
+  // Keys replaced by secret_key_file, still used to open older rows until
+  // `switchboard rotate-secret-key` re-sealed them (docs/security.md).
+  std::vector<std::string> previous_secret_key_files;
+  // SQLite: create the database file when it does not exist. Not a YAML key:
+  // `switchboard serve --create-database` sets it (`migrate` always may
+  // create). Default: false, so a deleted database is never silently
+  // replaced by an empty one (storage/sqlite_file.h).
+  bool create_missing_database = false;
   // PostgreSQL: connections batching the config fetch's device lookups
   // (device_read_pipeline.h), besides the pool. 0: a pooled session each.
   int fetch_pipeline_connections = 2;  // REQUIRES: 0..16
@@ -146,8 +169,11 @@ struct Config {
 Config ParseConfig(const std::string& yaml_text, const std::string& source_file);
 
 // Reads and parses a file, then applies the environment overrides. Throws
-// ConfigError (a missing file included).
-Config LoadConfigFile(const std::string& path);
+// ConfigError: a missing or unreadable file, a directory, and, unless
+// `allow_empty`, a file with no configuration in it (a reload must not turn a
+// truncated file into the built-in defaults; at startup an empty file is
+// the documented all-defaults configuration).
+Config LoadConfigFile(const std::string& path, bool allow_empty = true);
 
 // Throws ConfigError when an override is malformed.
 void ApplyEnvironmentOverrides(Config& config);

@@ -19,13 +19,28 @@
 #include "domain/validation.h"
 #include "storage/broker_rows.h"
 #include "storage/sql_errors.h"
+#include "util/ip_address.h"
+#include "util/secret_box.h"
 #include "util/time.h"
 
 namespace switchboard {
 namespace {
 
 constexpr std::int64_t kIntMax = INT_MAX;  // INTEGER columns are 32-bit in PostgreSQL
-constexpr std::size_t kUnbounded = static_cast<std::size_t>(-1);
+// Per-field caps, in characters, whatever server.max_body_bytes lets
+// through: devices are handed most of these fields, and no field needs
+// more. Documented in docs/api.md ("Field limits").
+constexpr std::size_t kDescriptionChars = 1000;
+constexpr std::size_t kPathChars = 255;
+constexpr std::size_t kUsernameChars = 255;
+constexpr std::size_t kPasswordChars = 1024;
+constexpr std::size_t kCaCertChars = 256 * 1024;  // a bundle of CA certificates
+constexpr std::size_t kCertChars = 64 * 1024;
+constexpr std::size_t kClientIdPrefixChars = 64;
+constexpr std::size_t kRegionChars = 255;
+constexpr std::size_t kExtraConfigChars = 64 * 1024;
+// MQTT's Keep Alive is a two-byte field: a larger value would be cut.
+constexpr std::int64_t kMaxKeepAlive = 65535;
 
 bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
   for (const char* a : allowed) {
@@ -34,20 +49,37 @@ bool OneOf(const std::string& value, std::initializer_list<const char*> allowed)
   return false;
 }
 
-// What BrokerUrl() can print and ParseBrokerUrl() reads back: a DNS-like
-// name, an IPv4 address, or an IPv6 literal without brackets.
+// What BrokerUrl() can print, ParseBrokerUrl() reads back and a device can
+// connect to: an IPv4 or IPv6 address (without brackets or zone id), or a
+// host name of dot-separated labels, each 1..63 letters, digits, '-' or '_'
+// that neither starts nor ends with '-' (RFC 1123; '_' for internal names),
+// with at most one trailing dot. So "-", "..", ".a" and "a-." are refused.
 void CheckHost(const std::string& host) {
   CheckText("host", host, 1, 255);
-  const bool ipv6 = host.find(':') != std::string::npos;
-  for (const char c : host) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    const bool ok = ipv6 ? (std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.')
-                         : (alnum || c == '-' || c == '.' || c == '_');
-    if (!ok) {
-      throw ValidationError("host",
-                            ipv6 ? "host: an IPv6 address is written without brackets or zone id"
-                                 : "host may only contain letters, digits, '-', '.' and '_'");
+  if (host.find(':') != std::string::npos) {
+    if (!ParseIpAddress(host)) {
+      throw ValidationError("host", "host: an IPv6 address is written without brackets or zone id");
     }
+    return;
+  }
+  std::string_view rest = host;
+  if (rest.size() > 1 && rest.back() == '.') rest.remove_suffix(1);
+  while (true) {
+    const std::size_t dot = rest.find('.');
+    const std::string_view label = rest.substr(0, dot);
+    bool ok = !label.empty() && label.size() <= 63 && label.front() != '-' && label.back() != '-';
+    for (const char c : label) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_');
+    }
+    if (!ok) {
+      throw ValidationError(
+          "host",
+          "host must be an IP address or a host name: labels of letters, digits, '-' and '_', "
+          "separated by dots, none empty, none starting or ending with '-'");
+    }
+    if (dot == std::string_view::npos) return;
+    rest.remove_prefix(dot + 1);
   }
 }
 
@@ -126,18 +158,29 @@ class Assignments {
   std::deque<int> ints_;
 };
 
-Assignments AssignmentsFor(const BrokerInput& in) {
+// The columns sealed at rest when a secret box is configured
+// (util/secret_box.h); broker_rows.cc opens the same three.
+bool IsSecretColumn(std::string_view column) {
+  return column == "password" || column == "client_key" || column == "extra_config";
+}
+
+Assignments AssignmentsFor(const BrokerInput& in, const SecretBox* secrets) {
   Assignments a;
-  ForEachBrokerInputField(in, [&a](const char* column, const auto& value, Clearable clearable) {
-    using T = typename std::decay_t<decltype(value)>::value_type;
-    if constexpr (std::is_same_v<T, std::string>) {
-      a.Text(column, value, clearable == Clearable::kYes);
-    } else if constexpr (std::is_same_v<T, bool>) {
-      a.Bool(column, value);
-    } else {
-      a.Int(column, value);
-    }
-  });
+  ForEachBrokerInputField(
+      in, [&a, secrets](const char* column, const auto& value, Clearable clearable) {
+        using T = typename std::decay_t<decltype(value)>::value_type;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (secrets != nullptr && value && IsSecretColumn(column)) {
+            a.Text(column, secrets->Seal(column, *value), clearable == Clearable::kYes);
+            return;
+          }
+          a.Text(column, value, clearable == Clearable::kYes);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          a.Bool(column, value);
+        } else {
+          a.Int(column, value);
+        }
+      });
   return a;
 }
 
@@ -196,6 +239,21 @@ Conflict UniqueConflict(const soci::soci_error& e, const BrokerInput& input) {
   return Conflict("another broker was made the default at the same time; retry");
 }
 
+// Whether `update` changes where or how the stored password would travel
+// on the next connection test: another host, port or protocol, TLS turned
+// off or certificate checks turned off. Without the password in the same
+// request, such an update drops it, so an admin token cannot point the
+// broker at a listener of its own and read the write-only password back
+// through POST /brokers/{id}/test.
+bool MovesThePassword(const BrokerConfig& stored, const BrokerInput& update) {
+  if (stored.password.empty()) return false;
+  return (update.host && *update.host != stored.host) ||
+         (update.port && *update.port != stored.port) ||
+         (update.protocol && *update.protocol != stored.protocol) ||
+         (update.use_tls && !*update.use_tls && stored.use_tls) ||
+         (update.verify_certificate && !*update.verify_certificate && stored.verify_certificate);
+}
+
 std::string Plural(long long n, const char* noun) {
   return std::to_string(n) + " " + noun + (n == 1 ? "" : "s");
 }
@@ -244,40 +302,42 @@ void ValidateBrokerInput(const BrokerInput& in, BrokerValidation mode) {
   }
   if (in.name) CheckText("name", *in.name, 1, 255);
   if (in.description)
-    CheckText("description", *in.description, 0, kUnbounded, TextKind::kMultiLine);
+    CheckText("description", *in.description, 0, kDescriptionChars, TextKind::kMultiLine);
   if (in.protocol && !OneOf(*in.protocol, {"mqtt", "mqtts", "ws", "wss"})) {
     throw ValidationError("protocol", "protocol must be one of mqtt, mqtts, ws, wss");
   }
   if (in.host) CheckHost(*in.host);
   if (in.port) CheckRange("port", *in.port, 1, 65535);
   if (in.path) {
-    CheckText("path", *in.path, 0, kUnbounded);
+    CheckText("path", *in.path, 0, kPathChars);
     if (!in.path->empty() && (in.path->front() != '/' || in.path->find(' ') != std::string::npos ||
                               in.path->find_first_of("?#") != std::string::npos)) {
       throw ValidationError("path", "path must start with '/' and contain no spaces, '?' or '#'");
     }
   }
-  if (in.username) CheckText("username", *in.username, 0, kUnbounded);
-  if (in.password) CheckText("password", *in.password, 0, kUnbounded);
+  if (in.username) CheckText("username", *in.username, 0, kUsernameChars);
+  if (in.password) CheckText("password", *in.password, 0, kPasswordChars);
   if (in.ca_cert) {
-    CheckText("ca_cert", *in.ca_cert, 0, kUnbounded, TextKind::kMultiLine);
+    CheckText("ca_cert", *in.ca_cert, 0, kCaCertChars, TextKind::kMultiLine);
     if (!in.ca_cert->empty()) ParseCaBundle(*in.ca_cert);
   }
   if (in.client_cert) {
-    CheckText("client_cert", *in.client_cert, 0, kUnbounded, TextKind::kMultiLine);
+    CheckText("client_cert", *in.client_cert, 0, kCertChars, TextKind::kMultiLine);
   }
-  if (in.client_key) CheckText("client_key", *in.client_key, 0, kUnbounded, TextKind::kMultiLine);
-  if (in.client_id_prefix) CheckText("client_id_prefix", *in.client_id_prefix, 0, kUnbounded);
-  if (in.keep_alive) CheckRange("keep_alive", *in.keep_alive, 1, kIntMax);
+  if (in.client_key) CheckText("client_key", *in.client_key, 0, kCertChars, TextKind::kMultiLine);
+  if (in.client_id_prefix) {
+    CheckText("client_id_prefix", *in.client_id_prefix, 0, kClientIdPrefixChars);
+  }
+  if (in.keep_alive) CheckRange("keep_alive", *in.keep_alive, 1, kMaxKeepAlive);
   if (in.reconnect_period) CheckRange("reconnect_period", *in.reconnect_period, 0, kIntMax);
   if (in.connect_timeout) CheckRange("connect_timeout", *in.connect_timeout, 1, kIntMax);
   if (in.broker_type && !OneOf(*in.broker_type, {"local", "cloud", "edge", "test"})) {
     throw ValidationError("broker_type", "broker_type must be one of local, cloud, edge, test");
   }
-  if (in.region) CheckText("region", *in.region, 0, kUnbounded);
+  if (in.region) CheckText("region", *in.region, 0, kRegionChars);
   if (in.weight) CheckRange("weight", *in.weight, 1, kIntMax);
   if (in.extra_config) {
-    CheckText("extra_config", *in.extra_config, 0, kUnbounded, TextKind::kMultiLine);
+    CheckText("extra_config", *in.extra_config, 0, kExtraConfigChars, TextKind::kMultiLine);
     if (!in.extra_config->empty()) CheckJson(*in.extra_config);
   }
 }
@@ -291,7 +351,7 @@ PublicBroker Brokers::Create(const BrokerInput& input) {
     const std::string now = UtcNowIso8601();
     ThrowIfNameTaken(sql, *input.name, 0);
     if (input.is_default.value_or(false)) ClearOtherDefault(sql, 0, now);
-    Assignments values = AssignmentsFor(input);
+    Assignments values = AssignmentsFor(input, storage_.secrets());
     values.Now("created_at", now);
     values.Now("updated_at", now);
     long long id = 0;
@@ -335,18 +395,23 @@ std::vector<PublicBroker> Brokers::List() {
   return out;
 }
 
-PublicBroker Brokers::Update(std::int64_t id, const BrokerInput& input) {
-  ValidateBrokerInput(input, BrokerValidation::kUpdate);
+PublicBroker Brokers::Update(std::int64_t id, const BrokerInput& request) {
+  ValidateBrokerInput(request, BrokerValidation::kUpdate);
   const long long key = id;
   Storage::Lease lease = storage_.Acquire();
   soci::session& sql = *lease;
+  BrokerInput input = request;
   try {
     WriteTransaction tx(storage_, sql);
-    if (!Exists(sql, key)) throw NotFound("no broker with id " + std::to_string(id));
+    const std::optional<BrokerConfig> stored = LoadBrokerById(sql, key);
+    if (!stored) throw NotFound("no broker with id " + std::to_string(id));
+    if (!input.password && MovesThePassword(*stored, input)) {
+      input.password = std::string();  // stored as NULL
+    }
     const std::string now = UtcNowIso8601();
     if (input.name) ThrowIfNameTaken(sql, *input.name, key);
     if (input.is_default.value_or(false)) ClearOtherDefault(sql, key, now);
-    Assignments values = AssignmentsFor(input);
+    Assignments values = AssignmentsFor(input, storage_.secrets());
     values.Now("updated_at", now);
     RunStatement(sql, "UPDATE mqtt_broker_config SET " + values.SetList() + " WHERE id = :id",
                  values, [&key](soci::statement& st) { st.exchange(soci::use(key)); });

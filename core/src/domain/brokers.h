@@ -192,7 +192,11 @@ class Brokers {
 
   // Partial update: only the fields set in `input` change; updated_at is
   // refreshed. is_default = true clears the previous default in the same
-  // transaction. Throws ValidationError, NotFound, Conflict (name taken).
+  // transaction. An update that changes host, port or protocol, or turns
+  // use_tls or verify_certificate off, without a password in the same
+  // input drops the stored password (the connection test would otherwise
+  // send it wherever the update points). Throws ValidationError, NotFound,
+  // Conflict (name taken).
   PublicBroker Update(std::int64_t id, const BrokerInput& input);
 
   // Deletes an unused broker. Throws NotFound, or Conflict naming how many

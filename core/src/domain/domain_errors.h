@@ -109,4 +109,14 @@ class Conflict : public DomainError {
   explicit Conflict(const std::string& message) : DomainError(DomainCode::kConflict, message) {}
 };
 
+// Registration of a uuid already registered with another deviceApiKey
+// (kConflict, 409). Its own type because it is also a wrong device API key
+// presented: the route table counts it as a failed credential, so a holder
+// of a provisioning key cannot guess device keys through registration.
+class DeviceKeyMismatch : public Conflict {
+ public:
+  DeviceKeyMismatch()
+      : Conflict("a device with this uuid is already registered with another deviceApiKey") {}
+};
+
 }  // namespace switchboard

@@ -216,9 +216,12 @@ std::optional<WrittenDevice> WriteDeviceRows(soci::session& sql, const NewDevice
   std::optional<DeviceRecord> existing =
       LoadDeviceRecord(sql, rows.uuid, &stored_api_key_hash, &config_version);
   if (!existing) return std::nullopt;
-  if (!VerifyDeviceApiKey(device_api_key, stored_api_key_hash)) {
-    throw Conflict("a device with this uuid is already registered with another deviceApiKey");
+  // Checked before the device key: a key of another fleet learns nothing
+  // about the device's key, and never re-issues its credentials.
+  if (existing->fleet_id != rows.fleet_id) {
+    throw Forbidden("a device with this uuid is registered in another fleet");
   }
+  if (!VerifyDeviceApiKey(device_api_key, stored_api_key_hash)) throw DeviceKeyMismatch();
   UpsertDeviceAccess(sql, existing->id, rows);
   return WrittenDevice{std::move(*existing), true, config_version};
 }

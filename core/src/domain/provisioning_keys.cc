@@ -5,14 +5,14 @@
 #include <chrono>
 #include <climits>
 
-#include "storage/config_snapshot.h"
-#include "util/crypto.h"
 #include "domain/domain_errors.h"
-#include "util/time.h"
-#include "domain/validation.h"
-#include "storage/sql_errors.h"
 #include "domain/fleets.h"
+#include "domain/validation.h"
+#include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
+#include "storage/sql_errors.h"
+#include "util/crypto.h"
+#include "util/time.h"
 
 namespace switchboard {
 namespace {
@@ -103,9 +103,13 @@ struct KeyByHashSelect {
 std::string ProvisioningKeyRefusal(const ProvisioningKeyInfo& key, const std::string& now,
                                    bool new_device) {
   if (!key.is_active) return "provisioning key revoked";
-  // Same ISO-8601 UTC format on both sides: text order is time order.
-  if (!key.expires_at.empty() && key.expires_at <= now) {
-    return "provisioning key expired at " + key.expires_at;
+  if (!key.expires_at.empty()) {
+    // Fail closed: an expiry that cannot be read (a row written by hand or
+    // by another tool) refuses the key rather than letting it never expire.
+    const auto expires = ParseUtcIso8601(key.expires_at);
+    const auto current = ParseUtcIso8601(now);
+    if (!expires || !current) return "provisioning key has an unreadable expiry; refused";
+    if (*expires <= *current) return "provisioning key expired at " + key.expires_at;
   }
   if (new_device && key.max_devices && key.devices_provisioned >= *key.max_devices) {
     return "provisioning key exhausted (" + std::to_string(key.devices_provisioned) + " of " +

@@ -7,7 +7,7 @@
 namespace switchboard {
 
 std::shared_ptr<const Chain> LoadChainFromFile(const std::string& config_path) {
-  return BuildChain(LoadConfigFile(config_path));
+  return BuildChain(LoadConfigFile(config_path, /*allow_empty=*/false));
 }
 
 ReloadResult ReloadChain(ChainHolder& holder, const std::string& config_path, Logger& log) {

@@ -30,7 +30,9 @@ struct ReloadResult {
 // replaces the holder's chain. Logs the outcome. Never throws.
 ReloadResult ReloadChain(ChainHolder& holder, const std::string& config_path, Logger& log);
 
-// Reads `config_path` and builds its chain. Throws ConfigError.
+// Reads `config_path` and builds its chain. Throws ConfigError, also for a
+// file with no configuration in it (a truncated file must not reset the
+// chain to the built-in defaults).
 std::shared_ptr<const Chain> LoadChainFromFile(const std::string& config_path);
 
 }  // namespace switchboard

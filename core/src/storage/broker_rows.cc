@@ -15,6 +15,7 @@
 
 #include "storage/config_snapshot.h"
 #include "storage/session_cache.h"
+#include "util/secret_box.h"
 
 namespace switchboard {
 namespace {
@@ -165,12 +166,32 @@ struct BrokerRow {
 // Executes a statement bound to `row` and returns every row. Fetching to
 // the end also ends the statement's read transaction on SQLite, which a
 // statement kept for reuse must do (session_cache.h).
-std::vector<BrokerConfig> Collect(soci::statement& st, const BrokerRow& row) {
+//
+// Sealed secrets (util/secret_box.h) are opened here, once per row read:
+// the config fetch reads brokers through the config snapshot, so this runs
+// when a row enters that cache, not per request. A value no key opens is
+// left sealed: it reaches no client (devices never get these fields), and
+// a connection test with it fails instead of leaking anything.
+std::vector<BrokerConfig> Collect(soci::session& sql, soci::statement& st, const BrokerRow& row) {
   std::vector<BrokerConfig> out;
   if (st.execute(true)) {
     do {
       out.push_back(row.ToConfig());
     } while (st.fetch());
+  }
+  const SessionCache* cache = SessionCacheFor(sql);
+  const SecretBox* secrets = cache != nullptr ? cache->secrets() : nullptr;
+  if (secrets == nullptr) return out;
+  for (BrokerConfig& broker : out) {
+    for (auto [column, member] : {std::pair{"password", &BrokerConfig::password},
+                                  std::pair{"client_key", &BrokerConfig::client_key},
+                                  std::pair{"extra_config", &BrokerConfig::extra_config}}) {
+      std::string& value = broker.*member;
+      if (!SecretBox::IsSealed(value)) continue;
+      if (std::optional<std::string> opened = secrets->Open(column, value)) {
+        value = std::move(*opened);
+      }
+    }
   }
   return out;
 }
@@ -187,7 +208,7 @@ std::vector<BrokerConfig> Select(soci::session& sql, const std::string& tail,
   st.alloc();
   st.prepare(std::string("SELECT ") + kBrokerColumns + " FROM mqtt_broker_config " + tail);
   st.define_and_bind();
-  return Collect(st, row);
+  return Collect(sql, st, row);
 }
 
 // The same SELECTs prepared once per pooled session (session_cache.h): the
@@ -258,7 +279,7 @@ std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) 
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<BrokerByIdSelect>(sql);
     q.param = id;
-    return First(Collect(q.st, q.row));
+    return First(Collect(sql, q.st, q.row));
   }
   const long long key = id;
   return First(Select(sql, "WHERE id = :id", key));
@@ -267,7 +288,7 @@ std::optional<BrokerConfig> LoadBrokerById(soci::session& sql, std::int64_t id) 
 std::optional<BrokerConfig> LoadDefaultBroker(soci::session& sql) {
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<DefaultBrokerSelect>(sql);
-    return First(Collect(q.st, q.row));
+    return First(Collect(sql, q.st, q.row));
   }
   return First(Select(sql, "WHERE is_default = 1 ORDER BY id LIMIT 1"));
 }
@@ -276,7 +297,7 @@ std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const st
   if (SessionCache* cache = SessionCacheFor(sql)) {
     auto& q = cache->Get<ActiveInRegionSelect>(sql);
     q.param = region;
-    return Collect(q.st, q.row);
+    return Collect(sql, q.st, q.row);
   }
   return Select(sql, "WHERE region = :region AND is_active = 1 ORDER BY id", region);
 }

@@ -45,6 +45,7 @@ class statement;
 namespace switchboard {
 
 class ConfigSnapshotHolder;  // config_snapshot.h
+class SecretBox;             // util/secret_box.h
 
 class SessionCache {
  public:
@@ -72,6 +73,11 @@ class SessionCache {
   void Clear() { entries_.clear(); }
 
   ConfigSnapshotHolder* snapshots() const { return snapshots_; }
+  // The owning Storage's secret box (util/secret_box.h), or null when
+  // secrets are stored in clear. Set before the pool serves
+  // (Storage::UseSecretBox).
+  const SecretBox* secrets() const { return secrets_.get(); }
+  void set_secrets(std::shared_ptr<const SecretBox> secrets) { secrets_ = std::move(secrets); }
 
  private:
   struct Entry {
@@ -89,6 +95,7 @@ class SessionCache {
   }
 
   ConfigSnapshotHolder* const snapshots_;
+  std::shared_ptr<const SecretBox> secrets_;
   std::vector<std::pair<const void*, std::unique_ptr<Entry>>> entries_;
 };
 

@@ -11,6 +11,7 @@
 
 #include "storage/config_snapshot.h"
 #include "storage/device_read_pipeline.h"
+#include "storage/redact_url.h"
 #include "storage/session_cache.h"
 
 namespace switchboard {
@@ -60,9 +61,11 @@ void DisableSqliteMemoryStatistics() {
 }  // namespace
 
 Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout,
-                 int fetch_pipeline_connections)
+                 int fetch_pipeline_connections, SqliteCreation creation)
     : url_(std::move(url)),
       dialect_(DialectOf(url_)),
+      sqlite_path_(SqliteFilePath(url_)),
+      creation_(creation),
       acquire_timeout_(acquire_timeout),
       snapshots_(std::make_unique<ConfigSnapshotHolder>()) {
   if (pool_size < 1) throw std::invalid_argument("storage pool_size must be at least 1");
@@ -71,7 +74,8 @@ Storage::Storage(std::string url, int pool_size, std::chrono::milliseconds acqui
     // Create the database's folder on first run (var/ for the embedded default).
     const std::string db = ConnectParameter(ConnectString(url_, dialect_), "db");
     const auto parent = std::filesystem::path(db).parent_path();
-    if (!db.empty() && db != ":memory:" && !parent.empty()) {
+    if (creation_ == SqliteCreation::kCreateIfMissing && !db.empty() && db != ":memory:" &&
+        !parent.empty()) {
       std::error_code ignored;
       std::filesystem::create_directories(parent, ignored);
     }
@@ -112,7 +116,9 @@ void Storage::EnsureConnected(soci::session& sql) {
     sql.close();
     const std::string connect = ConnectString(url_, dialect_);
     if (dialect_ == Dialect::kSqlite) {
+      CheckSqliteFileBeforeOpen();
       sql.open(soci::sqlite3, connect);
+      NoteSqliteFileAfterOpen();
       // Per connection: SQLite forgets foreign_keys between connections.
       sql << "PRAGMA foreign_keys = ON";
       sql << "PRAGMA journal_mode = WAL";
@@ -131,6 +137,9 @@ void Storage::EnsureConnected(soci::session& sql) {
       // stderr, where they would mix with command output.
       sql << "SET client_min_messages TO warning";
     }
+  } catch (const StorageUnavailable&) {
+    sql.close();
+    throw;
   } catch (const std::exception&) {
     sql.close();
     // The driver's text may contain the connection string: keep it out of
@@ -176,10 +185,50 @@ void Storage::WithRetry(const std::function<void(soci::session&)>& work) {
 }
 
 void Storage::BeginWrite(soci::session& sql) const {
+  if (!sqlite_file_intact()) {
+    throw StorageUnavailable("the SQLite database file " + sqlite_path_ +
+                             " was deleted or replaced under the running server; writes are "
+                             "refused until it is restored and the server restarted");
+  }
   sql << (dialect_ == Dialect::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
 }
 
+void Storage::CheckSqliteFileBeforeOpen() {
+  if (sqlite_path_.empty()) return;
+  const std::optional<FileIdentity> now = IdentityOf(sqlite_path_);
+  std::lock_guard lock(identity_mutex_);
+  if (identity_ && now != identity_) {
+    // A new connection would open another database than the pool's others.
+    throw StorageUnavailable("the SQLite database file " + sqlite_path_ +
+                             " was deleted or replaced under the running server");
+  }
+  if (!now && creation_ == SqliteCreation::kMustExist) {
+    throw StorageUnavailable("the SQLite database file " + sqlite_path_ +
+                             " does not exist; `switchboard migrate` creates it (serve never "
+                             "creates an empty database where one may have been)");
+  }
+}
+
+void Storage::NoteSqliteFileAfterOpen() {
+  if (sqlite_path_.empty()) return;
+  std::lock_guard lock(identity_mutex_);
+  if (!identity_) identity_ = IdentityOf(sqlite_path_);
+}
+
+void Storage::UseSecretBox(std::shared_ptr<const SecretBox> secrets) {
+  secrets_ = secrets;
+  for (const auto& cache : caches_) cache->set_secrets(secrets);
+}
+
+bool Storage::sqlite_file_intact() const {
+  if (sqlite_path_.empty()) return true;
+  std::lock_guard lock(identity_mutex_);
+  if (!identity_) return true;
+  return IdentityOf(sqlite_path_) == identity_;
+}
+
 bool Storage::Ping() {
+  if (!sqlite_file_intact()) return false;
   try {
     bool ok = false;
     WithRetry([&](soci::session& sql) {
@@ -193,10 +242,7 @@ bool Storage::Ping() {
   }
 }
 
-std::string Storage::RedactedUrl() const {
-  static const std::regex password("password=\\S+");
-  return std::regex_replace(url_, password, "password=***");
-}
+std::string Storage::RedactedUrl() const { return RedactDatabaseUrl(url_); }
 
 WriteTransaction::WriteTransaction(const Storage& storage, soci::session& sql) : sql_(sql) {
   storage.BeginWrite(sql_);

@@ -21,9 +21,12 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "storage/sqlite_file.h"
 
 namespace soci {
 class session;
@@ -34,8 +37,16 @@ namespace switchboard {
 class SessionCache;          // session_cache.h
 class ConfigSnapshotHolder;  // config_snapshot.h
 class DeviceReadPipeline;    // device_read_pipeline.h
+class SecretBox;             // util/secret_box.h
 
 enum class Dialect { kSqlite, kPostgresql };
+
+// Whether a SQLite database file that does not exist is created on first
+// connection (sqlite_file.h). PostgreSQL ignores it.
+enum class SqliteCreation {
+  kCreateIfMissing,  // `switchboard migrate`, `serve --create-database`, tests
+  kMustExist,        // `serve`: a missing file is "storage unavailable"
+};
 
 // The database cannot serve this request now (unreachable, pool exhausted).
 class StorageUnavailable : public std::runtime_error {
@@ -48,9 +59,10 @@ class Storage {
   // REQUIRES: `url` is `sqlite3://…` or `postgresql://…` (else
   // std::invalid_argument); pool_size >= 1. Connects nothing yet.
   // `fetch_pipeline_connections` (PostgreSQL): device_reads()'s
-  // connections; 0 turns it off.
+  // connections; 0 turns it off. `creation`: see SqliteCreation.
   Storage(std::string url, int pool_size, std::chrono::milliseconds acquire_timeout,
-          int fetch_pipeline_connections = 2);
+          int fetch_pipeline_connections = 2,
+          SqliteCreation creation = SqliteCreation::kCreateIfMissing);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -85,10 +97,18 @@ class Storage {
 
   // Opens a write transaction: BEGIN IMMEDIATE on SQLite, BEGIN on
   // PostgreSQL. Pair with Commit()/Rollback() (WriteTransaction does both).
+  // Throws StorageUnavailable when the SQLite file was deleted or replaced
+  // (sqlite_file_intact()): the write would be lost.
   void BeginWrite(soci::session& sql) const;
 
-  // True when a trivial query succeeds now.
+  // True when a trivial query succeeds now and, on SQLite, the file is
+  // still the one first connected to.
   bool Ping();
+
+  // SQLite: the database file is still the one the first connection opened
+  // (same device and inode; sqlite_file.h). Always true on PostgreSQL and
+  // before the first connection.
+  bool sqlite_file_intact() const;
 
   Dialect dialect() const { return dialect_; }
   const std::string& url() const { return url_; }
@@ -101,15 +121,30 @@ class Storage {
   // a lookup is a function call.
   DeviceReadPipeline* device_reads() { return device_reads_.get(); }
 
-  // A copy of the URL safe to print (password=… masked).
+  // Seal broker secrets at rest with `secrets` (util/secret_box.h): every
+  // pooled session opens them when it reads a broker row, and the domain
+  // seals them on write. Call before the pool serves. Null: in clear.
+  void UseSecretBox(std::shared_ptr<const SecretBox> secrets);
+  const SecretBox* secrets() const { return secrets_.get(); }
+
+  // A copy of the URL safe to print: every password libpq would read masked
+  // (redact_url.h).
   std::string RedactedUrl() const;
 
  private:
   void Release(std::size_t slot);
   void EnsureConnected(soci::session& sql);
+  // SQLite only: throw StorageUnavailable for a replaced file, or a missing
+  // one under kMustExist; record the file's identity once opened.
+  void CheckSqliteFileBeforeOpen();
+  void NoteSqliteFileAfterOpen();
 
   const std::string url_;
   const Dialect dialect_;
+  const std::string sqlite_path_;  // "" unless a SQLite file
+  const SqliteCreation creation_;
+  mutable std::mutex identity_mutex_;
+  std::optional<FileIdentity> identity_;  // of sqlite_path_, at the first connection
   const std::chrono::milliseconds acquire_timeout_;
   std::vector<std::unique_ptr<soci::session>> sessions_;
   // Per session: prepared statements (session_cache.h), cleared when it
@@ -117,6 +152,7 @@ class Storage {
   std::vector<std::unique_ptr<SessionCache>> caches_;
   std::unique_ptr<ConfigSnapshotHolder> snapshots_;
   std::unique_ptr<DeviceReadPipeline> device_reads_;
+  std::shared_ptr<const SecretBox> secrets_;
   std::vector<std::size_t> free_slots_;
   std::mutex mutex_;
   std::condition_variable freed_;

@@ -105,10 +105,11 @@ provisioning:
 }
 
 TEST(ConfigTest, UnknownKeyNamesLocationAndSuggestion) {
-  EXPECT_EQ(ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
-            "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
-            "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
-            "body_timeout, keepalive_timeout, admin_panel_dir, tls");
+  EXPECT_EQ(
+      ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
+      "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
+      "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
+      "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, auth_failures, tls");
   EXPECT_EQ(
       ErrorOf("storage: {}\nresolutoin: {}\n").rfind("test.yaml:2:1: unknown key 'resolutoin'", 0),
       0u);
@@ -123,6 +124,42 @@ TEST(ConfigTest, AdminPanelDirIsUnsetSetOrEmptyForOff) {
             std::optional<std::string>(""));
   EXPECT_EQ(ErrorOf("server:\n  admin_panel_dir: [a]\n"),
             "test.yaml:2:20: server.admin_panel_dir must be a string");
+}
+
+TEST(ConfigTest, TrustedProxiesAreAddressesOrRangesCheckedAtParse) {
+  EXPECT_TRUE(ParseConfig("", "t.yaml").server.trusted_proxies.empty());
+  EXPECT_EQ(ParseConfig("server:\n  trusted_proxies: [10.0.0.0/8, \"::1\"]\n", "t.yaml")
+                .server.trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "::1"}));
+  EXPECT_EQ(ErrorOf("server:\n  trusted_proxies: [10.0.0.0/8, nginx]\n"),
+            "test.yaml:2:33: server.trusted_proxies: 'nginx' is not an IP address or range (e.g. "
+            "10.0.0.0/8, fd00::/8, 127.0.0.1)");
+  EXPECT_EQ(ErrorOf("server:\n  trusted_proxies: 10.0.0.1\n"),
+            "test.yaml:2:20: server.trusted_proxies must be a list of addresses or ranges");
+  EXPECT_EQ(ErrorOf("server:\n  trusted_proxies: [10.0.0.0/33]\n"),
+            "test.yaml:2:21: server.trusted_proxies: '10.0.0.0/33': the prefix length must be "
+            "0..32");
+}
+
+TEST(ConfigTest, AuthFailureLimitsHaveDefaultsAndRanges) {
+  const FailureLimits defaults = ParseConfig("", "t.yaml").server.auth_failures;
+  EXPECT_EQ(defaults.burst, 10);
+  EXPECT_EQ(defaults.refill, std::chrono::milliseconds(6000));
+  EXPECT_EQ(defaults.max_clients, 100000u);
+  const FailureLimits set =
+      ParseConfig("server:\n  auth_failures: {burst: 3, refill: 1m, max_clients: 50}\n", "t.yaml")
+          .server.auth_failures;
+  EXPECT_EQ(set.burst, 3);
+  EXPECT_EQ(set.refill, std::chrono::milliseconds(60000));
+  EXPECT_EQ(set.max_clients, 50u);
+  EXPECT_EQ(ErrorOf("server:\n  auth_failures: {burst: 0}\n"),
+            "test.yaml:2:26: server.auth_failures.burst must be between 1 and 100000, got 0");
+  EXPECT_EQ(ErrorOf("server:\n  auth_failures: {refill: 6}\n")
+                .rfind("test.yaml:2:27: server.auth_failures.refill ", 0),
+            0u);
+  EXPECT_EQ(ErrorOf("server:\n  auth_failures: {per_minute: 6}\n")
+                .rfind("test.yaml:2:19: unknown key 'per_minute' in server.auth_failures", 0),
+            0u);
 }
 
 TEST(ConfigTest, WrongTypesNameLocation) {
@@ -219,6 +256,26 @@ TEST(ConfigTest, MissingFileIsClear) {
   } catch (const ConfigError& e) {
     EXPECT_STREQ(e.what(), "/nonexistent/switchboard.yaml: cannot open configuration file");
   }
+}
+
+TEST(ConfigTest, ADirectoryIsNoConfigurationFile) {
+  testing::TempDir dir;
+  try {
+    LoadConfigFile(dir.path());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.path() + ": is a directory, not a configuration file");
+  }
+}
+
+TEST(ConfigTest, AnEmptyFileIsDefaultsOnlyWhereAllowed) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/empty.yaml";
+  testing::WriteFile(path, "# all defaults\n");
+  EXPECT_EQ(LoadConfigFile(path).server.listen, "0.0.0.0:4002");
+  EXPECT_THROW(LoadConfigFile(path, /*allow_empty=*/false), ConfigError);
+  testing::WriteFile(path, "server: {threads: 3}\n");
+  EXPECT_EQ(LoadConfigFile(path, /*allow_empty=*/false).server.threads, 3);
 }
 
 TEST(ConfigTest, EnvironmentOverrides) {

@@ -147,9 +147,19 @@ TEST_P(BrokersTest, PartialUpdateChangesOnlyGivenFields) {
   EXPECT_EQ(updated.region, "");
   EXPECT_EQ(updated.name, "edge-1");
   EXPECT_EQ(updated.host, "edge.local");
-  EXPECT_TRUE(updated.has_password);  // untouched
+  // Moved (port, protocol) without the password: dropped, so a connection
+  // test never sends it to the new place.
+  EXPECT_FALSE(updated.has_password);
   EXPECT_GE(updated.updated_at, created.updated_at);
   EXPECT_EQ(CountRows(storage(), "mqtt_broker_config", "region IS NULL"), 1);
+
+  BrokerInput password_again;
+  password_again.password = "pw";
+  ASSERT_TRUE(brokers().Update(created.id, password_again).has_password);
+  BrokerInput not_moving;
+  not_moving.region = "eu";
+  not_moving.host = "edge.local";                                      // the same host is no move
+  EXPECT_TRUE(brokers().Update(created.id, not_moving).has_password);  // untouched
 
   BrokerInput clear_password;
   clear_password.password = "";
@@ -284,12 +294,35 @@ TEST_P(BrokersTest, ValidationNamesTheField) {
       {"host", [](BrokerInput& b) { b.host = std::string(256, 'h'); }},
       {"host", [](BrokerInput& b) { b.host = "bad host"; }},
       {"host", [](BrokerInput& b) { b.host = "[::1]"; }},
+      // Not host names: devices would be handed mqtt://-:1883.
+      {"host", [](BrokerInput& b) { b.host = "-"; }},
+      {"host", [](BrokerInput& b) { b.host = "."; }},
+      {"host", [](BrokerInput& b) { b.host = "a..b"; }},
+      {"host", [](BrokerInput& b) { b.host = ".example.com"; }},
+      {"host", [](BrokerInput& b) { b.host = "-broker.example.com"; }},
+      {"host", [](BrokerInput& b) { b.host = "broker-.example.com"; }},
+      {"host", [](BrokerInput& b) { b.host = std::string(64, 'a') + ".com"; }},
+      {"host", [](BrokerInput& b) { b.host = "::1::2"; }},
+      {"host", [](BrokerInput& b) { b.host = "fe80::1%eth0"; }},
       {"protocol", [](BrokerInput& b) { b.protocol = "http"; }},
       {"protocol", [](BrokerInput& b) { b.protocol = "MQTT"; }},
       {"port", [](BrokerInput& b) { b.port = 0; }},
       {"port", [](BrokerInput& b) { b.port = 65536; }},
       {"keep_alive", [](BrokerInput& b) { b.keep_alive = 0; }},
       {"keep_alive", [](BrokerInput& b) { b.keep_alive = 1LL << 40; }},
+      {"keep_alive", [](BrokerInput& b) { b.keep_alive = 65536; }},  // MQTT's is 16 bits
+      // Per-field caps, whatever the body limit lets through.
+      {"description", [](BrokerInput& b) { b.description = std::string(1001, 'd'); }},
+      {"region", [](BrokerInput& b) { b.region = std::string(8 * 1024 * 1024, 'r'); }},
+      {"username", [](BrokerInput& b) { b.username = std::string(256, 'u'); }},
+      {"password", [](BrokerInput& b) { b.password = std::string(1025, 'p'); }},
+      {"path", [](BrokerInput& b) { b.path = "/" + std::string(255, 'p'); }},
+      {"client_id_prefix", [](BrokerInput& b) { b.client_id_prefix = std::string(65, 'c'); }},
+      {"ca_cert", [](BrokerInput& b) { b.ca_cert = std::string(256 * 1024 + 1, 'c'); }},
+      {"client_cert", [](BrokerInput& b) { b.client_cert = std::string(64 * 1024 + 1, 'c'); }},
+      {"client_key", [](BrokerInput& b) { b.client_key = std::string(64 * 1024 + 1, 'k'); }},
+      {"extra_config",
+       [](BrokerInput& b) { b.extra_config = "\"" + std::string(64 * 1024, 'x') + "\""; }},
       {"reconnect_period", [](BrokerInput& b) { b.reconnect_period = -1; }},
       {"connect_timeout", [](BrokerInput& b) { b.connect_timeout = 0; }},
       {"broker_type", [](BrokerInput& b) { b.broker_type = "fog"; }},
@@ -313,14 +346,24 @@ TEST_P(BrokersTest, ValidationNamesTheField) {
   // The limits themselves are valid.
   BrokerInput edge = MinimalBroker(std::string(255, 'n'), std::string(255, 'h'));
   edge.port = 65535;
-  edge.keep_alive = 1;
+  edge.keep_alive = 65535;
   edge.reconnect_period = 0;
   edge.connect_timeout = 1;
   edge.weight = 1;
   edge.extra_config = "[1, {\"a\": null}]";
   edge.host = "2001:db8::1";
+  edge.region = std::string(255, 'r');
+  edge.description = std::string(1000, 'd');
+  edge.client_id_prefix = std::string(64, 'c');
   EXPECT_EQ(FieldOf(edge), "");
   EXPECT_NO_THROW(brokers().Create(edge));
+  const std::string longest_label(63, 'a');
+  for (const std::string& host :
+       std::vector<std::string>{"a", "mqtt-1.example.com", "mqtt.example.com.", "10.0.0.1",
+                                "broker_internal", "::ffff:10.0.0.1", longest_label}) {
+    BrokerInput named = MinimalBroker("named", host);
+    EXPECT_EQ(FieldOf(named), "") << host;
+  }
   // Length is counted in characters, as the database does: 255 × 'é' fits.
   std::string accents;
   for (int i = 0; i < 255; ++i) accents += "\xc3\xa9";

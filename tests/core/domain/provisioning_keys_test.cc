@@ -119,6 +119,23 @@ TEST_P(ProvisioningKeysTest, Refusals) {
   EXPECT_EQ(ProvisioningKeyRefusal(key, now, false), "");  // a retry counts nothing
 }
 
+// A malformed expiry used to compare as text after every date ("garbage" >
+// "2026-…"), so the key never expired. It must refuse instead.
+TEST_P(ProvisioningKeysTest, AnUnreadableExpiryFailsClosed) {
+  ProvisioningKeyInfo key;
+  key.is_active = true;
+  const std::string now = "2026-06-01T00:00:00.000Z";
+  for (const char* bad : {"garbage", "9999", "2999-01-01 00:00:00", "2999-01-01T00:00:00+01:00",
+                          "2999-02-30T00:00:00.000Z", "2999-01-01T00:00:00.000Zjunk", " "}) {
+    key.expires_at = bad;
+    EXPECT_EQ(ProvisioningKeyRefusal(key, now, true),
+              "provisioning key has an unreadable expiry; refused")
+        << bad;
+  }
+  key.expires_at = "2999-01-01T00:00:00Z";  // without milliseconds: still read
+  EXPECT_EQ(ProvisioningKeyRefusal(key, now, true), "");
+}
+
 TEST_P(ProvisioningKeysTest, Validation) {
   ProvisioningKeys keys(storage());
   auto field_of = [&](const ProvisioningKeyRequest& r) -> std::string {

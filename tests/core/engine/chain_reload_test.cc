@@ -8,8 +8,8 @@
 
 #include "engine/chain_reload.h"
 #include "engine_testing.h"
-#include "util/log.h"
 #include "test_database.h"
+#include "util/log.h"
 
 namespace switchboard {
 namespace {
@@ -69,6 +69,21 @@ TEST_F(ChainReloadTest, FailureKeepsTheOldChainAndSaysWhy) {
   testing::WriteFile(path_, "resolution: [not, a, map\n");
   EXPECT_FALSE(ReloadChain(*holder_, path_, log_).ok);
   EXPECT_FALSE(ReloadChain(*holder_, dir_.path() + "/absent.yaml", log_).ok);
+  EXPECT_EQ(Host(), "one.example");
+}
+
+TEST_F(ChainReloadTest, AnEmptiedFileOrADirectoryNeverResetsTheChain) {
+  const auto before = holder_->Current();
+  for (const char* text : {"", "\n\n", "# nothing but a comment\n"}) {
+    testing::WriteFile(path_, text);
+    const ReloadResult result = ReloadChain(*holder_, path_, log_);
+    EXPECT_FALSE(result.ok) << "'" << text << "'";
+    EXPECT_THAT(result.error, HasSubstr(path_ + ": the configuration file is empty"));
+    EXPECT_EQ(holder_->Current(), before);
+  }
+  const ReloadResult directory = ReloadChain(*holder_, dir_.path(), log_);
+  EXPECT_FALSE(directory.ok);
+  EXPECT_THAT(directory.error, HasSubstr(dir_.path() + ": is a directory"));
   EXPECT_EQ(Host(), "one.example");
 }
 

@@ -33,6 +33,9 @@ class InProcessApi {
                         "  chain:\n    - plugin: device\n    - plugin: default\n");
     Config config = ParseConfig(ReadFile(file), file);
     config.server.admin_token = kTestAdminToken;
+    config.storage.create_missing_database = true;  // a fresh file per test
+    // The route table tests send a wrong credential to every route.
+    config.server.auth_failures.burst = 100000;
     app_ = std::make_unique<App>(std::move(config), log_);
     http::HttpServerOptions options;
     options.address = "127.0.0.1:0";

@@ -96,5 +96,44 @@ TEST(CliTest, UnreachableDatabaseFailsMigrateWithoutLeakingPassword) {
   EXPECT_EQ(result.output.find("hunter2"), std::string::npos) << result.output;
 }
 
+TEST(CliTest, ADirectoryAsConfigIsRefusedByEveryCommand) {
+  testing::TempDir dir;
+  for (const char* command : {"check-config", "serve", "migrate"}) {
+    const auto result =
+        RunCommand(Switchboard(std::string(command) + " --config " + ShellQuote(dir.path())));
+    EXPECT_EQ(result.exit_code, 1) << command << ": " << result.output;
+    EXPECT_NE(result.output.find(dir.path() + ": is a directory, not a configuration file"),
+              std::string::npos)
+        << command << ": " << result.output;
+  }
+}
+
+// Every form of password libpq accepts stays out of what the commands print
+// (the message of an unreachable database, and explain trace reasons).
+TEST(CliTest, NoFormOfTheDatabasePasswordLeaks) {
+  testing::TempDir dir;
+  const std::string config = dir.path() + "/c.yaml";
+  testing::WriteFile(config, std::string("resolution:\n  plugin_dirs: [\"") +
+                                 SWITCHBOARD_PLUGIN_DIR + "\"]\n  chain:\n    - plugin: device\n");
+  for (const std::string url :
+       {"postgresql://host=127.0.0.1 port=1 dbname=x user=u password = hunter2 "
+        "connect_timeout=2",
+        "postgresql://host=127.0.0.1 port=1 dbname=x password='hunter2 hunter3' "
+        "connect_timeout=2",
+        "postgresql://postgresql://u:hunter2@127.0.0.1:1/x?connect_timeout=2",
+        "postgresql://postgresql://u@127.0.0.1:1/x?connect_timeout=2&password=hunter2"}) {
+    for (const std::string command :
+         {"migrate", "resolve --explain --device 3f2b8c1e-9a4d-4e6b-8f0a-1c2d3e4f5a6b"}) {
+      const auto result = RunCommand("SWITCHBOARD_DATABASE_URL=" + ShellQuote(url) + " " +
+                                     Switchboard(command + " --config " + ShellQuote(config)));
+      EXPECT_NE(result.exit_code, 0) << url << ": " << result.output;
+      EXPECT_NE(result.output.find("unreachable"), std::string::npos)
+          << url << " " << command << ": " << result.output;
+      EXPECT_EQ(result.output.find("hunter"), std::string::npos)
+          << url << " " << command << ": " << result.output;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace switchboard

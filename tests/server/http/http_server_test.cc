@@ -322,6 +322,37 @@ TEST_F(HttpServerTest, AnswersExpectContinue) {
   EXPECT_TRUE(big->WaitForClose());
 }
 
+// Pistache parses some headers into typed values and used to turn a value it
+// could not parse into 400 "malformed HTTP request". Harmless ones are
+// ignored; a media type we do not know is 415 on a JSON route.
+TEST_F(HttpServerTest, OddHeadersAreIgnoredAndUnknownMediaTypesAre415) {
+  for (const auto& header : {std::pair{"Accept", ""}, std::pair{"Date", "garbage"},
+                             std::pair{"Cache-Control", "max-age=abc"}, std::pair{"User-Agent", ""},
+                             std::pair{"Content-Type", "application/jsonx"}}) {
+    const HttpResponse r = OneShot(port(), "GET", "/ping", {{header.first, header.second}});
+    EXPECT_EQ(r.status, 200) << header.first << ": " << header.second << " -> " << r.body;
+  }
+  const std::string body = R"({"uuid":"a"})";
+  const HttpResponse jsonx =
+      OneShot(port(), "POST", "/echo", {{"Content-Type", "application/jsonx"}}, body);
+  EXPECT_EQ(jsonx.status, 415) << jsonx.body;
+  EXPECT_EQ(ErrorCodeOf(jsonx), "unsupported_media_type");
+  const HttpResponse with_date = OneShot(
+      port(), "POST", "/echo", {{"Content-Type", "application/json"}, {"Date", "garbage"}}, body);
+  EXPECT_EQ(with_date.status, 200) << with_date.body;
+  EXPECT_EQ(with_date.body, R"({"uuid":"a","count":null,"flag":null})");
+
+  // Body split from the head, and a second request pipelined behind: both
+  // still framed right.
+  auto connection = HttpConnection::Connect(port());
+  connection->SendRaw(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nDate: nonsense\r\nContent-Type: application/json\r\n"
+      "Content-Length: 12\r\n\r\n");
+  connection->SendRaw(body + "GET /ping HTTP/1.1\r\nAccept:\r\n\r\n");
+  EXPECT_EQ(connection->ReadResponse().body, R"({"uuid":"a","count":null,"flag":null})");
+  EXPECT_EQ(connection->ReadResponse().status, 200);
+}
+
 TEST_F(HttpServerTest, MalformedRequestsAre400AndClose) {
   for (const char* raw :
        {"HELLO\r\n\r\n", "GET  HTTP/1.1\r\n\r\n",

@@ -186,9 +186,11 @@ TEST(ApiErrorTest, CodesMapToStatuses) {
       {ErrorCode::kForbidden, 403},        {ErrorCode::kNotFound, 404},
       {ErrorCode::kMethodNotAllowed, 405}, {ErrorCode::kConflict, 409},
       {ErrorCode::kPayloadTooLarge, 413},  {ErrorCode::kUnsupportedMediaType, 415},
-      {ErrorCode::kInternal, 500},         {ErrorCode::kUnavailable, 503}};
+      {ErrorCode::kTooManyRequests, 429},  {ErrorCode::kInternal, 500},
+      {ErrorCode::kUnavailable, 503}};
   for (const auto& [code, status] : expected) EXPECT_EQ(StatusOf(code), status) << NameOf(code);
   EXPECT_EQ(NameOf(ErrorCode::kUnsupportedMediaType), "unsupported_media_type");
+  EXPECT_EQ(NameOf(ErrorCode::kTooManyRequests), "too_many_requests");
   const ApiError e = ApiError::Unavailable("no broker").WithHeader("Retry-After", "5");
   ASSERT_EQ(e.headers().size(), 1u);
   EXPECT_EQ(e.headers()[0].second, "5");
