@@ -48,6 +48,26 @@ std::optional<std::string> ExtraConfig(const http::JsonObject& body) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// backup_broker_ids: a list of integers; null or [] clears it. Ranges,
+// duplicates and existence are the domain's (brokers.cc).
+std::optional<std::vector<std::int64_t>> BackupBrokerIds(const http::JsonObject& body) {
+  constexpr std::string_view kField = "backup_broker_ids";
+  if (!body.Has(kField)) return std::nullopt;
+  if (body.IsNull(kField)) return std::vector<std::int64_t>();
+  const rapidjson::Value& value = body.value().FindMember("backup_broker_ids")->value;
+  const auto refuse = [&] {
+    throw http::ApiError::InvalidRequest(
+        "field 'backup_broker_ids' must be a list of broker ids (integers)", std::string(kField));
+  };
+  if (!value.IsArray()) refuse();
+  std::vector<std::int64_t> ids;
+  for (const rapidjson::Value& item : value.GetArray()) {
+    if (!item.IsInt64()) refuse();
+    ids.push_back(item.GetInt64());
+  }
+  return ids;
+}
+
 // The names ParseBrokerInput reads: every other member is an error.
 const std::vector<std::string_view>& BrokerInputFields() {
   static const auto* fields = [] {
@@ -76,6 +96,8 @@ BrokerInput ParseBrokerInput(const http::Request& request) {
         member = clearable == Clearable::kYes ? ClearableString(body, field)
                                               : NonNullString(body, field);
       }
+    } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+      member = BackupBrokerIds(body);
     } else if constexpr (std::is_same_v<T, bool>) {
       member = NonNullBool(body, field);
     } else {
@@ -118,6 +140,9 @@ void WriteBroker(http::JsonWriter& json, const PublicBroker& b) {
   json.Field("created_at", b.created_at);
   json.Field("updated_at", b.updated_at);
   TextOrNull(json, "last_connected_at", b.last_connected_at);
+  json.Key("backup_broker_ids").StartArray();
+  for (const std::int64_t id : b.backup_broker_ids) json.Int(id);
+  json.EndArray();
   json.EndObject();
 }
 

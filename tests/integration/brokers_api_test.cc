@@ -48,7 +48,8 @@ const std::vector<std::string> kBrokerFields = {"id",
                                                 "has_extra_config",
                                                 "created_at",
                                                 "updated_at",
-                                                "last_connected_at"};
+                                                "last_connected_at",
+                                                "backup_broker_ids"};
 
 class BrokersApiTest : public testing::DatabaseTest {
  protected:

@@ -7,6 +7,7 @@
 #include <rapidjson/error/en.h>
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <climits>
 #include <deque>
 #include <functional>
@@ -129,6 +130,8 @@ Assignments AssignmentsFor(const BrokerInput& in) {
     using T = typename std::decay_t<decltype(value)>::value_type;
     if constexpr (std::is_same_v<T, std::string>) {
       a.Text(column, value, clearable == Clearable::kYes);
+    } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+      if (value) a.Text(column, FormatIdList(*value), true);
     } else if constexpr (std::is_same_v<T, bool>) {
       a.Bool(column, value);
     } else {
@@ -166,6 +169,47 @@ bool Exists(soci::session& sql, long long id) {
   long long count = 0;
   sql << "SELECT COUNT(*) FROM mqtt_broker_config WHERE id = :id", soci::use(id), soci::into(count);
   return count > 0;
+}
+
+// Inside the write transaction, so a backup cannot be deleted between the
+// check and the write. `self` is 0 on Create.
+void CheckBackupsExist(soci::session& sql, const BrokerInput& input, long long self) {
+  if (!input.backup_broker_ids) return;
+  for (const std::int64_t id : *input.backup_broker_ids) {
+    if (id == self) {
+      throw ValidationError("backup_broker_ids",
+                            "backup_broker_ids: a broker cannot be its own backup");
+    }
+    if (!Exists(sql, id)) {
+      throw ValidationError("backup_broker_ids",
+                            "backup_broker_ids: no broker with id " + std::to_string(id));
+    }
+  }
+}
+
+// A deleted broker leaves every backup list. Lists are short and brokers
+// few: read the lists that name it, rewrite them.
+void RemoveFromBackupLists(soci::session& sql, long long deleted, const std::string& now) {
+  std::vector<std::pair<long long, std::string>> rewrites;
+  long long id = 0;
+  std::string list;
+  soci::statement st = (sql.prepare << "SELECT id, backup_broker_ids FROM mqtt_broker_config "
+                                       "WHERE backup_broker_ids IS NOT NULL AND id <> :id",
+                        soci::use(deleted), soci::into(id), soci::into(list));
+  st.execute();
+  while (st.fetch()) {
+    std::vector<std::int64_t> ids = ParseIdList(list);
+    const auto end = std::remove(ids.begin(), ids.end(), deleted);
+    if (end == ids.end()) continue;
+    ids.erase(end, ids.end());
+    rewrites.emplace_back(id, FormatIdList(ids));
+  }
+  for (auto& [broker, text] : rewrites) {
+    soci::indicator ind = text.empty() ? soci::i_null : soci::i_ok;
+    sql << "UPDATE mqtt_broker_config SET backup_broker_ids = :ids, updated_at = :now "
+           "WHERE id = :id",
+        soci::use(text, ind), soci::use(now), soci::use(broker);
+  }
 }
 
 // The public view of one row; nullopt when it does not exist.
@@ -226,6 +270,7 @@ PublicBroker ToPublicBroker(const BrokerConfig& b) {
   p.has_password = !b.password.empty();
   p.has_client_key = !b.client_key.empty();
   p.has_extra_config = !b.extra_config.empty();
+  p.backup_broker_ids = b.backup_broker_ids;
   return p;
 }
 
@@ -269,6 +314,25 @@ void ValidateBrokerInput(const BrokerInput& in, BrokerValidation mode) {
     CheckText("extra_config", *in.extra_config, 0, kUnbounded, TextKind::kMultiLine);
     if (!in.extra_config->empty()) CheckJson(*in.extra_config);
   }
+  if (in.backup_broker_ids) {
+    const std::vector<std::int64_t>& ids = *in.backup_broker_ids;
+    if (ids.size() > kMaxBackupBrokers) {
+      throw ValidationError(
+          "backup_broker_ids",
+          "backup_broker_ids: at most " + std::to_string(kMaxBackupBrokers) + " backups");
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] <= 0) {
+        throw ValidationError("backup_broker_ids",
+                              "backup_broker_ids: broker ids are positive integers");
+      }
+      if (std::find(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) !=
+          ids.begin() + static_cast<std::ptrdiff_t>(i)) {
+        throw ValidationError("backup_broker_ids", "backup_broker_ids: broker " +
+                                                       std::to_string(ids[i]) + " is listed twice");
+      }
+    }
+  }
 }
 
 PublicBroker Brokers::Create(const BrokerInput& input) {
@@ -279,6 +343,7 @@ PublicBroker Brokers::Create(const BrokerInput& input) {
     WriteTransaction tx(storage_, sql);
     const std::string now = UtcNowIso8601();
     ThrowIfNameTaken(sql, *input.name, 0);
+    CheckBackupsExist(sql, input, 0);
     if (input.is_default.value_or(false)) ClearOtherDefault(sql, 0, now);
     Assignments values = AssignmentsFor(input);
     values.Now("created_at", now);
@@ -334,6 +399,7 @@ PublicBroker Brokers::Update(std::int64_t id, const BrokerInput& input) {
     if (!Exists(sql, key)) throw NotFound("no broker with id " + std::to_string(id));
     const std::string now = UtcNowIso8601();
     if (input.name) ThrowIfNameTaken(sql, *input.name, key);
+    CheckBackupsExist(sql, input, key);
     if (input.is_default.value_or(false)) ClearOtherDefault(sql, key, now);
     Assignments values = AssignmentsFor(input);
     values.Now("updated_at", now);
@@ -365,6 +431,7 @@ void Brokers::Delete(std::int64_t id) {
       throw Conflict("broker " + std::to_string(id) + " is in use by " + Plural(devices, "device") +
                      " and " + Plural(fleets, "fleet") + ": reassign them first");
     }
+    RemoveFromBackupLists(sql, key, UtcNowIso8601());
     sql << "DELETE FROM mqtt_broker_config WHERE id = :id", soci::use(key);
     tx.Commit();
   } catch (const soci::soci_error&) {

@@ -61,7 +61,12 @@ struct BrokerInput {
   std::optional<std::string> region;
   std::optional<std::int64_t> weight;       // > 0. Default: 100
   std::optional<std::string> extra_config;  // JSON text, secret
+  // Failover backups, in order (broker.h). Each id must name another
+  // existing broker, at most once; at most kMaxBackupBrokers. Empty clears.
+  std::optional<std::vector<std::int64_t>> backup_broker_ids;
 };
+
+inline constexpr std::size_t kMaxBackupBrokers = 16;
 
 // Whether "" (and JSON null) clears a text field, i.e. stores NULL.
 enum class Clearable { kNo, kYes };
@@ -99,6 +104,7 @@ void ForEachBrokerInputField(Input& input, Visit&& visit) {
   visit("region", input.region, Clearable::kYes);
   visit("weight", input.weight, Clearable::kNo);
   visit("extra_config", input.extra_config, Clearable::kYes);
+  visit("backup_broker_ids", input.backup_broker_ids, Clearable::kYes);
 }
 
 // What operators see of a broker: every column except the secrets. Empty
@@ -136,6 +142,7 @@ struct PublicBroker {
   std::string created_at;
   std::string updated_at;
   std::string last_connected_at;  // empty: never
+  std::vector<std::int64_t> backup_broker_ids;
 };
 
 // The public view of a row read with broker_rows.h (drops the secrets).
@@ -169,7 +176,8 @@ class Brokers {
   explicit Brokers(Storage& storage) : storage_(storage) {}
 
   // Inserts a broker. is_default = true clears the previous default in the
-  // same transaction. Throws ValidationError, Conflict (name taken).
+  // same transaction. Throws ValidationError (also for a backup id that
+  // names no broker), Conflict (name taken).
   PublicBroker Create(const BrokerInput& input);
 
   // Throws NotFound.
@@ -180,11 +188,14 @@ class Brokers {
 
   // Partial update: only the fields set in `input` change; updated_at is
   // refreshed. is_default = true clears the previous default in the same
-  // transaction. Throws ValidationError, NotFound, Conflict (name taken).
+  // transaction. Throws ValidationError (also for a backup id that names
+  // no broker, or this broker itself), NotFound, Conflict (name taken).
   PublicBroker Update(std::int64_t id, const BrokerInput& input);
 
-  // Deletes an unused broker. Throws NotFound, or Conflict naming how many
-  // devices and fleets still use it (reassign them first).
+  // Deletes an unused broker, and removes it from every other broker's
+  // backup_broker_ids in the same transaction (being a backup does not
+  // stop a delete). Throws NotFound, or Conflict naming how many devices
+  // and fleets still use it (reassign them first).
   void Delete(std::int64_t id);
 
   // Each broker with how many devices and fleets are assigned to it,
