@@ -222,9 +222,9 @@ TEST_P(RegionalPluginTest, BadParamsAreAllReported) {
       "    - plugin: regional\n"
       "      params:\n"
       "        fallback_regions:\n"
-      "          a: b\n"          // line 7: not a list
-      "          c: [c, d, d]\n"  // line 8: itself, twice
-      "        fallback: x\n"     // line 9: unknown (a prefix)
+      "          a: b\n"            // line 7: not a list
+      "          c: [c, d, d]\n"    // line 8: itself, twice
+      "        fallback: x\n"       // line 9: unknown (a prefix)
       "        alternates: 17\n");  // line 10: out of range
   EXPECT_THAT(error, HasSubstr("test.yaml:7:11: plugin/regional: 'fallback_regions.a' must be a "
                                "list of regions"));

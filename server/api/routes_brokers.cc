@@ -203,6 +203,7 @@ http::Response BrokerSummary(App& app, const http::Request&, const std::string&)
         .Field("is_default", u.is_default)
         .Field("device_count", u.device_count)
         .Field("fleet_count", u.fleet_count)
+        .Field("connected_count", u.connected_count)
         .EndObject();
   }
   json.EndArray().Field("count", usage.size()).EndObject();

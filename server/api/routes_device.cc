@@ -87,4 +87,23 @@ http::Response DeviceMqtt(App& app, const http::Request& request, const std::str
   return response;
 }
 
+http::Response ReportDeviceState(App& app, const http::Request& request,
+                                 const std::string& api_key) {
+  // The body is read once the device is authenticated (401 before 400).
+  app.device_reports().Record(request.PathParam("uuid"), api_key, [&request] {
+    const http::JsonDocument document = request.JsonBody();
+    const http::JsonObject body = document.Root();
+    // Unknown members are ignored, as at registration: agents in the field
+    // send extras.
+    StateReport report;
+    report.config_version = body.RequiredString("configVersion");
+    report.connected = body.RequiredBool("connected");
+    report.broker = body.RequiredString("broker");
+    report.last_error = body.OptionalString("lastError");
+    report.agent_version = body.OptionalString("agentVersion");
+    return report;
+  });
+  return http::Response::NoContent();
+}
+
 }  // namespace switchboard::handlers

@@ -329,8 +329,9 @@ TEST_P(BrokersApiTest, SummaryCountsDevicesAndFleetsPerBroker) {
   EXPECT_EQ(Int(summary, "count"), 2);
   ASSERT_EQ(summary["brokers"].Size(), 2u);
   const auto& first = summary["brokers"][0];
-  EXPECT_EQ(MemberNames(first), (std::vector<std::string>{"id", "name", "is_active", "is_default",
-                                                          "device_count", "fleet_count"}));
+  EXPECT_EQ(MemberNames(first),
+            (std::vector<std::string>{"id", "name", "is_active", "is_default", "device_count",
+                                      "fleet_count", "connected_count"}));
   EXPECT_EQ(Int(first, "id"), a);
   EXPECT_TRUE(first["is_default"].GetBool());
   EXPECT_EQ(Int(first, "device_count"), 0);  // explicit assignments only

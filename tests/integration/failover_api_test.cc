@@ -63,9 +63,8 @@ class FailoverApiTest : public testing::DatabaseTest {
     return r;
   }
   void Assign(int n, std::int64_t broker) {
-    const HttpResponse r =
-        AdminJson(*server_, "PUT", "/api/v1/devices/" + testing::TestUuid(n),
-                  R"({"mqtt_broker_id":)" + std::to_string(broker) + "}");
+    const HttpResponse r = AdminJson(*server_, "PUT", "/api/v1/devices/" + testing::TestUuid(n),
+                                     R"({"mqtt_broker_id":)" + std::to_string(broker) + "}");
     EXPECT_EQ(r.status, 200) << r.body;
   }
   HttpResponse Fetch(int n, const std::string& if_none_match = "") {
@@ -90,9 +89,8 @@ TEST_P(FailoverApiTest, BackupsAreWrittenInOrderAndReadBack) {
   const std::int64_t c = CreateBroker("c", R"("backup_broker_ids":[)" + std::to_string(a) + "]");
   EXPECT_EQ(Backups(c), std::vector<std::int64_t>{a});
   EXPECT_TRUE(Backups(a).empty());
-  const HttpResponse r =
-      UpdateBroker(a, R"({"backup_broker_ids":[)" + std::to_string(c) + "," + std::to_string(b) +
-                          "]}");
+  const HttpResponse r = UpdateBroker(
+      a, R"({"backup_broker_ids":[)" + std::to_string(c) + "," + std::to_string(b) + "]}");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Backups(a), (std::vector<std::int64_t>{c, b}));
   // A cycle (a → c → a) is allowed: the endpoint list flattens it once.
@@ -109,14 +107,14 @@ TEST_P(FailoverApiTest, BadBackupsAre400NamingTheFieldAndWriteNothing) {
   const std::int64_t b = CreateBroker("b");
   ASSERT_EQ(UpdateBroker(a, R"({"backup_broker_ids":[)" + std::to_string(b) + "]}").status, 200);
   const std::string self = std::to_string(a);
-  for (const std::string& bad : {
-           std::string(R"({"backup_broker_ids":[999]})"),                      // unknown
-           R"({"backup_broker_ids":[)" + self + "]}",                          // itself
-           R"({"backup_broker_ids":"2"})",                                     // not a list
-           std::string(R"({"backup_broker_ids":["x"]})"),                      // not integers
-           std::string(R"({"backup_broker_ids":[1.5]})"),                      // not integers
-           std::string(R"({"backup_broker_ids":[0]})"),                        // not an id
-           std::string(R"({"backup_broker_ids":[-3]})"),                       // not an id
+  for (const std::string& bad : std::vector<std::string>{
+           std::string(R"({"backup_broker_ids":[999]})"),  // unknown
+           R"({"backup_broker_ids":[)" + self + "]}",      // itself
+           R"({"backup_broker_ids":"2"})",                 // not a list
+           std::string(R"({"backup_broker_ids":["x"]})"),  // not integers
+           std::string(R"({"backup_broker_ids":[1.5]})"),  // not integers
+           std::string(R"({"backup_broker_ids":[0]})"),    // not an id
+           std::string(R"({"backup_broker_ids":[-3]})"),   // not an id
            R"({"backup_broker_ids":[)" + std::to_string(b) + "," + std::to_string(b) + "]}",
            R"({"port":1884,"backup_broker_ids":[999]})",  // nothing else is written either
        }) {
@@ -138,10 +136,9 @@ TEST_P(FailoverApiTest, ADeletedBrokerLeavesEveryBackupList) {
   const std::int64_t c = CreateBroker("c");
   const std::string bc = std::to_string(b) + "," + std::to_string(c);
   ASSERT_EQ(UpdateBroker(a, R"({"backup_broker_ids":[)" + bc + "]}").status, 200);
-  ASSERT_EQ(UpdateBroker(b, R"({"backup_broker_ids":[)" + std::to_string(c) + "]}").status,
-            200);
-  const HttpResponse deleted = server_->Admin("DELETE", "/api/v1/mqtt/brokers/" +
-                                                            std::to_string(c));
+  ASSERT_EQ(UpdateBroker(b, R"({"backup_broker_ids":[)" + std::to_string(c) + "]}").status, 200);
+  const HttpResponse deleted =
+      server_->Admin("DELETE", "/api/v1/mqtt/brokers/" + std::to_string(c));
   EXPECT_EQ(deleted.status, 204) << deleted.body;
   EXPECT_EQ(Backups(a), std::vector<std::int64_t>{b});
   EXPECT_TRUE(Backups(b).empty());
@@ -152,12 +149,12 @@ TEST_P(FailoverApiTest, TheFetchHandsOutTheEndpointListAndTheNewFields) {
   const std::int64_t b = CreateBroker("b", R"("port":1884)");
   const std::int64_t c = CreateBroker("c", R"("is_active":false)");
   const std::int64_t d = CreateBroker("d");
-  ASSERT_EQ(UpdateBroker(a, R"({"backup_broker_ids":[)" + std::to_string(c) + "," +
-                                std::to_string(b) + "]}")
+  ASSERT_EQ(UpdateBroker(
+                a, R"({"backup_broker_ids":[)" + std::to_string(c) + "," + std::to_string(b) + "]}")
                 .status,
             200);
-  ASSERT_EQ(UpdateBroker(b, R"({"backup_broker_ids":[)" + std::to_string(d) + "," +
-                                std::to_string(a) + "]}")
+  ASSERT_EQ(UpdateBroker(
+                b, R"({"backup_broker_ids":[)" + std::to_string(d) + "," + std::to_string(a) + "]}")
                 .status,
             200);
   const HttpResponse registered = RegisterDevice(1);
@@ -188,14 +185,14 @@ TEST_P(FailoverApiTest, TheFetchHandsOutTheEndpointListAndTheNewFields) {
   EXPECT_EQ(r.Header("ETag").value_or(""), "\"" + version + "\"");
   // Registration tells the same, password aside, with the same version.
   const rapidjson::Document reg = Json(registered);
-  EXPECT_EQ(MemberNames(reg["mqtt"]),
-            (std::vector<std::string>{"username", "password", "broker", "brokerConfig", "topics",
-                                      "failover", "reconnect", "refreshAfterSeconds",
-                                      "configVersion"}));
+  EXPECT_EQ(
+      MemberNames(reg["mqtt"]),
+      (std::vector<std::string>{"username", "password", "broker", "brokerConfig", "topics",
+                                "failover", "reconnect", "refreshAfterSeconds", "configVersion"}));
   EXPECT_EQ(String(reg["mqtt"], "configVersion"), version);
   // Explain shows the same list with each endpoint's health.
-  const rapidjson::Document explain = Json(server_->Admin(
-      "GET", "/api/v1/devices/" + testing::TestUuid(1) + "/resolution"));
+  const rapidjson::Document explain =
+      Json(server_->Admin("GET", "/api/v1/devices/" + testing::TestUuid(1) + "/resolution"));
   ASSERT_TRUE(explain["endpoints"].IsArray());
   ASSERT_EQ(explain["endpoints"].Size(), 3u);
   EXPECT_EQ(Int(explain["endpoints"][0], "id"), a);
@@ -209,9 +206,8 @@ TEST_P(FailoverApiTest, IfNoneMatchAnswers304OnlyForTheCurrentVersion) {
   RegisterDevice(1);
   const std::string version = Version(1);
   const std::string tag = "\"" + version + "\"";
-  for (const std::string& matching :
-       {tag, "W/" + tag, "\"other\", " + tag, "W/\"x\",W/" + tag, std::string("*"),
-        "  " + tag + "  "}) {
+  for (const std::string& matching : {tag, "W/" + tag, "\"other\", " + tag, "W/\"x\",W/" + tag,
+                                      std::string("*"), "  " + tag + "  "}) {
     SCOPED_TRACE(matching);
     const HttpResponse r = Fetch(1, matching);
     EXPECT_EQ(r.status, 304) << r.body;

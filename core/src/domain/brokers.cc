@@ -219,8 +219,11 @@ std::optional<PublicBroker> LoadPublic(soci::session& sql, long long id) {
   PublicBroker out = ToPublicBroker(*config);
   std::string last_connected;
   soci::indicator last_connected_ind = soci::i_null;
-  sql << "SELECT created_at, updated_at, last_connected_at FROM mqtt_broker_config "
-         "WHERE id = :id",
+  // Connection reports land in broker_connections (migration 006): a write
+  // here would bump config_version and drop every instance's broker cache.
+  sql << "SELECT b.created_at, b.updated_at, COALESCE((SELECT c.last_connected_at FROM "
+         "broker_connections c WHERE c.broker_id = b.id), b.last_connected_at) "
+         "FROM mqtt_broker_config b WHERE b.id = :id",
       soci::use(id), soci::into(out.created_at), soci::into(out.updated_at),
       soci::into(last_connected, last_connected_ind);
   if (last_connected_ind == soci::i_ok) out.last_connected_at = last_connected;
@@ -444,15 +447,17 @@ std::vector<BrokerUsage> Brokers::Summary() {
   ReadWithRetry(storage_, [&](soci::session& sql) {
     out.clear();
     BrokerUsage row;
-    long long id = 0, devices = 0, fleets = 0;
+    long long id = 0, devices = 0, fleets = 0, connected = 0;
     int active = 0, is_default = 0;
     soci::statement st =
         (sql.prepare << "SELECT b.id, b.name, b.is_active, b.is_default, "
                         "(SELECT COUNT(*) FROM devices d WHERE d.mqtt_broker_id = b.id), "
-                        "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id) "
+                        "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id), "
+                        "(SELECT COUNT(*) FROM device_reports r "
+                        "WHERE r.broker_id = b.id AND r.connected = 1) "
                         "FROM mqtt_broker_config b ORDER BY b.id",
          soci::into(id), soci::into(row.name), soci::into(active), soci::into(is_default),
-         soci::into(devices), soci::into(fleets));
+         soci::into(devices), soci::into(fleets), soci::into(connected));
     st.execute();
     while (st.fetch()) {
       row.id = id;
@@ -460,6 +465,7 @@ std::vector<BrokerUsage> Brokers::Summary() {
       row.is_default = is_default != 0;
       row.device_count = devices;
       row.fleet_count = fleets;
+      row.connected_count = connected;
       out.push_back(row);
     }
   });

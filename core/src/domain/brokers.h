@@ -156,6 +156,9 @@ struct BrokerUsage {
   bool is_default = false;
   std::int64_t device_count = 0;  // devices explicitly assigned (devices.mqtt_broker_id)
   std::int64_t fleet_count = 0;   // fleets assigned (fleets.mqtt_broker_id)
+  // Devices whose last report (device_reports.h) says they are connected to
+  // this broker.
+  std::int64_t connected_count = 0;
 };
 
 enum class BrokerValidation {

@@ -361,6 +361,34 @@ OrRefusal<RegistrationResult> ProvisioningService::Register(
   }
 }
 
+OrRefusal<DeviceMqttAccess> ProvisioningService::CurrentView(const Chain& chain,
+                                                             const std::string& uuid) {
+  const std::string key = ToLowerAscii(uuid);
+  bool found = false;
+  Resolution resolution;
+  const std::shared_ptr<const HealthSnapshot> health = HealthNow(health_);
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    std::optional<std::int64_t> config_version;
+    const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, nullptr, &config_version);
+    found = device.has_value();
+    if (!found) return;
+    PreparedResolveContext context(*device, sql, log_);
+    if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
+    context.brokers().UseHealth(health.get());
+    resolution = chain.Resolve(context);
+    AddEndpoints(resolution, context.brokers(), *health);
+  });
+  if (!found) throw NotFound("no device with uuid '" + key + "'");
+  if (!resolution.broker) return RefusalOf(std::move(resolution));
+  DeviceMqttAccess access;
+  access.username = MqttUsername(key);
+  access.publish_topics = ExpandTopics(topics_.publish_topics, key);
+  access.subscribe_topics = ExpandTopics(topics_.subscribe_topics, key);
+  FillBroker(access, resolution, topics_);
+  FinishView(access);
+  return access;
+}
+
 OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
                                                             const std::string& uuid,
                                                             const std::string& presented_api_key) {

@@ -136,9 +136,10 @@ TEST_F(EndpointListTest, UnhealthyEndpointsMoveBehindKeepingTheirOrder) {
   directory_.Add(2);
   directory_.Add(3);
   directory_.Add(4);
-  const Resolution r =
-      Build(1, {}, Health({{1, HealthState::kHealthy}, {2, HealthState::kUnhealthy},
-                           {3, HealthState::kUnhealthy}}));
+  const Resolution r = Build(1, {},
+                             Health({{1, HealthState::kHealthy},
+                                     {2, HealthState::kUnhealthy},
+                                     {3, HealthState::kUnhealthy}}));
   EXPECT_THAT(Ids(r), ElementsAre(1, 4, 2, 3));  // 4 is unknown: counts as healthy
   EXPECT_EQ(r.trace.size(), 0u);                 // the device keeps its broker
   EXPECT_EQ(r.endpoints[1].health, HealthState::kUnknown);
@@ -163,9 +164,10 @@ TEST_F(EndpointListTest, EveryEndpointUnhealthyKeepsTheOriginalOrderAndSaysSo) {
   directory_.Add(1, {2, 3});
   directory_.Add(2);
   directory_.Add(3);
-  const Resolution r =
-      Build(1, {}, Health({{1, HealthState::kUnhealthy}, {2, HealthState::kUnhealthy},
-                           {3, HealthState::kUnhealthy}}));
+  const Resolution r = Build(1, {},
+                             Health({{1, HealthState::kUnhealthy},
+                                     {2, HealthState::kUnhealthy},
+                                     {3, HealthState::kUnhealthy}}));
   EXPECT_THAT(Ids(r), ElementsAre(1, 2, 3));
   ASSERT_EQ(r.trace.size(), 1u);
   EXPECT_EQ(r.trace[0].outcome, TraceStep::Outcome::kPanic);
