@@ -56,6 +56,7 @@ App::App(Config config, Logger& log)
       devices_(*storage_),
       keys_(*storage_),
       provisioning_(*storage_, config_.provisioning, log_),
+      device_reports_(*storage_),
       mqtt_auth_(*storage_, config_.mqtt_auth, ReadSharedHookToken(config_.mqtt_auth),
                  admin_token_hash_, log_),
       hook_tokens_(*storage_),

@@ -14,6 +14,7 @@
 
 #include "config/config.h"
 #include "domain/brokers.h"
+#include "domain/device_reports.h"
 #include "domain/devices.h"
 #include "domain/fleets.h"
 #include "domain/hook_tokens.h"
@@ -53,6 +54,7 @@ class App {
   Devices& devices() { return devices_; }
   ProvisioningKeys& keys() { return keys_; }
   ProvisioningService& provisioning() { return provisioning_; }
+  DeviceReports& device_reports() { return device_reports_; }
   MqttAuthService& mqtt_auth() { return mqtt_auth_; }
   HookTokens& hook_tokens() { return hook_tokens_; }
   // Where `POST /api/v1/mqtt/auth` runs its `$7$` checks, off the HTTP
@@ -125,6 +127,7 @@ class App {
   Devices devices_;
   ProvisioningKeys keys_;
   ProvisioningService provisioning_;
+  DeviceReports device_reports_;
   MqttAuthService mqtt_auth_;
   HookTokens hook_tokens_;
   MetricsRegistry metrics_;

@@ -20,7 +20,8 @@ std::string Quoted(const std::string& s) { return "'" + s + "'"; }
 
 class RegionalResolver : public switchboard::Resolver {
  public:
-  explicit RegionalResolver(FallbackRegions fallbacks) : fallbacks_(std::move(fallbacks)) {}
+  RegionalResolver(FallbackRegions fallbacks, std::size_t alternates)
+      : fallbacks_(std::move(fallbacks)), alternates_(alternates) {}
 
   std::string Name() const override { return "regional"; }
 
@@ -35,14 +36,34 @@ class RegionalResolver : public switchboard::Resolver {
     switchboard::BrokerDirectory& directory = context.brokers();
     for (std::size_t i = 0; i < regions.size(); ++i) {
       auto brokers = directory.ActiveInRegion(regions[i]);
-      const std::size_t pick = switchboard::regional::PickRendezvous(device.uuid, brokers);
-      if (pick == brokers.size()) continue;
+      const std::vector<std::size_t> ranked =
+          switchboard::regional::RankRendezvous(device.uuid, brokers);
+      if (ranked.empty()) continue;
+      // Rendezvous over the brokers not known to be down, while one is
+      // left: the first of them in the device's ranking. Only devices whose
+      // own broker is down move. With every one down, the ranking stands
+      // (the host hands out the list in order).
+      std::size_t first = 0;
+      while (first < ranked.size() && directory.Health(brokers[ranked[first]].id) ==
+                                          switchboard::BrokerHealthState::kUnhealthy) {
+        ++first;
+      }
+      const std::size_t skipped = first == ranked.size() ? 0 : first;
+      if (first == ranked.size()) first = 0;
+      const std::size_t pick = ranked[first];
       std::string reason = i == 0 ? "region " + Quoted(regions[i])
                                   : "fallback region " + Quoted(regions[i]) + " (none active in " +
                                         Quoted(device.region) + ")";
       reason += ": broker " + switchboard::DescribeBroker(brokers[pick]) +
                 ", weighted rendezvous over " + std::to_string(brokers.size()) + " active";
-      return Decision::Resolved(std::move(brokers[pick]), std::move(reason));
+      if (skipped > 0) reason += " (" + std::to_string(skipped) + " unhealthy skipped)";
+      // The device's next choices, in its own ranking order: stable while
+      // the region's set is unchanged.
+      std::vector<switchboard::BrokerConfig> alternates;
+      for (std::size_t r = 0; r < ranked.size() && alternates.size() < alternates_; ++r) {
+        if (r != first) alternates.push_back(std::move(brokers[ranked[r]]));
+      }
+      return Decision::Resolved(std::move(brokers[pick]), std::move(reason), std::move(alternates));
     }
     std::string reason = "no active broker in region " + Quoted(device.region);
     if (regions.size() > 1) {
@@ -55,6 +76,7 @@ class RegionalResolver : public switchboard::Resolver {
 
  private:
   const FallbackRegions fallbacks_;
+  const std::size_t alternates_;
 };
 
 std::unique_ptr<switchboard::Resolver> Create(const switchboard::ParamValue& params,
@@ -91,9 +113,14 @@ std::unique_ptr<switchboard::Resolver> Create(const switchboard::ParamValue& par
       }
     }
   }
+  const std::int64_t alternates = reader.Integer("alternates", 2);
+  if (alternates < 0 || alternates > 16) {
+    reader.Problem("alternates", "must be 0..16 (the device's next rendezvous choices)");
+  }
   problems = reader.Finish();
   if (!problems.empty()) return nullptr;
-  return std::make_unique<RegionalResolver>(std::move(fallbacks));
+  return std::make_unique<RegionalResolver>(std::move(fallbacks),
+                                            static_cast<std::size_t>(alternates));
 }
 
 }  // namespace

@@ -120,6 +120,71 @@ TEST_P(RegionalPluginTest, ResolvesTheRendezvousWinnerAmongActiveBrokersOfTheReg
   EXPECT_EQ(seen, (std::set<std::int64_t>{1, 2}));  // both used, never the inactive one
 }
 
+TEST_P(RegionalPluginTest, AlternatesAreTheDevicesNextRendezvousChoices) {
+  const std::vector<B> all = {{1, 100}, {2, 100}, {3, 100}, {4, 100}};
+  for (const B& b : all) {
+    InsertBroker({.id = b.id, .name = "w" + std::to_string(b.id), .region = "eu-west"});
+  }
+  for (int i = 0; i < 20; ++i) {
+    InsertDevice({.uuid = Uuid(i), .region = "eu-west"});
+    const Resolution r = Resolve(kChain, Uuid(i));
+    ASSERT_EQ(r.endpoints.size(), 3u);  // the winner and 2 alternates (the default)
+    const std::vector<std::size_t> ranked = regional::RankRendezvous(Uuid(i), all);
+    for (std::size_t k = 0; k < 3; ++k) EXPECT_EQ(r.endpoints[k].broker.id, all[ranked[k]].id);
+  }
+  const Resolution none = Resolve(
+      "    - plugin: regional\n"
+      "      params: {alternates: 0}\n",
+      Uuid(0));
+  EXPECT_EQ(none.endpoints.size(), 1u);
+}
+
+TEST_P(RegionalPluginTest, AnUnhealthyBrokerMovesOnlyItsOwnDevicesSpreadOverTheOthers) {
+  for (std::int64_t id = 1; id <= 3; ++id) {
+    InsertBroker({.id = id, .name = "w" + std::to_string(id), .region = "eu-west"});
+  }
+  constexpr int kDevices = 300;
+  std::map<int, std::int64_t> before;
+  for (int i = 0; i < kDevices; ++i) {
+    InsertDevice({.uuid = Uuid(i), .region = "eu-west"});
+    const Resolution r = Resolve(kChain, Uuid(i));
+    ASSERT_TRUE(r.broker);
+    before[i] = r.endpoints.front().broker.id;
+  }
+  HealthSnapshot health;
+  health.brokers[2].state = HealthState::kUnhealthy;
+  health.brokers[2].since = "2026-12-05T06:00:00.000Z";
+  int stayed = 0;
+  std::map<std::int64_t, int> moved_to;
+  for (int i = 0; i < kDevices; ++i) {
+    const Resolution r = Resolve(kChain, Uuid(i), &health);
+    ASSERT_TRUE(r.broker);
+    const std::int64_t now = r.endpoints.front().broker.id;
+    EXPECT_NE(now, 2);
+    if (before[i] != 2) {
+      EXPECT_EQ(now, before[i]) << "device " << i << " was not on the failed broker";
+      ++stayed;
+    } else {
+      ++moved_to[now];
+      // The resolver itself skipped the broker: no health failover needed.
+      EXPECT_THAT(r.reason, HasSubstr("(1 unhealthy skipped)"));
+    }
+  }
+  const int moved = moved_to[1] + moved_to[3];
+  EXPECT_EQ(stayed + moved, kDevices);
+  EXPECT_GT(moved, kDevices / 6);  // about a third were on broker 2
+  EXPECT_GT(moved_to[1], moved / 4) << "spread over both others";
+  EXPECT_GT(moved_to[3], moved / 4) << "spread over both others";
+
+  // Every broker of the region down: the ranking stands (the host's panic).
+  for (std::int64_t id : {1, 3}) health.brokers[id].state = HealthState::kUnhealthy;
+  for (int i = 0; i < 30; ++i) {
+    const Resolution r = Resolve(kChain, Uuid(i), &health);
+    EXPECT_EQ(r.endpoints.front().broker.id, before[i]);
+    EXPECT_EQ(OutcomeName(r.trace.back().outcome), std::string("panic"));
+  }
+}
+
 TEST_P(RegionalPluginTest, PassesWithoutRegion) {
   InsertBroker({.id = 1, .name = "w1", .region = "eu-west"});
   InsertDevice({.uuid = "u1"});
@@ -157,9 +222,10 @@ TEST_P(RegionalPluginTest, BadParamsAreAllReported) {
       "    - plugin: regional\n"
       "      params:\n"
       "        fallback_regions:\n"
-      "          a: b\n"          // line 7: not a list
-      "          c: [c, d, d]\n"  // line 8: itself, twice
-      "        fallback: x\n");   // line 9: unknown (a prefix)
+      "          a: b\n"            // line 7: not a list
+      "          c: [c, d, d]\n"    // line 8: itself, twice
+      "        fallback: x\n"       // line 9: unknown (a prefix)
+      "        alternates: 17\n");  // line 10: out of range
   EXPECT_THAT(error, HasSubstr("test.yaml:7:11: plugin/regional: 'fallback_regions.a' must be a "
                                "list of regions"));
   EXPECT_THAT(error, HasSubstr("test.yaml:8:15: plugin/regional: 'fallback_regions.c' lists the "
@@ -168,6 +234,7 @@ TEST_P(RegionalPluginTest, BadParamsAreAllReported) {
                                "twice"));
   EXPECT_THAT(error, HasSubstr("test.yaml:9:9: plugin/regional: unknown key 'fallback' (did you "
                                "mean 'fallback_regions'?)"));
+  EXPECT_THAT(error, HasSubstr("plugin/regional: 'alternates': must be 0..16"));
 }
 
 SWITCHBOARD_BOTH_BACKENDS(RegionalPluginTest);

@@ -13,11 +13,13 @@
 //     one moves only the devices the new broker wins.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace switchboard::regional {
@@ -64,6 +66,28 @@ std::size_t PickRendezvous(std::string_view uuid, const std::vector<Broker>& bro
     }
   }
   return best;
+}
+
+// Every eligible broker's index in `brokers`, best score first (ties to the
+// lower id): the device's rendezvous choices in order. The first is
+// PickRendezvous's; the first of any subset is that subset's winner, which
+// is why skipping unhealthy brokers moves only their own devices.
+template <typename Broker>
+std::vector<std::size_t> RankRendezvous(std::string_view uuid, const std::vector<Broker>& brokers) {
+  std::vector<std::pair<double, std::size_t>> scored;
+  scored.reserve(brokers.size());
+  for (std::size_t i = 0; i < brokers.size(); ++i) {
+    if (brokers[i].weight <= 0) continue;
+    scored.emplace_back(RendezvousScore(uuid, brokers[i].id, brokers[i].weight), i);
+  }
+  std::sort(scored.begin(), scored.end(), [&brokers](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first > b.first;
+    return brokers[a.second].id < brokers[b.second].id;
+  });
+  std::vector<std::size_t> out;
+  out.reserve(scored.size());
+  for (const auto& [score, index] : scored) out.push_back(index);
+  return out;
 }
 
 }  // namespace switchboard::regional

@@ -75,11 +75,16 @@ std::string ExplainJson(const Resolution& resolution, bool include_trace) {
   Writer w(buffer);
   w.StartObject();
   w.Key("broker");
-  if (resolution.broker) {
-    String(w, BrokerUrl(*resolution.broker));
-    if (resolution.broker->from_storage) {
+  // What the device is handed: the endpoint list's first, which health may
+  // have put ahead of the chain's answer.
+  const BrokerConfig* handed =
+      resolution.endpoints.empty() ? nullptr : &resolution.endpoints.front().broker;
+  if (handed == nullptr && resolution.broker) handed = &*resolution.broker;
+  if (handed != nullptr) {
+    String(w, BrokerUrl(*handed));
+    if (handed->from_storage) {
       w.Key("brokerConfig");
-      WriteClientBrokerConfig(w, *resolution.broker);
+      WriteClientBrokerConfig(w, *handed);
     }
   } else {
     w.Null();
@@ -94,6 +99,25 @@ std::string ExplainJson(const Resolution& resolution, bool include_trace) {
   w.String(DecisionName(resolution));
   w.Key("reason");
   String(w, resolution.reason);
+  if (!resolution.endpoints.empty()) {
+    w.Key("endpoints");
+    w.StartArray();
+    for (const Endpoint& endpoint : resolution.endpoints) {
+      w.StartObject();
+      w.Key("broker");
+      String(w, BrokerUrl(endpoint.broker));
+      if (endpoint.broker.id != 0) {
+        w.Key("id");
+        w.Int64(endpoint.broker.id);
+        w.Key("name");
+        String(w, endpoint.broker.name);
+      }
+      w.Key("health");
+      w.String(HealthStateName(endpoint.health));
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   if (include_trace) {
     w.Key("trace");
     w.StartArray();

@@ -10,9 +10,17 @@
 //    "resolvedBy": "device" | null,
 //    "decision": "resolved" | "rejected" | "failed" | "no_broker",
 //    "reason": "...",              the deciding step's reason, or why none
+//    "endpoints": [{"broker": "mqtt://…", "id": 3, "name": "a",
+//                   "health": "healthy" | "unhealthy" | "unknown"}, …],
+//                                  the device's endpoint list in the order
+//                                  it is handed out (endpoint_list.h);
+//                                  `broker` above is its first; id and name
+//                                  only for stored brokers; present only
+//                                  when a broker was resolved
 //    "trace": [{"plugin": "device", "outcome": "pass", "reason": "...",
 //               "micros": 12}, ...]}   (omitted when include_trace is false)
-// `outcome` is OutcomeName(): resolved | pass | reject | error.
+// `outcome` is OutcomeName(): resolved | pass | reject | error, and for the
+// host's `health` step failover | panic.
 //
 // Pure functions; thread-safe. Strings that are not valid UTF-8 (a plugin's
 // reason) are repaired with U+FFFD so the document is always valid JSON.

@@ -21,6 +21,7 @@ RouteHandlerFunction Metrics;
 // (RegisterDevice) or the device API key (DeviceMqtt).
 RouteHandlerFunction RegisterDevice;
 RouteHandlerFunction DeviceMqtt;
+RouteHandlerFunction ReportDeviceState;
 
 // routes_admin.cc: explain, reload, the chain in force.
 RouteHandlerFunction ExplainResolution;

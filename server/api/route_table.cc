@@ -25,6 +25,7 @@ constexpr Route kRoutes[] = {
     // The device side.
     {"POST", "/api/v1/device/register", kProvisioningKey, Body::kJson, handlers::RegisterDevice},
     {"GET", "/api/v1/device/:uuid/mqtt", kDeviceApiKey, Body::kAny, handlers::DeviceMqtt},
+    {"PUT", "/api/v1/device/:uuid/state", kDeviceApiKey, Body::kJson, handlers::ReportDeviceState},
 
     // The chain.
     {"GET", "/api/v1/devices/:uuid/resolution", kAdminToken, Body::kAny,

@@ -50,6 +50,26 @@ std::optional<std::string> ExtraConfig(const http::JsonObject& body) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// backup_broker_ids: a list of integers; null or [] clears it. Ranges,
+// duplicates and existence are the domain's (brokers.cc).
+std::optional<std::vector<std::int64_t>> BackupBrokerIds(const http::JsonObject& body) {
+  constexpr std::string_view kField = "backup_broker_ids";
+  if (!body.Has(kField)) return std::nullopt;
+  if (body.IsNull(kField)) return std::vector<std::int64_t>();
+  const rapidjson::Value& value = body.value().FindMember("backup_broker_ids")->value;
+  const auto refuse = [&] {
+    throw http::ApiError::InvalidRequest(
+        "field 'backup_broker_ids' must be a list of broker ids (integers)", std::string(kField));
+  };
+  if (!value.IsArray()) refuse();
+  std::vector<std::int64_t> ids;
+  for (const rapidjson::Value& item : value.GetArray()) {
+    if (!item.IsInt64()) refuse();
+    ids.push_back(item.GetInt64());
+  }
+  return ids;
+}
+
 // The names ParseBrokerInput reads: every other member is an error.
 const std::vector<std::string_view>& BrokerInputFields() {
   static const auto* fields = [] {
@@ -78,6 +98,8 @@ BrokerInput ParseBrokerInput(const http::Request& request) {
         member = clearable == Clearable::kYes ? ClearableString(body, field)
                                               : NonNullString(body, field);
       }
+    } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+      member = BackupBrokerIds(body);
     } else if constexpr (std::is_same_v<T, bool>) {
       member = NonNullBool(body, field);
     } else {
@@ -137,6 +159,9 @@ void WriteBroker(http::JsonWriter& json, const PublicBroker& b, const BrokerHeal
   json.Field("created_at", b.created_at);
   json.Field("updated_at", b.updated_at);
   TextOrNull(json, "last_connected_at", b.last_connected_at);
+  json.Key("backup_broker_ids").StartArray();
+  for (const std::int64_t id : b.backup_broker_ids) json.Int(id);
+  json.EndArray();
   json.Field("ca_certs", b.ca_certs);
   TextOrNull(json, "ca_cert_expires_at", b.ca_cert_expires_at);
   json.Field("ca_cert_expiring_soon", b.ca_cert_expiring_soon);
@@ -215,7 +240,8 @@ http::Response BrokerSummary(App& app, const http::Request&, const std::string&)
         .Field("is_active", u.is_active)
         .Field("is_default", u.is_default)
         .Field("device_count", u.device_count)
-        .Field("fleet_count", u.fleet_count);
+        .Field("fleet_count", u.fleet_count)
+        .Field("connected_count", u.connected_count);
     TextOrNull(json, "ca_cert_expires_at", u.ca_cert_expires_at);
     json.Field("ca_cert_expiring_soon", u.ca_cert_expiring_soon);
     json.EndObject();

@@ -4,31 +4,11 @@
 #include "api/explain_json.h"
 #include "api/route_handlers.h"
 #include "api/route_support.h"
+#include "domain/device_view.h"
+#include "http/entity_tag.h"
 
 namespace switchboard::handlers {
 namespace {
-
-// The `mqtt` object of both device responses (docs/api.md); the password only
-// at registration.
-void WriteMqtt(http::JsonWriter& json, const DeviceMqttAccess& mqtt) {
-  json.StartObject();
-  json.Field("username", mqtt.username);
-  if (!mqtt.password.empty()) json.Field("password", mqtt.password);
-  json.Field("broker", mqtt.broker);
-  if (mqtt.broker_config) {
-    json.Key("brokerConfig");
-    WriteBrokerConfig(json, *mqtt.broker_config);
-  }
-  json.Key("topics").StartObject();
-  json.Key("publish").StartArray();
-  for (const std::string& topic : mqtt.publish_topics) json.String(topic);
-  json.EndArray();
-  json.Key("subscribe").StartArray();
-  for (const std::string& topic : mqtt.subscribe_topics) json.String(topic);
-  json.EndArray();
-  json.EndObject();
-  json.EndObject();
-}
 
 RegistrationRequest ParseRegistration(const http::Request& request) {
   const http::JsonDocument document = request.JsonBody();
@@ -69,7 +49,8 @@ http::Response RegisterDevice(App& app, const http::Request& request,
   json.Field("fleetId", result.fleet_id);
   json.Field("createdAt", result.created_at);
   json.Key("mqtt");
-  WriteMqtt(json, result.mqtt);
+  json.RawValue(RegistrationMqttJson(result.mqtt.view_json, result.mqtt.password,
+                                     result.mqtt.config_version));
   json.EndObject();
   http::Response response = http::Response::Json(200, json.Take());
   response.SetHeader("X-Switchboard-Resolver",
@@ -90,12 +71,39 @@ http::Response DeviceMqtt(App& app, const http::Request& request, const std::str
   if (outcome.refused()) return RefusalResponse(app, outcome.refusal());
   const DeviceMqttAccess& mqtt = outcome.value();
   app.RecordResolution(mqtt.trace);
-  http::JsonWriter json;
-  WriteMqtt(json, mqtt);
-  http::Response response = http::Response::Json(200, json.Take());
+  std::string etag = http::StrongEntityTag(mqtt.config_version);
+  // The chain ran either way (the version is what it decides): a 304 saves
+  // the body on the wire and the device's work, not the resolution.
+  const std::optional<std::string_view> none_match = request.Header("if-none-match");
+  http::Response response =
+      none_match && http::IfNoneMatchMatches(*none_match, etag)
+          ? http::Response(304, "", "")
+          : http::Response::Json(200, FetchJson(mqtt.view_json, mqtt.config_version));
+  response.SetHeader("ETag", std::move(etag));
   response.SetHeader("X-Switchboard-Resolver", ResolverHeader(mqtt.resolved_by, mqtt.trace));
+  // no-store as before: the answer is per device and behind its key. The
+  // device revalidates with If-None-Match, which needs no cache.
   response.SetHeader("Cache-Control", "no-store");
   return response;
+}
+
+http::Response ReportDeviceState(App& app, const http::Request& request,
+                                 const std::string& api_key) {
+  // The body is read once the device is authenticated (401 before 400).
+  app.device_reports().Record(request.PathParam("uuid"), api_key, [&request] {
+    const http::JsonDocument document = request.JsonBody();
+    const http::JsonObject body = document.Root();
+    // Unknown members are ignored, as at registration: agents in the field
+    // send extras.
+    StateReport report;
+    report.config_version = body.RequiredString("configVersion");
+    report.connected = body.RequiredBool("connected");
+    report.broker = body.RequiredString("broker");
+    report.last_error = body.OptionalString("lastError");
+    report.agent_version = body.OptionalString("agentVersion");
+    return report;
+  });
+  return http::Response::NoContent();
 }
 
 }  // namespace switchboard::handlers

@@ -7,22 +7,19 @@
 // agent's retained status topic, `iot/device/<uuid>/status`.
 //
 // The end-to-end cases of the device-side issue, and where each stands:
-//   1 first boot            FirstBoot… (registers, connects, `online`); the
-//                           inSync / last_connected_at checks run only when
-//                           the server reports them (state reports: server
-//                           side still to come)
+//   1 first boot            FirstBoot… (registers, connects, `online`, and
+//                           its state report makes the device inSync)
 //   2 restart               RestartReusesItsIdentity…
 //   3 lost registration     LostRegistrationAnswer…
-//   4 kill the primary      KilledPrimary… runs when the server takes
-//                           `backup_broker_ids`, else skips; the failback
-//                           half is not written (see the test)
-//   5 operator reassigns    ReassignedDeviceMoves… runs when the server
-//                           accepts `provisioning.refresh_after`, else skips
+//   4 kill the primary      KilledPrimary… (the backup from
+//                           `backup_broker_ids`); the failback half is not
+//                           written (see the test)
+//   5 operator reassigns    ReassignedDeviceMoves… (`provisioning.refresh_after`)
 //   6 CA rotation           NEEDS THE SERVER: refresh + CA bundles (not
 //                           written here yet)
 //   7 server down           ServerDownAtRestart… (stored config, keeps its
 //                           broker, retries the refresh); the periodic
-//                           refresh part needs `refresh_after`
+//                           refresh part is case 5's refresh
 //   8 corrupt state file    CorruptStateFile…
 //   9 wrong provisioning key WrongProvisioningKey…
 // Plus: SIGTERM → clean DISCONNECT (no will) and `offline` (FirstBoot…), TLS

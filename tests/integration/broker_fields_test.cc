@@ -28,7 +28,7 @@ using testing::MemberNames;
 using testing::String;
 using testing::SwitchboardProcess;
 
-enum class Type { kId, kText, kInteger, kBoolean, kJson, kTimestamp };
+enum class Type { kId, kText, kInteger, kBoolean, kJson, kTimestamp, kIdList };
 
 struct Field {
   const char* column;  // also its name in the operator JSON
@@ -69,6 +69,9 @@ const Field kFields[] = {
     {"created_at", Type::kTimestamp, false, false, ""},
     {"updated_at", Type::kTimestamp, false, false, ""},
     {"last_connected_at", Type::kTimestamp, false, false, ""},
+    // Backups must name other brokers: the broker written alone can only
+    // have none (tests/integration/broker_backups_test.cc writes real ones).
+    {"backup_broker_ids", Type::kIdList, true, false, ""},
 };
 
 // What docs/api.md says a device is never sent: the broker's credentials,
@@ -124,6 +127,9 @@ std::string EveryField(bool flag) {
         break;
       case Type::kJson:
         body += R"({"extra":"extra-config-value"})";
+        break;
+      case Type::kIdList:
+        body += "[]";
         break;
       case Type::kId:
       case Type::kTimestamp:
@@ -183,6 +189,10 @@ void ExpectOperatorView(const rapidjson::Value& broker, bool flag) {
         // Set by the server: created and updated now, never connected yet.
         EXPECT_TRUE(value.IsString() || value.IsNull());
         EXPECT_EQ(value.IsNull(), std::string(field.column) == "last_connected_at");
+        break;
+      case Type::kIdList:
+        ASSERT_TRUE(value.IsArray());
+        EXPECT_EQ(value.Size(), 0u);
         break;
       case Type::kJson:
         ADD_FAILURE() << "a JSON field operators read back";

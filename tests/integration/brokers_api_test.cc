@@ -64,6 +64,7 @@ const std::vector<std::string> kBrokerFields = {"id",
                                                 "created_at",
                                                 "updated_at",
                                                 "last_connected_at",
+                                                "backup_broker_ids",
                                                 "ca_certs",
                                                 "ca_cert_expires_at",
                                                 "ca_cert_expiring_soon"};
@@ -349,9 +350,10 @@ TEST_P(BrokersApiTest, SummaryCountsDevicesAndFleetsPerBroker) {
   EXPECT_EQ(Int(summary, "count"), 2);
   ASSERT_EQ(summary["brokers"].Size(), 2u);
   const auto& first = summary["brokers"][0];
-  EXPECT_EQ(MemberNames(first), (std::vector<std::string>{
-                                    "id", "name", "is_active", "is_default", "device_count",
-                                    "fleet_count", "ca_cert_expires_at", "ca_cert_expiring_soon"}));
+  EXPECT_EQ(MemberNames(first),
+            (std::vector<std::string>{"id", "name", "is_active", "is_default", "device_count",
+                                      "fleet_count", "connected_count", "ca_cert_expires_at",
+                                      "ca_cert_expiring_soon"}));
   EXPECT_EQ(Int(first, "id"), a);
   EXPECT_TRUE(first["is_default"].GetBool());
   EXPECT_EQ(Int(first, "device_count"), 0);  // explicit assignments only

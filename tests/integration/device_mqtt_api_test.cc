@@ -68,7 +68,8 @@ TEST_P(DeviceMqttApiTest, AnswersWithBearerOrHeaderWithoutThePassword) {
     EXPECT_EQ(response.Header("X-Switchboard-Resolver").value_or(""),
               "resolved-by=default; trace=device:pass,fleet:pass,regional:pass,default:resolved");
     const rapidjson::Document body = ParseJson(response.body);
-    EXPECT_EQ(Keys(body), (Strings{"username", "broker", "brokerConfig", "topics"}));
+    EXPECT_EQ(Keys(body), (Strings{"username", "broker", "brokerConfig", "topics", "failover",
+                                   "reconnect", "refreshAfterSeconds", "configVersion"}));
     EXPECT_EQ(std::string(body["username"].GetString()), "device_" + uuid_);
     EXPECT_STREQ(body["broker"].GetString(), "mqtt://alpha.example.com:1883");
     EXPECT_STREQ(body["brokerConfig"]["host"].GetString(), "alpha.example.com");
@@ -137,8 +138,8 @@ TEST_P(DeviceMqttApiTest, ExplainReturnsTheWholeTrace) {
   HttpResponse response = Explain(uuid_);
   ASSERT_EQ(response.status, 200) << response.body;
   rapidjson::Document body = ParseJson(response.body);
-  EXPECT_EQ(Keys(body),
-            (Strings{"broker", "brokerConfig", "resolvedBy", "decision", "reason", "trace"}));
+  EXPECT_EQ(Keys(body), (Strings{"broker", "brokerConfig", "resolvedBy", "decision", "reason",
+                                 "endpoints", "trace"}));
   EXPECT_STREQ(body["broker"].GetString(), "mqtt://alpha.example.com:1883");
   EXPECT_STREQ(body["brokerConfig"]["host"].GetString(), "alpha.example.com");
   EXPECT_STREQ(body["resolvedBy"].GetString(), "default");

@@ -114,7 +114,8 @@ TEST_P(RegistrationApiTest, ResponseFieldByFieldWithStoredBroker) {
       << body["createdAt"].GetString();
 
   const rapidjson::Value& mqtt = body["mqtt"];
-  EXPECT_EQ(Keys(mqtt), (Strings{"username", "password", "broker", "brokerConfig", "topics"}));
+  EXPECT_EQ(Keys(mqtt), (Strings{"username", "password", "broker", "brokerConfig", "topics",
+                                 "failover", "reconnect", "refreshAfterSeconds", "configVersion"}));
   EXPECT_EQ(std::string(mqtt["username"].GetString()), "device_" + uuid);
   const std::string password = mqtt["password"].GetString();
   EXPECT_GE(password.size(), 22u);  // ≥ 128 bits of base64
@@ -235,7 +236,8 @@ TEST_P(RegistrationApiTest, EnvBrokerHasNoBrokerConfig) {
             "resolved-by=env; trace=device:pass,fleet:pass,regional:pass,default:pass,"
             "env:resolved");
   const rapidjson::Document body = ParseJson(response.body);
-  EXPECT_EQ(Keys(body["mqtt"]), (Strings{"username", "password", "broker", "topics"}));
+  EXPECT_EQ(Keys(body["mqtt"]), (Strings{"username", "password", "broker", "topics", "failover",
+                                         "reconnect", "refreshAfterSeconds", "configVersion"}));
   EXPECT_STREQ(body["mqtt"]["broker"].GetString(), "mqtt://env-broker.example.com:1884");
 }
 

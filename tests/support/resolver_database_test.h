@@ -57,9 +57,11 @@ class ResolverDatabaseTest : public DatabaseTest {
         (d.broker ? std::to_string(*d.broker) : "NULL") + ")");
   }
 
-  Resolution Resolve(const std::string& chain_yaml, const std::string& uuid) {
+  // `health`: the brokers' health the resolution sees (nullptr: unknown).
+  Resolution Resolve(const std::string& chain_yaml, const std::string& uuid,
+                     const HealthSnapshot* health = nullptr) {
     const auto chain = ChainFromYaml(chain_yaml);
-    return ResolveDevice(*chain, storage(), uuid, log_);
+    return ResolveDevice(*chain, storage(), uuid, log_, health);
   }
 
   CapturingLogger log_;

@@ -48,10 +48,14 @@ namespace switchboard {
 //      which exports only what these headers declare (export.h), instead of
 //      libswitchboard_core.so; the interface classes' vtables and type_info
 //      live there.
+//   3: failover. Decision gains `alternates` (an ordered list of brokers;
+//      Decision::Resolved takes it as an optional third argument);
+//      BrokerConfig gains `backup_broker_ids`; BrokerDirectory gains the
+//      virtual Health() and the enum BrokerHealthState.
 // (SWITCHBOARD_ABI_VERSION exists only so the tests can build a plugin that
 // claims another version; never define it yourself.)
 #ifndef SWITCHBOARD_ABI_VERSION
-#define SWITCHBOARD_ABI_VERSION 2
+#define SWITCHBOARD_ABI_VERSION 3
 #endif
 inline constexpr std::uint32_t kAbiVersion = SWITCHBOARD_ABI_VERSION;
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "switchboard/export.h"
 
@@ -46,6 +47,11 @@ struct BrokerConfig {
   std::string region;
   int weight = 100;
   std::string extra_config;  // JSON text, secret: never sent to devices
+  // Ids of the brokers a device gets after this one when it is down, in
+  // order (`backup_broker_ids`). Every id names another broker that existed
+  // when the list was written; a deleted broker leaves every list. The host
+  // flattens them into the device's endpoint list: resolvers need not.
+  std::vector<std::int64_t> backup_broker_ids;
 
   // True when the broker came from storage (has a full config to hand out);
   // false when it was built from a bare URL (env plugin).

@@ -32,6 +32,11 @@
 
 namespace switchboard {
 
+// A broker's health as the host last saw it (its health monitor,
+// docs/api.md). kUnknown: never checked, or monitoring is off; treat it
+// like healthy, so that with monitoring off nothing changes.
+enum class BrokerHealthState { kUnknown, kHealthy, kUnhealthy };
+
 // One row of `fleets`, as resolvers see it.
 struct FleetRow {
   std::string id;
@@ -55,6 +60,13 @@ class SWITCHBOARD_EXPORT BrokerDirectory {
 
   // The fleet with this id; nullopt when there is none.
   virtual std::optional<FleetRow> Fleet(const std::string& id) = 0;
+
+  // The health of the broker with this id, from the host's in-memory view:
+  // never a query, never blocks, never throws. The same answer for the
+  // whole resolution. kUnknown for an id the host has no health for. The
+  // default implementation (for directories written in plugin tests)
+  // answers kUnknown.
+  virtual BrokerHealthState Health(std::int64_t id);
 };
 
 }  // namespace switchboard

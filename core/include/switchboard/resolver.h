@@ -2,8 +2,8 @@
 //
 // How the chain runs (the order lives in the YAML `resolution.chain` only):
 //   - Steps run in order. Each answers a Decision:
-//       Resolved: this broker, with a short reason. The chain stops; the first
-//                 Resolved wins.
+//       Resolved: this broker, with a short reason, and optionally ordered
+//                 alternates. The chain stops; the first Resolved wins.
 //       Pass:     not mine, with a reason. The chain goes on to the next step.
 //       Reject:   this device must not get a broker, with a reason. The chain
 //                 stops; provisioning answers 403.
@@ -15,6 +15,13 @@
 //   - Every step is timed and recorded in the trace (plugin, outcome, reason,
 //     microseconds), which the explain endpoint returns.
 //   - A resolver never depends on which steps ran before it.
+//   - After the chain, the host builds the device's endpoint list: the
+//     resolved broker, then the alternates, then each endpoint's
+//     `backup_broker_ids` (flattened once; inactive brokers and duplicates
+//     dropped). Endpoints the host knows to be unhealthy move behind the
+//     others, and when the resolved broker is unhealthy the first other one
+//     is handed out instead (a `health` step in the trace). A resolver that
+//     wants health to shape its own choice asks BrokerDirectory::Health().
 //
 // Threads: Resolve() is called concurrently from many threads on one instance;
 // it must be thread-safe. The ResolveContext it receives, and everything it
@@ -31,6 +38,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "switchboard/broker.h"
 #include "switchboard/broker_directory.h"
@@ -51,12 +59,20 @@ struct Decision {
   Outcome outcome = Outcome::kPass;
   std::string reason;
   std::optional<BrokerConfig> broker;  // set iff outcome == kResolved
+  // kResolved only: where the device should go, in order, when `broker` is
+  // down; the host appends the brokers' backups after them and drops
+  // inactive ones and duplicates. Stable per device is best (the device
+  // keeps its list while nothing changes). Empty: none.
+  std::vector<BrokerConfig> alternates;
 
-  static Decision Resolved(BrokerConfig broker, std::string reason) {
-    return {Outcome::kResolved, std::move(reason), std::move(broker)};
+  static Decision Resolved(BrokerConfig broker, std::string reason,
+                           std::vector<BrokerConfig> alternates = {}) {
+    return {Outcome::kResolved, std::move(reason), std::move(broker), std::move(alternates)};
   }
-  static Decision Pass(std::string reason) { return {Outcome::kPass, std::move(reason), {}}; }
-  static Decision Reject(std::string reason) { return {Outcome::kReject, std::move(reason), {}}; }
+  static Decision Pass(std::string reason) { return {Outcome::kPass, std::move(reason), {}, {}}; }
+  static Decision Reject(std::string reason) {
+    return {Outcome::kReject, std::move(reason), {}, {}};
+  }
 };
 
 // "Resolved with this broker if it is active, else Pass saying it is not":

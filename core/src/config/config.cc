@@ -153,6 +153,38 @@ class Parser {
     return *value;
   }
 
+  // A fraction in [0, 1], written `25%` or `0.25`.
+  double Fraction(const YAML::Node& n, const std::string& key) const {
+    if (!n.IsScalar()) Fail(n, key + " must be a fraction, e.g. 25% or 0.25");
+    std::string text = n.Scalar();
+    const bool percent = !text.empty() && text.back() == '%';
+    if (percent) text.pop_back();
+    std::size_t used = 0;
+    double value = -1;
+    try {
+      value = std::stod(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() ||
+        text.find_first_not_of("0123456789.") != std::string::npos) {
+      Fail(n, key + " must be a fraction, e.g. 25% or 0.25, got '" + n.Scalar() + "'");
+    }
+    if (percent) value /= 100.0;
+    if (value < 0.0 || value > 1.0)
+      Fail(n, key + " must be between 0% and 100%, got " + n.Scalar());
+    return value;
+  }
+
+  // A duration in whole seconds (the devices are told seconds).
+  std::chrono::milliseconds Seconds(const YAML::Node& n, const std::string& key,
+                                    std::chrono::milliseconds min,
+                                    std::chrono::milliseconds max) const {
+    const std::chrono::milliseconds value = Duration(n, key, min, max);
+    if (value.count() % 1000 != 0) Fail(n, key + " must be whole seconds, got " + n.Scalar());
+    return value;
+  }
+
   bool Boolean(const YAML::Node& n, const std::string& key) const {
     bool value = false;
     if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) {
@@ -358,7 +390,38 @@ class Parser {
       });
       t.Run();
     });
+    r.On("reconnect", [&](const YAML::Node& v) { Reconnect(v, out.reconnect); });
+    r.On("refresh_after", [&](const YAML::Node& v) {
+      out.refresh_after = Seconds(v, "provisioning.refresh_after", 1s, 24h);
+    });
     r.Run();
+  }
+
+  void Reconnect(const YAML::Node& n, ReconnectConfig& out) const {
+    MapReader r(n, "provisioning.reconnect", file_);
+    std::optional<YAML::Node> initial;  // for the cross-key check's mark
+    r.On("initial_delay", [&](const YAML::Node& v) {
+      out.initial_delay = Duration(v, "provisioning.reconnect.initial_delay", 1ms, 1h);
+      initial.emplace(v);
+    });
+    r.On("max_delay", [&](const YAML::Node& v) {
+      out.max_delay = Duration(v, "provisioning.reconnect.max_delay", 1ms, 1h);
+    });
+    r.On("jitter",
+         [&](const YAML::Node& v) { out.jitter = Fraction(v, "provisioning.reconnect.jitter"); });
+    r.On("attempts_per_endpoint", [&](const YAML::Node& v) {
+      out.attempts_per_endpoint =
+          static_cast<int>(Integer(v, "provisioning.reconnect.attempts_per_endpoint", 1, 100));
+    });
+    r.On("failback_after", [&](const YAML::Node& v) {
+      out.failback_after = Seconds(v, "provisioning.reconnect.failback_after", 1s, 24h);
+    });
+    r.Run();
+    if (out.initial_delay > out.max_delay) {
+      Fail(initial ? *initial : n,
+           "provisioning.reconnect.initial_delay must not exceed max_delay (" +
+               FormatDuration(out.max_delay) + ")");
+    }
   }
 
   void MqttAuth(const YAML::Node& n, MqttAuthConfig& out) const {

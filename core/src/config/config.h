@@ -102,11 +102,29 @@ struct ResolutionConfig {
   SourceMark chain_mark;
 };
 
+// `provisioning.reconnect`: how devices walk their endpoint list, sent to
+// them as the response's `reconnect` object (docs/api.md).
+struct ReconnectConfig {
+  // The first retry's delay, doubled per failed attempt up to max_delay.
+  std::chrono::milliseconds initial_delay{1'000};  // REQUIRES: 1ms..max_delay
+  std::chrono::milliseconds max_delay{120'000};    // REQUIRES: initial_delay..1h
+  // Each delay varies by up to this fraction either way. Written `25%` or
+  // `0.25`. REQUIRES: 0..1.
+  double jitter = 0.25;
+  int attempts_per_endpoint = 3;  // before the next endpoint. REQUIRES: 1..100
+  // Back on the first endpoint after this long on another one.
+  std::chrono::milliseconds failback_after{300'000};  // REQUIRES: 1s..1d, whole seconds
+};
+
 struct ProvisioningConfig {
   // `{uuid}` is replaced by the device uuid, `{username}` by its MQTT
   // username (`device_<uuid>`).
   std::vector<std::string> publish_topics = {"iot/device/{uuid}/#"};
   std::vector<std::string> subscribe_topics = {"iot/device/{uuid}/#"};
+  ReconnectConfig reconnect;
+  // `provisioning.refresh_after`: how often a device re-fetches its config
+  // (`refreshAfterSeconds`). REQUIRES: 1s..1d, whole seconds.
+  std::chrono::milliseconds refresh_after{300'000};
 };
 
 // `mqtt_auth:`: the routes brokers call to admit devices live

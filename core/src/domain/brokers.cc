@@ -8,6 +8,7 @@
 #include <soci/soci.h>
 
 #include <chrono>
+#include <algorithm>
 #include <climits>
 #include <deque>
 #include <functional>
@@ -175,6 +176,8 @@ Assignments AssignmentsFor(const BrokerInput& in, const SecretBox* secrets) {
             return;
           }
           a.Text(column, value, clearable == Clearable::kYes);
+        } else if constexpr (std::is_same_v<T, std::vector<std::int64_t>>) {
+          if (value) a.Text(column, FormatIdList(*value), true);
         } else if constexpr (std::is_same_v<T, bool>) {
           a.Bool(column, value);
         } else {
@@ -214,6 +217,47 @@ bool Exists(soci::session& sql, long long id) {
   return count > 0;
 }
 
+// Inside the write transaction, so a backup cannot be deleted between the
+// check and the write. `self` is 0 on Create.
+void CheckBackupsExist(soci::session& sql, const BrokerInput& input, long long self) {
+  if (!input.backup_broker_ids) return;
+  for (const std::int64_t id : *input.backup_broker_ids) {
+    if (id == self) {
+      throw ValidationError("backup_broker_ids",
+                            "backup_broker_ids: a broker cannot be its own backup");
+    }
+    if (!Exists(sql, id)) {
+      throw ValidationError("backup_broker_ids",
+                            "backup_broker_ids: no broker with id " + std::to_string(id));
+    }
+  }
+}
+
+// A deleted broker leaves every backup list. Lists are short and brokers
+// few: read the lists that name it, rewrite them.
+void RemoveFromBackupLists(soci::session& sql, long long deleted, const std::string& now) {
+  std::vector<std::pair<long long, std::string>> rewrites;
+  long long id = 0;
+  std::string list;
+  soci::statement st = (sql.prepare << "SELECT id, backup_broker_ids FROM mqtt_broker_config "
+                                       "WHERE backup_broker_ids IS NOT NULL AND id <> :id",
+                        soci::use(deleted), soci::into(id), soci::into(list));
+  st.execute();
+  while (st.fetch()) {
+    std::vector<std::int64_t> ids = ParseIdList(list);
+    const auto end = std::remove(ids.begin(), ids.end(), deleted);
+    if (end == ids.end()) continue;
+    ids.erase(end, ids.end());
+    rewrites.emplace_back(id, FormatIdList(ids));
+  }
+  for (auto& [broker, text] : rewrites) {
+    soci::indicator ind = text.empty() ? soci::i_null : soci::i_ok;
+    sql << "UPDATE mqtt_broker_config SET backup_broker_ids = :ids, updated_at = :now "
+           "WHERE id = :id",
+        soci::use(text, ind), soci::use(now), soci::use(broker);
+  }
+}
+
 // The public view of one row; nullopt when it does not exist.
 std::optional<PublicBroker> LoadPublic(soci::session& sql, long long id) {
   auto config = LoadBrokerById(sql, id);
@@ -221,8 +265,11 @@ std::optional<PublicBroker> LoadPublic(soci::session& sql, long long id) {
   PublicBroker out = ToPublicBroker(*config);
   std::string last_connected;
   soci::indicator last_connected_ind = soci::i_null;
-  sql << "SELECT created_at, updated_at, last_connected_at FROM mqtt_broker_config "
-         "WHERE id = :id",
+  // Connection reports land in broker_connections (migration 006): a write
+  // here would bump config_version and drop every instance's broker cache.
+  sql << "SELECT b.created_at, b.updated_at, COALESCE((SELECT c.last_connected_at FROM "
+         "broker_connections c WHERE c.broker_id = b.id), b.last_connected_at) "
+         "FROM mqtt_broker_config b WHERE b.id = :id",
       soci::use(id), soci::into(out.created_at), soci::into(out.updated_at),
       soci::into(last_connected, last_connected_ind);
   if (last_connected_ind == soci::i_ok) out.last_connected_at = last_connected;
@@ -287,6 +334,7 @@ PublicBroker ToPublicBroker(const BrokerConfig& b) {
   p.has_password = !b.password.empty();
   p.has_client_key = !b.client_key.empty();
   p.has_extra_config = !b.extra_config.empty();
+  p.backup_broker_ids = b.backup_broker_ids;
   if (const auto bundle = InspectCaBundle(b.ca_cert)) {
     p.ca_certs = bundle->certificates;
     p.ca_cert_expires_at = bundle->earliest_not_after;
@@ -340,6 +388,25 @@ void ValidateBrokerInput(const BrokerInput& in, BrokerValidation mode) {
     CheckText("extra_config", *in.extra_config, 0, kExtraConfigChars, TextKind::kMultiLine);
     if (!in.extra_config->empty()) CheckJson(*in.extra_config);
   }
+  if (in.backup_broker_ids) {
+    const std::vector<std::int64_t>& ids = *in.backup_broker_ids;
+    if (ids.size() > kMaxBackupBrokers) {
+      throw ValidationError(
+          "backup_broker_ids",
+          "backup_broker_ids: at most " + std::to_string(kMaxBackupBrokers) + " backups");
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] <= 0) {
+        throw ValidationError("backup_broker_ids",
+                              "backup_broker_ids: broker ids are positive integers");
+      }
+      if (std::find(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i), ids[i]) !=
+          ids.begin() + static_cast<std::ptrdiff_t>(i)) {
+        throw ValidationError("backup_broker_ids", "backup_broker_ids: broker " +
+                                                       std::to_string(ids[i]) + " is listed twice");
+      }
+    }
+  }
 }
 
 PublicBroker Brokers::Create(const BrokerInput& input) {
@@ -350,6 +417,7 @@ PublicBroker Brokers::Create(const BrokerInput& input) {
     WriteTransaction tx(storage_, sql);
     const std::string now = UtcNowIso8601();
     ThrowIfNameTaken(sql, *input.name, 0);
+    CheckBackupsExist(sql, input, 0);
     if (input.is_default.value_or(false)) ClearOtherDefault(sql, 0, now);
     Assignments values = AssignmentsFor(input, storage_.secrets());
     values.Now("created_at", now);
@@ -410,6 +478,7 @@ PublicBroker Brokers::Update(std::int64_t id, const BrokerInput& request) {
     }
     const std::string now = UtcNowIso8601();
     if (input.name) ThrowIfNameTaken(sql, *input.name, key);
+    CheckBackupsExist(sql, input, key);
     if (input.is_default.value_or(false)) ClearOtherDefault(sql, key, now);
     Assignments values = AssignmentsFor(input, storage_.secrets());
     values.Now("updated_at", now);
@@ -441,6 +510,7 @@ void Brokers::Delete(std::int64_t id) {
       throw Conflict("broker " + std::to_string(id) + " is in use by " + Plural(devices, "device") +
                      " and " + Plural(fleets, "fleet") + ": reassign them first");
     }
+    RemoveFromBackupLists(sql, key, UtcNowIso8601());
     sql << "DELETE FROM mqtt_broker_config WHERE id = :id", soci::use(key);
     tx.Commit();
   } catch (const soci::soci_error&) {
@@ -453,7 +523,7 @@ std::vector<BrokerUsage> Brokers::Summary() {
   ReadWithRetry(storage_, [&](soci::session& sql) {
     out.clear();
     BrokerUsage row;
-    long long id = 0, devices = 0, fleets = 0;
+    long long id = 0, devices = 0, fleets = 0, connected = 0;
     int active = 0, is_default = 0;
     std::string ca_cert;
     soci::indicator ca_cert_ind = soci::i_null;
@@ -461,9 +531,12 @@ std::vector<BrokerUsage> Brokers::Summary() {
         (sql.prepare << "SELECT b.id, b.name, b.is_active, b.is_default, "
                         "(SELECT COUNT(*) FROM devices d WHERE d.mqtt_broker_id = b.id), "
                         "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id), "
+                        "(SELECT COUNT(*) FROM device_reports r "
+                        "WHERE r.broker_id = b.id AND r.connected = 1), "
                         "b.ca_cert FROM mqtt_broker_config b ORDER BY b.id",
          soci::into(id), soci::into(row.name), soci::into(active), soci::into(is_default),
-         soci::into(devices), soci::into(fleets), soci::into(ca_cert, ca_cert_ind));
+         soci::into(devices), soci::into(fleets), soci::into(connected),
+         soci::into(ca_cert, ca_cert_ind));
     st.execute();
     const auto now = std::chrono::system_clock::now();
     while (st.fetch()) {
@@ -476,6 +549,7 @@ std::vector<BrokerUsage> Brokers::Summary() {
       row.is_default = is_default != 0;
       row.device_count = devices;
       row.fleet_count = fleets;
+      row.connected_count = connected;
       out.push_back(row);
     }
   });

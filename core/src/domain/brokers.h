@@ -63,7 +63,12 @@ struct BrokerInput {
   std::optional<std::string> region;
   std::optional<std::int64_t> weight;       // > 0. Default: 100
   std::optional<std::string> extra_config;  // JSON text, secret
+  // Failover backups, in order (broker.h). Each id must name another
+  // existing broker, at most once; at most kMaxBackupBrokers. Empty clears.
+  std::optional<std::vector<std::int64_t>> backup_broker_ids;
 };
+
+inline constexpr std::size_t kMaxBackupBrokers = 16;
 
 // Whether "" (and JSON null) clears a text field, i.e. stores NULL.
 enum class Clearable { kNo, kYes };
@@ -101,6 +106,7 @@ void ForEachBrokerInputField(Input& input, Visit&& visit) {
   visit("region", input.region, Clearable::kYes);
   visit("weight", input.weight, Clearable::kNo);
   visit("extra_config", input.extra_config, Clearable::kYes);
+  visit("backup_broker_ids", input.backup_broker_ids, Clearable::kYes);
 }
 
 // What operators see of a broker: every column except the secrets. Empty
@@ -138,6 +144,7 @@ struct PublicBroker {
   std::string created_at;
   std::string updated_at;
   std::string last_connected_at;  // empty: never
+  std::vector<std::int64_t> backup_broker_ids;
   // Derived from ca_cert on every read (domain/ca_bundle.h), not columns:
   // the certificates in the bundle (0 without one, or for a stored value
   // that is not a readable bundle), the earliest notAfter ("" then) and
@@ -158,6 +165,9 @@ struct BrokerUsage {
   bool is_default = false;
   std::int64_t device_count = 0;  // devices explicitly assigned (devices.mqtt_broker_id)
   std::int64_t fleet_count = 0;   // fleets assigned (fleets.mqtt_broker_id)
+  // Devices whose last report (device_reports.h) says they are connected to
+  // this broker.
+  std::int64_t connected_count = 0;
   // As PublicBroker's: derived from ca_cert.
   std::string ca_cert_expires_at;
   bool ca_cert_expiring_soon = false;
@@ -181,7 +191,8 @@ class Brokers {
   explicit Brokers(Storage& storage) : storage_(storage) {}
 
   // Inserts a broker. is_default = true clears the previous default in the
-  // same transaction. Throws ValidationError, Conflict (name taken).
+  // same transaction. Throws ValidationError (also for a backup id that
+  // names no broker), Conflict (name taken).
   PublicBroker Create(const BrokerInput& input);
 
   // Throws NotFound.
@@ -195,12 +206,15 @@ class Brokers {
   // transaction. An update that changes host, port or protocol, or turns
   // use_tls or verify_certificate off, without a password in the same
   // input drops the stored password (the connection test would otherwise
-  // send it wherever the update points). Throws ValidationError, NotFound,
+  // send it wherever the update points). Throws ValidationError (also for a
+  // backup id that names no broker, or this broker itself), NotFound,
   // Conflict (name taken).
   PublicBroker Update(std::int64_t id, const BrokerInput& input);
 
-  // Deletes an unused broker. Throws NotFound, or Conflict naming how many
-  // devices and fleets still use it (reassign them first).
+  // Deletes an unused broker, and removes it from every other broker's
+  // backup_broker_ids in the same transaction (being a backup does not
+  // stop a delete). Throws NotFound, or Conflict naming how many devices
+  // and fleets still use it (reassign them first).
   void Delete(std::int64_t id);
 
   // Each broker with how many devices and fleets are assigned to it,

@@ -193,7 +193,8 @@ DeviceRecord Devices::Update(const std::string& uuid, const DeviceUpdate& update
   }
 }
 
-DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::int64_t> after) {
+DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::int64_t> after,
+                         const DeviceFilter& filter) {
   const std::int64_t page_size = limit.value_or(kDefaultDevicePageSize);
   CheckRange("limit", page_size, 1, kMaxDevicePageSize);
   const std::int64_t cursor = after.value_or(0);
@@ -204,12 +205,28 @@ DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::i
     DeviceRow row;
     long long bound_after = cursor;
     long long fetch = page_size + 1;  // one more tells whether a next page exists
+    std::string fleet = filter.fleet_id.value_or("");
+    std::string region = filter.region.value_or("");
+    long long broker = filter.mqtt_broker_id.value_or(0);
     soci::statement st(sql);
     row.Bind(st);
+    std::string where = "WHERE id > :after";
     st.exchange(soci::use(bound_after));
+    if (filter.fleet_id) {
+      where += " AND fleet_id = :fleet";
+      st.exchange(soci::use(fleet));
+    }
+    if (filter.region) {
+      where += " AND region = :region";
+      st.exchange(soci::use(region));
+    }
+    if (filter.mqtt_broker_id) {
+      where += " AND mqtt_broker_id = :broker";
+      st.exchange(soci::use(broker));
+    }
     st.exchange(soci::use(fetch));
     st.alloc();
-    st.prepare(std::string(kDeviceColumns) + "WHERE id > :after ORDER BY id LIMIT :fetch");
+    st.prepare(std::string(kDeviceColumns) + where + " ORDER BY id LIMIT :fetch");
     st.define_and_bind();
     if (st.execute(true)) {
       do {

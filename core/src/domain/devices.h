@@ -55,6 +55,14 @@ struct DeviceUpdate {
 inline constexpr std::int64_t kDefaultDevicePageSize = 100;
 inline constexpr std::int64_t kMaxDevicePageSize = 1000;
 
+// What `GET /api/v1/devices` may filter on; every set field must match
+// (exactly, case included).
+struct DeviceFilter {
+  std::optional<std::string> fleet_id;
+  std::optional<std::string> region;
+  std::optional<std::int64_t> mqtt_broker_id;  // the device's own assignment
+};
+
 // One page of `GET /api/v1/devices?limit&after`.
 struct DevicePage {
   std::vector<DeviceRecord> devices;  // ordered by id
@@ -83,9 +91,11 @@ class Devices {
   // Throws ValidationError (field as in DeviceUpdate), NotFound.
   DeviceRecord Update(const std::string& uuid, const DeviceUpdate& update);
 
-  // Devices with id > `after` (default 0), at most `limit` (1..1000, default
-  // 100) of them. Throws ValidationError on `limit` or `after`.
-  DevicePage List(std::optional<std::int64_t> limit, std::optional<std::int64_t> after);
+  // Devices with id > `after` (default 0) that match `filter`, at most
+  // `limit` (1..1000, default 100) of them. Throws ValidationError on
+  // `limit` or `after`.
+  DevicePage List(std::optional<std::int64_t> limit, std::optional<std::int64_t> after,
+                  const DeviceFilter& filter = {});
 
  private:
   Storage& storage_;

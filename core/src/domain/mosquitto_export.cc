@@ -165,9 +165,14 @@ MosquittoExportResult ExportMosquitto(Storage& storage, const MosquittoExportOpt
   if (options.broker_id) {
     std::vector<MqttUser> kept;
     for (MqttUser& user : users) {
+      // Every broker of the device's endpoint list: a device that fails over
+      // to this broker must be admitted there too.
       const Resolution resolution = ResolveDevice(*options.chain, storage, user.uuid, log);
-      if (resolution.broker && resolution.broker->id == *options.broker_id) {
-        kept.push_back(std::move(user));
+      for (const Endpoint& endpoint : resolution.endpoints) {
+        if (endpoint.broker.from_storage && endpoint.broker.id == *options.broker_id) {
+          kept.push_back(std::move(user));
+          break;
+        }
       }
     }
     users = std::move(kept);

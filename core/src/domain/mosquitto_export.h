@@ -37,8 +37,9 @@ namespace switchboard {
 struct MosquittoExportOptions {
   std::string password_file;
   std::string acl_file;
-  // When set, only the devices the chain resolves to this broker; requires
-  // `chain`.
+  // When set, only the devices whose endpoint list (engine/endpoint_list.h:
+  // the resolved broker and the failover endpoints) holds this broker;
+  // requires `chain`.
   std::optional<std::int64_t> broker_id;
   const Chain* chain = nullptr;
   // The YAML's provisioning.topics; without them the ACL file is per user.

@@ -11,6 +11,7 @@
 #include "domain/domain_errors.h"
 #include "domain/hook_tokens.h"
 #include "domain/mqtt_topics.h"
+#include "engine/endpoint_list.h"
 #include "engine/resolve_context.h"
 #include "storage/session_cache.h"
 #include "storage/sql_errors.h"
@@ -157,9 +158,16 @@ std::vector<std::int64_t> DeviceEndpointBrokerIds(const Chain& chain, const Devi
                                                   std::optional<std::int64_t> config_version) {
   PreparedResolveContext context(device, sql, log);
   if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
-  const Resolution resolution = chain.Resolve(context);
-  if (resolution.rejected || !resolution.broker || !resolution.broker->from_storage) return {};
-  return {resolution.broker->id};
+  Resolution resolution = chain.Resolve(context);
+  if (resolution.rejected || !resolution.broker) return {};
+  // Every broker the device may be on: its failover endpoints too (the
+  // list's membership does not depend on health, only its order).
+  AddEndpoints(resolution, context.brokers(), HealthSnapshot());
+  std::vector<std::int64_t> ids;
+  for (const Endpoint& endpoint : resolution.endpoints) {
+    if (endpoint.broker.from_storage) ids.push_back(endpoint.broker.id);
+  }
+  return ids;
 }
 
 struct MqttAuthService::Caller {

@@ -134,13 +134,12 @@ class PendingAuthentication {
 };
 
 // The brokers by which `device` may be admitted (`restrict_to_assigned`):
-// its current endpoint list. Until the health and failover work gives each
-// device an ordered endpoint list (resolved broker, alternates, backups),
-// that list is the broker the chain in force resolves, the same one
-// `GET /api/v1/device/{uuid}/mqtt` hands out. Replace this one function's
-// body with the endpoint list then; nothing else decides admission by broker.
-// Empty when the chain rejects the device, finds no broker, or resolves one
-// that is not a row (env). Runs on the caller's session; `config_version`,
+// its current endpoint list (engine/endpoint_list.h: the resolved broker,
+// the resolver's alternates, the backups), the brokers
+// `GET /api/v1/device/{uuid}/mqtt` hands out as `broker` and `failover`,
+// whatever their health; nothing else decides admission by broker. Empty
+// when the chain rejects the device or finds no broker; an env broker (not
+// a row) is never in it. Runs on the caller's session; `config_version`,
 // when the caller read it with the device (LoadDeviceByUuid), serves the
 // resolution's broker reads.
 std::vector<std::int64_t> DeviceEndpointBrokerIds(

@@ -12,6 +12,7 @@
 #include "domain/domain_errors.h"
 #include "domain/provisioning_keys.h"
 #include "domain/validation.h"
+#include "engine/endpoint_list.h"
 #include "engine/resolve_context.h"
 #include "storage/config_snapshot.h"
 #include "storage/device_read_pipeline.h"
@@ -44,13 +45,39 @@ void CheckOptional(const char* field, const std::optional<std::string>& value,
   if (value && !value->empty()) CheckText(field, *value, 1, max_chars);
 }
 
-// Fills the broker part of `access` from a Resolved resolution.
-void FillBroker(DeviceMqttAccess& access, Resolution& resolution) {
-  const BrokerConfig& broker = *resolution.broker;
+// The health snapshot one resolution uses throughout: the same answers for
+// the resolver's BrokerDirectory::Health() and the endpoint list.
+std::shared_ptr<const HealthSnapshot> HealthNow(const HealthView* view) {
+  static const auto kNone = std::make_shared<const HealthSnapshot>();
+  return view != nullptr ? view->Current() : kNone;
+}
+
+// Fills the broker part of `access` from a Resolved resolution whose
+// endpoint list is built (AddEndpoints), and the settings every device is
+// told.
+void FillBroker(DeviceMqttAccess& access, Resolution& resolution,
+                const ProvisioningConfig& config) {
+  if (resolution.endpoints.empty()) resolution.endpoints.push_back({*resolution.broker, {}});
+  const BrokerConfig& broker = resolution.endpoints.front().broker;
   access.broker = BrokerUrl(broker);
   if (broker.from_storage) access.broker_config = ToClientBrokerConfig(broker);
+  access.failover.reserve(resolution.endpoints.size() - 1);
+  for (std::size_t i = 1; i < resolution.endpoints.size(); ++i) {
+    const BrokerConfig& endpoint = resolution.endpoints[i].broker;
+    FailoverEndpoint& out = access.failover.emplace_back();
+    out.broker = BrokerUrl(endpoint);
+    if (endpoint.from_storage) out.broker_config = ToClientBrokerConfig(endpoint);
+  }
+  access.reconnect = config.reconnect;
+  access.refresh_after_seconds = config.refresh_after.count() / 1000;
   access.resolved_by = resolution.resolved_by;
   access.trace = std::move(resolution.trace);
+}
+
+// Last, once every field of the view is set.
+void FinishView(DeviceMqttAccess& access) {
+  access.view_json = DeviceViewJson(access);
+  access.config_version = ConfigVersionOf(access.view_json);
 }
 
 // A well-formed hash no key matches: verifying against it when the uuid is
@@ -232,11 +259,14 @@ std::optional<WrittenDevice> WriteDeviceRows(soci::session& sql, const NewDevice
 // TransactionResolveContext) and the attempt must run again, then with
 // `guard_steps` (a savepoint around the steps).
 std::optional<Resolution> ResolveInTransaction(const Chain& chain, const WrittenDevice& device,
-                                               soci::session& sql, Logger& log, bool guard_steps) {
+                                               soci::session& sql, Logger& log, bool guard_steps,
+                                               const HealthSnapshot& health) {
   const Device resolver_device = ToResolverDevice(device.record);
   TransactionResolveContext context(resolver_device, sql, log, guard_steps);
   if (device.config_version) context.brokers().NoteConfigVersion(sql, *device.config_version);
+  context.brokers().UseHealth(&health);
   Resolution resolution = chain.Resolve(context);
+  AddEndpoints(resolution, context.brokers(), health);
   // With the savepoint set, Finish() rolls back to it and answers true.
   if (!context.Finish()) return std::nullopt;
   return resolution;
@@ -270,7 +300,7 @@ void CountAndCommit(soci::session& sql, WriteTransaction& tx, const NewDeviceRow
 }
 
 RegistrationResult RegistrationAnswer(WrittenDevice device, PreparedRegistration prepared,
-                                      Resolution& resolution) {
+                                      Resolution& resolution, const ProvisioningConfig& config) {
   RegistrationResult result;
   result.id = device.record.id;
   result.uuid = std::move(device.record.uuid);
@@ -283,7 +313,8 @@ RegistrationResult RegistrationAnswer(WrittenDevice device, PreparedRegistration
   result.mqtt.password = std::move(prepared.password);
   result.mqtt.publish_topics = std::move(prepared.publish);
   result.mqtt.subscribe_topics = std::move(prepared.subscribe);
-  FillBroker(result.mqtt, resolution);
+  FillBroker(result.mqtt, resolution, config);
+  FinishView(result.mqtt);
   return result;
 }
 
@@ -301,6 +332,7 @@ OrRefusal<RegistrationResult> ProvisioningService::Register(
   // PostgreSQL transaction aborted by a step.
   bool vanished_once = false;
   bool guard_steps = false;
+  const std::shared_ptr<const HealthSnapshot> health = HealthNow(health_);
   for (;;) {
     Storage::Lease lease = storage_.Acquire();
     soci::session& sql = *lease;
@@ -314,7 +346,7 @@ OrRefusal<RegistrationResult> ProvisioningService::Register(
         throw Conflict("the device with this uuid changed during registration; retry");
       }
       std::optional<Resolution> resolution =
-          ResolveInTransaction(chain, *device, sql, log_, guard_steps);
+          ResolveInTransaction(chain, *device, sql, log_, guard_steps, *health);
       if (!resolution) {
         // With the savepoint set, the steps cannot abort the transaction.
         if (std::exchange(guard_steps, true)) throw std::logic_error("registration: step abort");
@@ -325,11 +357,39 @@ OrRefusal<RegistrationResult> ProvisioningService::Register(
       }
       CountAndCommit(sql, tx, prepared.rows, key.hash, device->retried);
       if (!device->retried) statistics_.NoteNewDevice(sql, log_);  // step 5
-      return RegistrationAnswer(std::move(*device), std::move(prepared), *resolution);
+      return RegistrationAnswer(std::move(*device), std::move(prepared), *resolution, topics_);
     } catch (const soci::soci_error&) {
       RethrowStorageFailure(sql);
     }
   }
+}
+
+OrRefusal<DeviceMqttAccess> ProvisioningService::CurrentView(const Chain& chain,
+                                                             const std::string& uuid) {
+  const std::string key = ToLowerAscii(uuid);
+  bool found = false;
+  Resolution resolution;
+  const std::shared_ptr<const HealthSnapshot> health = HealthNow(health_);
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    std::optional<std::int64_t> config_version;
+    const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, nullptr, &config_version);
+    found = device.has_value();
+    if (!found) return;
+    PreparedResolveContext context(*device, sql, log_);
+    if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
+    context.brokers().UseHealth(health.get());
+    resolution = chain.Resolve(context);
+    AddEndpoints(resolution, context.brokers(), *health);
+  });
+  if (!found) throw NotFound("no device with uuid '" + key + "'");
+  if (!resolution.broker) return RefusalOf(std::move(resolution));
+  DeviceMqttAccess access;
+  access.username = MqttUsername(key);
+  access.publish_topics = ExpandTopics(topics_.publish_topics, key);
+  access.subscribe_topics = ExpandTopics(topics_.subscribe_topics, key);
+  FillBroker(access, resolution, topics_);
+  FinishView(access);
+  return access;
 }
 
 OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
@@ -339,6 +399,7 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
   const std::string key = ToLowerAscii(uuid);
   bool authorized = false;
   Resolution resolution;
+  const std::shared_ptr<const HealthSnapshot> health = HealthNow(health_);
   if (DeviceReadPipeline* pipeline = storage_.device_reads()) {
     // PostgreSQL: the device row comes batched with other requests'
     // (device_read_pipeline.h). Steps that read storage lease a pooled
@@ -350,7 +411,9 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
     if (authorized) {
       StorageResolveContext context(storage_, row->device, log_);
       context.brokers().NoteConfigVersionReadElsewhere(row->config_version);
+      context.brokers().UseHealth(health.get());
       resolution = chain.Resolve(context);
+      AddEndpoints(resolution, context.brokers(), *health);
     }
   } else {
     ReadWithRetry(storage_, [&](soci::session& sql) {
@@ -368,7 +431,9 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
       // Autocommit reads: no transaction to protect, so the plain context.
       PreparedResolveContext context(*device, sql, log_);
       if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
+      context.brokers().UseHealth(health.get());
       resolution = chain.Resolve(context);
+      AddEndpoints(resolution, context.brokers(), *health);
     });
   }
   if (!authorized) throw Unauthorized("unknown device or wrong device API key");
@@ -378,7 +443,8 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
   access.username = MqttUsername(key);
   access.publish_topics = ExpandTopics(topics_.publish_topics, key);
   access.subscribe_topics = ExpandTopics(topics_.subscribe_topics, key);
-  FillBroker(access, resolution);
+  FillBroker(access, resolution, topics_);
+  FinishView(access);
   return access;
 }
 

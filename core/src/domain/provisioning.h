@@ -43,8 +43,10 @@
 #include "config/config.h"
 #include "domain/chain_refusal.h"
 #include "domain/client_broker_config.h"
+#include "domain/device_view.h"
 #include "domain/domain_errors.h"
 #include "engine/chain.h"
+#include "health/health_view.h"
 #include "storage/registration_writes.h"
 #include "storage/storage.h"
 #include "switchboard/logger.h"
@@ -67,18 +69,16 @@ struct RegistrationRequest {
 // normalised (uuid lowercased).
 RegistrationRequest ValidateRegistration(const RegistrationRequest& request);
 
-// The `mqtt` object of the responses.
-struct DeviceMqttAccess {
-  std::string username;  // device_<uuid>
-  std::string password;  // registration only: the clear password, shown once; empty otherwise
-  std::string broker;    // BrokerUrl() of the resolved broker
-  // Present iff the broker came from storage (docs/api.md). A whitelist type:
-  // it cannot hold broker credentials, client_key or extra_config.
-  std::optional<ClientBrokerConfig> broker_config;
-  std::vector<std::string> publish_topics;
-  std::vector<std::string> subscribe_topics;
-  std::string resolved_by;       // the deciding plugin (X-Switchboard-Resolver)
-  std::vector<TraceStep> trace;  // the whole resolution
+// The `mqtt` object of the responses: what the device is told (DeviceView,
+// device_view.h: username, broker, brokerConfig, topics, failover,
+// reconnect, refreshAfterSeconds), its JSON text and configVersion, and how
+// it was resolved.
+struct DeviceMqttAccess : DeviceView {
+  std::string password;        // registration only: the clear password, shown once; empty otherwise
+  std::string view_json;       // DeviceViewJson(*this): the response is built from it
+  std::string config_version;  // ConfigVersionOf(view_json)
+  std::string resolved_by;     // the deciding plugin (X-Switchboard-Resolver)
+  std::vector<TraceStep> trace;  // the whole resolution, the `health` step included
 };
 
 struct RegistrationResult {
@@ -106,9 +106,18 @@ class ProvisioningService {
   // All three must outlive the service. `log` gets one line per failed
   // registration step, never a secret.
   // `analyze_after`: see AccessTableStatistics (registration_writes.h).
-  ProvisioningService(Storage& storage, ProvisioningConfig topics, Logger& log,
+  ProvisioningService(Storage& storage, ProvisioningConfig provisioning, Logger& log,
                       std::int64_t analyze_after = AccessTableStatistics::kDefaultAfter)
-      : storage_(storage), topics_(std::move(topics)), log_(log), statistics_(analyze_after) {}
+      : storage_(storage),
+        topics_(std::move(provisioning)),
+        log_(log),
+        statistics_(analyze_after) {}
+
+  // The brokers' health that orders every endpoint list
+  // (engine/endpoint_list.h). Call before the first request; `health` must
+  // outlive the service. Without one every broker's health is unknown (the
+  // order the chain and the backups give).
+  void UseHealthView(const HealthView* health) { health_ = health; }
 
   // `provisioning_key`: the bearer token as presented. Returns the
   // registration, or the chain's refusal (nothing written). Throws
@@ -120,13 +129,19 @@ class ProvisioningService {
   // The device's current broker, freshly resolved, without a password, or
   // the chain's refusal. Unknown uuid or wrong key → Unauthorized (never
   // says which). Throws StorageUnavailable.
+  // What DeviceMqtt() would answer the device now, for operators (no key):
+  // its configVersion says whether a report is in sync. Throws NotFound,
+  // StorageUnavailable.
+  OrRefusal<DeviceMqttAccess> CurrentView(const Chain& chain, const std::string& uuid);
+
   OrRefusal<DeviceMqttAccess> DeviceMqtt(const Chain& chain, const std::string& uuid,
                                          const std::string& presented_api_key);
 
  private:
   Storage& storage_;
-  const ProvisioningConfig topics_;
+  const ProvisioningConfig topics_;  // topics, reconnect, refresh_after
   Logger& log_;
+  const HealthView* health_ = nullptr;
   AccessTableStatistics statistics_;
 };
 

@@ -36,13 +36,16 @@ class StepContext : public ResolveContext {
 
 // A broker a step may hand out: anything else is a plugin bug, recorded as
 // an Error step rather than sent to a device.
-std::string InvalidBrokerReason(const std::optional<BrokerConfig>& broker) {
-  if (!broker) return "answered Resolved without a broker";
-  if (broker->host.empty()) return "resolved a broker without a host";
-  if (broker->port < 1 || broker->port > 65535) {
-    return "resolved a broker with port " + std::to_string(broker->port) + " (not 1..65535)";
+std::string InvalidBrokerReason(const BrokerConfig& broker) {
+  if (broker.host.empty()) return "resolved a broker without a host";
+  if (broker.port < 1 || broker.port > 65535) {
+    return "resolved a broker with port " + std::to_string(broker.port) + " (not 1..65535)";
   }
   return "";
+}
+std::string InvalidBrokerReason(const std::optional<BrokerConfig>& broker) {
+  if (!broker) return "answered Resolved without a broker";
+  return InvalidBrokerReason(*broker);
 }
 
 // A step that threw is told apart by a non-empty failure, so an exception
@@ -70,6 +73,10 @@ const char* OutcomeName(TraceStep::Outcome outcome) {
       return "reject";
     case TraceStep::Outcome::kError:
       return "error";
+    case TraceStep::Outcome::kFailover:
+      return "failover";
+    case TraceStep::Outcome::kPanic:
+      return "panic";
   }
   return "error";
 }
@@ -134,6 +141,11 @@ Resolution Chain::Resolve(ResolveContext& context) const {
         trace.outcome = TraceStep::Outcome::kResolved;
         out.trace.push_back(std::move(trace));
         out.broker = std::move(decision.broker);
+        // An alternate the device could not use is dropped, not sent.
+        for (BrokerConfig& alternate : decision.alternates) {
+          if (InvalidBrokerReason(alternate).empty())
+            out.alternates.push_back(std::move(alternate));
+        }
         out.resolved_by = step->name;
         out.reason = decision.reason;
         return out;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "health/health_view.h"
 #include "switchboard/resolver.h"
 
 namespace switchboard {
@@ -23,24 +24,37 @@ namespace switchboard {
 // `X-Switchboard-Resolver`. When adding an outcome, update OutcomeName(),
 // and RefusalOf() (core/src/domain/chain_refusal.cc) if it can end a
 // resolution without a broker; server/api/error_mapping.cc maps refusals to
-// HTTP.
+// HTTP. kFailover and kPanic are never a plugin's: the host's `health`
+// step appends them after the chain (engine/endpoint_list.h).
 struct TraceStep {
-  enum class Outcome { kResolved, kPass, kReject, kError };
+  enum class Outcome { kResolved, kPass, kReject, kError, kFailover, kPanic };
   std::string plugin;
   Outcome outcome = Outcome::kPass;
   std::string reason;
   std::int64_t micros = 0;
 };
 
-// "resolved" | "pass" | "reject" | "error"
+// "resolved" | "pass" | "reject" | "error" | "failover" | "panic"
 const char* OutcomeName(TraceStep::Outcome outcome);
 
+// One entry of a device's endpoint list (engine/endpoint_list.h), with the
+// health it was ordered by.
+struct Endpoint {
+  BrokerConfig broker;
+  HealthState health = HealthState::kUnknown;
+};
+
 struct Resolution {
-  std::optional<BrokerConfig> broker;  // set when a step resolved
-  std::string resolved_by;             // the plugin that resolved; empty otherwise
-  bool rejected = false;               // a step rejected (a kRefused refusal)
-  bool failed = false;                 // an `on_error: fail` step threw (kNoBroker)
-  std::string reason;                  // the deciding step's reason, or why none decided
+  std::optional<BrokerConfig> broker;    // set when a step resolved
+  std::vector<BrokerConfig> alternates;  // the resolving step's (Decision::alternates)
+  // Filled by the host after the chain (AddEndpoints, endpoint_list.h):
+  // what the device is handed, endpoints[0] as its `broker`. Empty until
+  // then, and when nothing resolved.
+  std::vector<Endpoint> endpoints;
+  std::string resolved_by;  // the plugin that resolved; empty otherwise
+  bool rejected = false;    // a step rejected (a kRefused refusal)
+  bool failed = false;      // an `on_error: fail` step threw (kNoBroker)
+  std::string reason;       // the deciding step's reason, or why none decided
   std::vector<TraceStep> trace;
 };
 

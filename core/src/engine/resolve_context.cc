@@ -2,6 +2,7 @@
 
 #include <soci/soci.h>
 
+#include "engine/endpoint_list.h"
 #include "storage/config_snapshot.h"
 #include "storage/libpq.h"
 #include "storage/session_cache.h"
@@ -131,10 +132,14 @@ const Device& StorageResolveContext::device() {
   return *device_;
 }
 
-Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid,
-                         Logger& log) {
+Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid, Logger& log,
+                         const HealthSnapshot* health) {
+  static const HealthSnapshot kNone;
+  if (health == nullptr) health = &kNone;
   StorageResolveContext context(storage, uuid, log);
+  context.brokers().UseHealth(health);
   Resolution resolution = chain.Resolve(context);  // DeviceNotFound passes through
+  AddEndpoints(resolution, context.brokers(), *health);
   if (!context.device_loaded() && !context.device_not_found() && !context.storage_failed()) {
     // No step read the device (e.g. env resolved first): an unknown uuid is
     // still a 404. If storage cannot say, the chain's answer stands.

@@ -162,7 +162,10 @@ class TransactionResolveContext : public ResolveContext {
 // query checks that the device exists; if storage is unreachable then, the
 // chain's answer stands). Never throws for a step's failure: that is an
 // Error step in the trace. Thread-safe (one context per call).
-Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid,
-                         Logger& log);
+// The resolution's endpoint list is built (AddEndpoints, endpoint_list.h),
+// ordered by `health` (nullptr: every broker's health unknown), which the
+// steps' BrokerDirectory::Health() answers from too.
+Resolution ResolveDevice(const Chain& chain, Storage& storage, const std::string& uuid, Logger& log,
+                         const HealthSnapshot* health = nullptr);
 
 }  // namespace switchboard

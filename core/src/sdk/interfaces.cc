@@ -16,6 +16,7 @@ namespace switchboard {
 
 Logger::~Logger() = default;
 BrokerDirectory::~BrokerDirectory() = default;
+BrokerHealthState BrokerDirectory::Health(std::int64_t) { return BrokerHealthState::kUnknown; }
 ResolveContext::~ResolveContext() = default;
 Resolver::~Resolver() = default;
 

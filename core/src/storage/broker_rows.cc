@@ -8,7 +8,9 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -22,12 +24,14 @@ namespace {
 
 // One column of mqtt_broker_config and the BrokerConfig member it fills.
 struct Column {
-  enum class Kind { kId, kText, kNullableText, kInteger, kFlag };
+  enum class Kind { kId, kText, kNullableText, kInteger, kFlag, kIdList };
   const char* name;
   Kind kind;
   std::string BrokerConfig::*text = nullptr;  // kText, kNullableText (NULL reads as "")
   int BrokerConfig::*integer = nullptr;       // kInteger
   bool BrokerConfig::*flag = nullptr;         // kFlag: 0/1 in the database
+  // kIdList: decimal ids, comma-separated, NULL when none (migration 005).
+  std::vector<std::int64_t> BrokerConfig::*ids = nullptr;
 };
 
 constexpr Column Text(const char* name, std::string BrokerConfig::*member) {
@@ -41,6 +45,9 @@ constexpr Column Integer(const char* name, int BrokerConfig::*member) {
 }
 constexpr Column Flag(const char* name, bool BrokerConfig::*member) {
   return {name, Column::Kind::kFlag, nullptr, nullptr, member};
+}
+constexpr Column IdList(const char* name, std::vector<std::int64_t> BrokerConfig::*member) {
+  return {name, Column::Kind::kIdList, nullptr, nullptr, nullptr, member};
 }
 
 // Every column a BrokerConfig is read from, in SELECT order: the one list
@@ -78,6 +85,7 @@ constexpr Column kColumns[] = {
     NullableText("region", &BrokerConfig::region),
     Integer("weight", &BrokerConfig::weight),
     NullableText("extra_config", &BrokerConfig::extra_config),
+    IdList("backup_broker_ids", &BrokerConfig::backup_broker_ids),
 };
 constexpr std::size_t kColumnCount = std::size(kColumns);
 
@@ -121,6 +129,7 @@ struct BrokerRow {
   long long id = 0;
   std::array<int, kColumnCount> flags{};
   std::array<soci::indicator, kColumnCount> indicators{};
+  std::array<std::string, kColumnCount> id_lists;  // kIdList columns, as stored
 
   // Binds every column, in kColumns order.
   void Bind(soci::statement& st) {
@@ -142,6 +151,9 @@ struct BrokerRow {
         case Column::Kind::kFlag:
           st.exchange(soci::into(flags[i]));
           break;
+        case Column::Kind::kIdList:
+          st.exchange(soci::into(id_lists[i], indicators[i]));
+          break;
       }
     }
   }
@@ -157,6 +169,9 @@ struct BrokerRow {
       // previous row's value): map NULL to "".
       if (column.kind == Column::Kind::kNullableText && IsNull(i)) (b.*column.text).clear();
       if (column.kind == Column::Kind::kFlag) b.*column.flag = flags[i] != 0;
+      if (column.kind == Column::Kind::kIdList) {
+        b.*column.ids = IsNull(i) ? std::vector<std::int64_t>() : ParseIdList(id_lists[i]);
+      }
     }
     b.from_storage = true;
     return b;
@@ -311,6 +326,29 @@ std::optional<FleetRow> LoadFleet(soci::session& sql, const std::string& id) {
   FleetSelect q(sql);
   q.id = id;
   return ReadFleet(sql, q);
+}
+
+std::string FormatIdList(const std::vector<std::int64_t>& ids) {
+  std::string out;
+  for (const std::int64_t id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+std::vector<std::int64_t> ParseIdList(const std::string& text) {
+  std::vector<std::int64_t> out;
+  const char* at = text.data();
+  const char* const end = at + text.size();
+  while (at < end) {
+    const char* comma = std::find(at, end, ',');
+    std::int64_t id = 0;
+    const auto [stop, error] = std::from_chars(at, comma, id);
+    if (error == std::errc() && stop == comma && id > 0) out.push_back(id);
+    at = comma == end ? end : comma + 1;
+  }
+  return out;
 }
 
 std::shared_ptr<ConfigSnapshot> LoadConfigSnapshot(soci::session& sql, std::int64_t version) {

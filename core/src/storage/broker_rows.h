@@ -41,4 +41,11 @@ std::vector<BrokerConfig> LoadActiveBrokersInRegion(soci::session& sql, const st
 // The fleet with this id; nullopt when there is none.
 std::optional<FleetRow> LoadFleet(soci::session& sql, const std::string& id);
 
+// `backup_broker_ids` as the column stores it: "3,5", "" for none (which
+// the writes store as NULL). ParseIdList skips anything that is not a
+// positive decimal id (the writes never store that; an operator's own SQL
+// might), so a bad row never stops a resolution.
+std::string FormatIdList(const std::vector<std::int64_t>& ids);
+std::vector<std::int64_t> ParseIdList(const std::string& text);
+
 }  // namespace switchboard

@@ -181,4 +181,17 @@ std::optional<FleetRow> StorageBrokerDirectory::Fleet(const std::string& id) {
   return LoadFleet(sql, id);
 }
 
+BrokerHealthState StorageBrokerDirectory::Health(std::int64_t id) {
+  if (health_ == nullptr) return BrokerHealthState::kUnknown;
+  switch (health_->Of(id).state) {
+    case HealthState::kHealthy:
+      return BrokerHealthState::kHealthy;
+    case HealthState::kUnhealthy:
+      return BrokerHealthState::kUnhealthy;
+    case HealthState::kUnknown:
+      break;
+  }
+  return BrokerHealthState::kUnknown;
+}
+
 }  // namespace switchboard

@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "health/health_view.h"
 #include "switchboard/broker.h"
 #include "switchboard/broker_directory.h"
 #include "switchboard/resolver.h"
@@ -133,6 +134,12 @@ class StorageBrokerDirectory final : public BrokerDirectory {
   std::optional<BrokerConfig> Default() override;
   std::vector<BrokerConfig> ActiveInRegion(const std::string& region) override;
   std::optional<FleetRow> Fleet(const std::string& id) override;
+  // From the snapshot handed to UseHealth(); kUnknown without one.
+  BrokerHealthState Health(std::int64_t id) override;
+
+  // The health view's snapshot this resolution answers Health() from.
+  // `health` must outlive the resolution; nullptr: every broker unknown.
+  void UseHealth(const HealthSnapshot* health) { health_ = health; }
 
  private:
   // The snapshot this resolution uses for reads on `sql`, or nullptr when
@@ -149,6 +156,7 @@ class StorageBrokerDirectory final : public BrokerDirectory {
   bool version_for_any_session_ = false;
   std::shared_ptr<const ConfigSnapshot> snapshot_;
   bool uncached_ = false;  // decided: this resolution reads storage directly
+  const HealthSnapshot* health_ = nullptr;
 };
 
 }  // namespace switchboard

@@ -13,12 +13,15 @@
 //         params:
 //           brokers: { eu-west: "mqtts://eu.mqtt.example.com:8883" }
 //           broker_ids: { us-east: 3 }
+//           alternate_ids: { us-east: [4, 5] }
 //           deny: [embargoed]
 //       - plugin: default
 //
 // Outcomes: Resolved when the device's region has a broker in `brokers`, or
-// an active stored broker in `broker_ids`; Reject when it is listed in
-// `deny`; Pass otherwise (the reason says why).
+// an active stored broker in `broker_ids` (with the stored brokers of
+// `alternate_ids` as its alternates: where the device goes, in order, when
+// that broker is down); Reject when it is listed in `deny`; Pass otherwise
+// (the reason says why).
 #include <switchboard/abi.h>
 
 #include <charconv>
@@ -38,8 +41,13 @@ using switchboard::Decision;
 class GeoResolver : public switchboard::Resolver {
  public:
   GeoResolver(std::map<std::string, BrokerConfig> brokers,
-              std::map<std::string, std::int64_t> broker_ids, std::set<std::string> deny)
-      : brokers_(std::move(brokers)), broker_ids_(std::move(broker_ids)), deny_(std::move(deny)) {}
+              std::map<std::string, std::int64_t> broker_ids,
+              std::map<std::string, std::vector<std::int64_t>> alternate_ids,
+              std::set<std::string> deny)
+      : brokers_(std::move(brokers)),
+        broker_ids_(std::move(broker_ids)),
+        alternate_ids_(std::move(alternate_ids)),
+        deny_(std::move(deny)) {}
 
   std::string Name() const override { return "geo"; }
 
@@ -59,7 +67,24 @@ class GeoResolver : public switchboard::Resolver {
         return Decision::Pass("broker id " + std::to_string(it->second) + " of region '" + region +
                               "' does not exist");
       }
-      return switchboard::ActiveBrokerOrPass(std::move(*broker), "region '" + region + "' broker");
+      Decision decision =
+          switchboard::ActiveBrokerOrPass(std::move(*broker), "region '" + region + "' broker");
+      if (decision.outcome != Decision::Outcome::kResolved) return decision;
+      // The host's health view, as the host will order the list by it: no
+      // query. Said in the reason only; the host fails over by itself.
+      if (context.brokers().Health(it->second) == switchboard::BrokerHealthState::kUnhealthy) {
+        decision.reason += " (unhealthy)";
+      }
+      // Alternates: the host drops missing and inactive ones and appends
+      // each broker's own backups after them.
+      if (const auto alt = alternate_ids_.find(region); alt != alternate_ids_.end()) {
+        for (const std::int64_t id : alt->second) {
+          if (auto alternate = context.brokers().ById(id)) {
+            decision.alternates.push_back(std::move(*alternate));
+          }
+        }
+      }
+      return decision;
     }
     return Decision::Pass("no broker for region '" + region + "'");
   }
@@ -67,6 +92,7 @@ class GeoResolver : public switchboard::Resolver {
  private:
   const std::map<std::string, BrokerConfig> brokers_;
   const std::map<std::string, std::int64_t> broker_ids_;
+  const std::map<std::string, std::vector<std::int64_t>> alternate_ids_;
   const std::set<std::string> deny_;
 };
 
@@ -115,10 +141,39 @@ std::unique_ptr<switchboard::Resolver> Create(const switchboard::ParamValue& par
       }
     }
   }
+  std::map<std::string, std::vector<std::int64_t>> alternate_ids;
+  if (const switchboard::ParamValue* map = reader.Raw("alternate_ids")) {
+    if (!map->IsMap()) {
+      reader.Problem("'alternate_ids' must be a map of region: [broker ids]", map->mark);
+    } else {
+      for (const auto& [region, list] : map->entries) {
+        if (broker_ids.count(region) == 0) {
+          reader.Problem("'alternate_ids." + region + "': region has no broker in 'broker_ids'",
+                         list.mark);
+          continue;
+        }
+        if (!list.IsList()) {
+          reader.Problem("'alternate_ids." + region + "': must be a list of broker ids", list.mark);
+          continue;
+        }
+        for (const switchboard::ParamValue& id : list.items) {
+          std::int64_t value = 0;
+          const char* end = id.scalar.data() + id.scalar.size();
+          if (!id.IsScalar() || std::from_chars(id.scalar.data(), end, value).ptr != end ||
+              value <= 0) {
+            reader.Problem("'alternate_ids." + region + "': items must be broker ids", id.mark);
+            continue;
+          }
+          alternate_ids[region].push_back(value);
+        }
+      }
+    }
+  }
   const std::vector<std::string> deny = reader.StringList("deny");
   problems = reader.Finish();
   if (!problems.empty()) return nullptr;
   return std::make_unique<GeoResolver>(std::move(brokers), std::move(broker_ids),
+                                       std::move(alternate_ids),
                                        std::set<std::string>(deny.begin(), deny.end()));
 }
 

@@ -113,7 +113,8 @@ TEST_P(MigrationsTest, SchemaHasEveryTableOfTheSpec) {
                                                 "extra_config",
                                                 "created_at",
                                                 "updated_at",
-                                                "last_connected_at"};
+                                                "last_connected_at",
+                                                "backup_broker_ids"};
   EXPECT_EQ(catalog.at("mqtt_broker_config"), broker_columns);
 }
 

@@ -72,7 +72,7 @@ TEST(RouteTableTest, EveryRouteHasTheAuthenticationOfItsUrlSpace) {
     }
   }
   EXPECT_EQ(open, 3u);
-  EXPECT_EQ(device, 2u);
+  EXPECT_EQ(device, 3u);  // register, the config fetch, the state report
   EXPECT_EQ(broker, 2u);
   EXPECT_GT(admin, 0u);
 }

@@ -1,0 +1,144 @@
+#include "domain/device_reports.h"
+
+#include <soci/soci.h>
+
+#include "domain/domain_errors.h"
+#include "domain/validation.h"
+#include "engine/resolve_context.h"
+#include "storage/config_snapshot.h"
+#include "storage/sql_errors.h"
+#include "switchboard/broker.h"
+#include "util/crypto.h"
+#include "util/text.h"
+#include "util/time.h"
+
+namespace switchboard {
+namespace {
+
+// A well-formed hash no key matches, so an unknown uuid costs one key check
+// like a wrong key (the same as the config fetch's).
+const std::string& DummyHash() {
+  static const std::string hash = HashDeviceApiKey("switchboard-unknown-device-key");
+  return hash;
+}
+
+// The stored broker whose URL is `url` (the lowest id when several share
+// it), from the broker cache at `version`; nullopt when none does or the
+// tables are too big to cache.
+std::optional<std::int64_t> BrokerIdOfUrl(Storage& storage, soci::session& sql,
+                                          std::int64_t version, const std::string& url) {
+  const std::shared_ptr<const ConfigSnapshot> snapshot =
+      storage.config_snapshots().AtLeast(sql, version);
+  if (!snapshot) return std::nullopt;
+  std::optional<std::int64_t> found;
+  for (const auto& [id, broker] : snapshot->brokers) {
+    if ((!found || id < *found) && BrokerUrl(broker) == url) found = id;
+  }
+  return found;
+}
+
+}  // namespace
+
+void ValidateStateReport(const StateReport& report) {
+  CheckText("configVersion", report.config_version, 1, 256);
+  std::string why;
+  if (!ParseBrokerUrl(report.broker, &why)) {
+    throw ValidationError("broker",
+                          "broker must be an MQTT URL (mqtt://, mqtts://, ws://, wss://): " + why);
+  }
+  if (report.last_error) {
+    CheckText("lastError", *report.last_error, 0, 1024, TextKind::kMultiLine);
+  }
+  if (report.agent_version) CheckText("agentVersion", *report.agent_version, 1, 255);
+}
+
+void DeviceReports::Record(const std::string& uuid, const std::string& presented_api_key,
+                           const std::function<StateReport()>& read_report) {
+  if (presented_api_key.empty()) throw Unauthorized("missing device API key");
+  const std::string key = ToLowerAscii(uuid);
+  std::optional<Device> device;
+  std::optional<std::int64_t> version;
+  Storage::Lease lease = storage_.Acquire();
+  soci::session& sql = *lease;
+  try {
+    std::string stored_hash;
+    device = LoadDeviceAndKeyHash(sql, key, &stored_hash, &version);
+    const bool authorized =
+        VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyHash()) &&
+        device.has_value();
+    if (!authorized) throw Unauthorized("unknown device or wrong device API key");
+    const StateReport report = read_report();
+    ValidateStateReport(report);
+
+    // The URL as BrokerUrl() writes it, so any spelling of the same
+    // endpoint (scheme case, default port) finds its broker.
+    const std::string canonical = BrokerUrl(*ParseBrokerUrl(report.broker, nullptr));
+    std::optional<std::int64_t> broker_id;
+    if (version) broker_id = BrokerIdOfUrl(storage_, sql, *version, canonical);
+
+    const std::string now = UtcNowIso8601();
+    long long device_id = device->id;
+    int connected = report.connected ? 1 : 0;
+    long long broker = broker_id.value_or(0);
+    soci::indicator broker_ind = broker_id ? soci::i_ok : soci::i_null;
+    std::string last_error = report.last_error.value_or("");
+    soci::indicator error_ind = report.last_error ? soci::i_ok : soci::i_null;
+    std::string agent_version = report.agent_version.value_or("");
+    soci::indicator agent_ind = report.agent_version ? soci::i_ok : soci::i_null;
+    std::string config_version = report.config_version;
+    std::string reported_broker = report.broker;
+    // Autocommit statements, no transaction: each is complete on its own,
+    // and a report is the device's latest word, not a ledger.
+    sql << "INSERT INTO device_reports (device_id, config_version, connected, broker, broker_id, "
+           "last_error, agent_version, reported_at) VALUES (:d, :v, :c, :b, :bi, :e, :a, :t) "
+           "ON CONFLICT (device_id) DO UPDATE SET config_version = excluded.config_version, "
+           "connected = excluded.connected, broker = excluded.broker, "
+           "broker_id = excluded.broker_id, last_error = excluded.last_error, "
+           "agent_version = excluded.agent_version, reported_at = excluded.reported_at",
+        soci::use(device_id), soci::use(config_version), soci::use(connected),
+        soci::use(reported_broker), soci::use(broker, broker_ind), soci::use(last_error, error_ind),
+        soci::use(agent_version, agent_ind), soci::use(now);
+    if (report.connected && broker_id) {
+      sql << "INSERT INTO broker_connections (broker_id, last_connected_at) VALUES (:b, :t) "
+             "ON CONFLICT (broker_id) DO UPDATE SET last_connected_at = excluded.last_connected_at",
+          soci::use(broker), soci::use(now);
+    }
+  } catch (const soci::soci_error&) {
+    RethrowStorageFailure(sql);
+  }
+}
+
+std::optional<StoredReport> DeviceReports::Last(const std::string& uuid) {
+  const std::string key = ToLowerAscii(uuid);
+  std::optional<StoredReport> out;
+  bool found = false;
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    out.reset();
+    long long id = 0;
+    soci::indicator id_ind = soci::i_null;
+    sql << "SELECT id FROM devices WHERE uuid = :u", soci::use(key), soci::into(id, id_ind);
+    found = sql.got_data();
+    if (!found) return;
+    StoredReport r;
+    std::string last_error, agent_version;  // SOCI 4.0.3 reads no std::optional
+    int connected = 0;
+    long long broker_id = 0;
+    soci::indicator broker_ind = soci::i_null, error_ind = soci::i_null, agent_ind = soci::i_null;
+    sql << "SELECT config_version, connected, broker, broker_id, last_error, agent_version, "
+           "reported_at FROM device_reports WHERE device_id = :d",
+        soci::use(id), soci::into(r.report.config_version), soci::into(connected),
+        soci::into(r.report.broker), soci::into(broker_id, broker_ind),
+        soci::into(last_error, error_ind), soci::into(agent_version, agent_ind),
+        soci::into(r.reported_at);
+    if (!sql.got_data()) return;
+    r.report.connected = connected != 0;
+    if (broker_ind == soci::i_ok) r.broker_id = broker_id;
+    if (error_ind == soci::i_ok) r.report.last_error = last_error;
+    if (agent_ind == soci::i_ok) r.report.agent_version = agent_version;
+    out = std::move(r);
+  });
+  if (!found) throw NotFound("no device with uuid '" + key + "'");
+  return out;
+}
+
+}  // namespace switchboard

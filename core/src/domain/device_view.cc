@@ -1,0 +1,115 @@
+#include "domain/device_view.h"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <stdexcept>
+
+#include "util/crypto.h"
+
+namespace switchboard {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void String(Writer& w, const std::string& value) {
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void Topics(Writer& w, const char* key, const std::vector<std::string>& topics) {
+  w.Key(key);
+  w.StartArray();
+  for (const std::string& topic : topics) String(w, topic);
+  w.EndArray();
+}
+
+// A JSON string literal of `value` (quotes included).
+std::string Quoted(const std::string& value) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  String(w, value);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string DeviceViewJson(const DeviceView& view) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("username");
+  String(w, view.username);
+  w.Key("broker");
+  String(w, view.broker);
+  if (view.broker_config) {
+    w.Key("brokerConfig");
+    WriteClientBrokerConfig(w, *view.broker_config);
+  }
+  w.Key("topics");
+  w.StartObject();
+  Topics(w, "publish", view.publish_topics);
+  Topics(w, "subscribe", view.subscribe_topics);
+  w.EndObject();
+  w.Key("failover");
+  w.StartArray();
+  for (const FailoverEndpoint& endpoint : view.failover) {
+    w.StartObject();
+    w.Key("broker");
+    String(w, endpoint.broker);
+    if (endpoint.broker_config) {
+      w.Key("brokerConfig");
+      WriteClientBrokerConfig(w, *endpoint.broker_config);
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  const ReconnectConfig& r = view.reconnect;
+  w.Key("reconnect");
+  w.StartObject();
+  w.Key("initialDelayMs");
+  w.Int64(r.initial_delay.count());
+  w.Key("maxDelayMs");
+  w.Int64(r.max_delay.count());
+  w.Key("jitter");
+  w.Double(r.jitter);
+  w.Key("attemptsPerEndpoint");
+  w.Int(r.attempts_per_endpoint);
+  w.Key("failbackAfterSeconds");
+  w.Int64(r.failback_after.count() / 1000);
+  w.EndObject();
+  w.Key("refreshAfterSeconds");
+  w.Int64(view.refresh_after_seconds);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string ConfigVersionOf(const std::string& view_json) {
+  return Sha256Hex(view_json).substr(0, 32);
+}
+
+std::string FetchJson(const std::string& view_json, const std::string& config_version) {
+  // The view ends with '}': reopen it for one more member.
+  std::string out;
+  out.reserve(view_json.size() + config_version.size() + 20);
+  out.append(view_json, 0, view_json.size() - 1);
+  out.append(",\"configVersion\":\"").append(config_version).append("\"}");
+  return out;
+}
+
+std::string RegistrationMqttJson(const std::string& view_json, const std::string& password,
+                                 const std::string& config_version) {
+  // `password` goes right after `username`, where registration has always
+  // had it: find the end of the username member ({"username":"…",).
+  constexpr std::string_view kStart = "{\"username\":";
+  if (view_json.compare(0, kStart.size(), kStart) != 0) {
+    throw std::logic_error("device view does not start with its username");
+  }
+  std::size_t at = kStart.size() + 1;  // past the opening quote
+  while (at < view_json.size() && view_json[at] != '"') at += view_json[at] == '\\' ? 2 : 1;
+  ++at;  // past the closing quote; view_json[at] is ','
+  std::string out = FetchJson(view_json, config_version);
+  out.insert(at + 1, "\"password\":" + Quoted(password) + ",");
+  return out;
+}
+
+}  // namespace switchboard

@@ -1,0 +1,67 @@
+// The device's view of its configuration: the `mqtt` object of
+// `GET /api/v1/device/{uuid}/mqtt` and of registration (docs/api.md), as
+// JSON text, and its configVersion.
+//
+// configVersion is a digest of everything the device is told except its
+// password: username, broker, brokerConfig, topics, failover (each
+// endpoint's broker and brokerConfig), reconnect and refreshAfterSeconds.
+// It is computed over the exact bytes of the view below, so it changes
+// exactly when what the device receives changes: a reassignment, an edit of
+// a field the device sees (of its broker or of any endpoint), a failover
+// (the order changes), new topics or reconnect settings. A change the device
+// cannot see (a broker's server-side password, its name, an unrelated
+// broker) leaves it alone. The device's own MQTT password is never part of
+// it: re-registration issues a new password and keeps the version.
+//
+// Format: the first 32 hex digits (128 bits) of the SHA-256 of the view.
+// Opaque to devices; they compare it for equality only.
+//
+// Pure functions; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "domain/client_broker_config.h"
+
+namespace switchboard {
+
+// One entry of `failover`.
+struct FailoverEndpoint {
+  std::string broker;                               // BrokerUrl()
+  std::optional<ClientBrokerConfig> broker_config;  // iff the broker came from storage
+};
+
+// Everything the view holds, as the response writes it (in this order).
+struct DeviceView {
+  std::string username;
+  std::string broker;
+  std::optional<ClientBrokerConfig> broker_config;
+  std::vector<std::string> publish_topics;
+  std::vector<std::string> subscribe_topics;
+  std::vector<FailoverEndpoint> failover;
+  ReconnectConfig reconnect;
+  std::int64_t refresh_after_seconds = 300;
+};
+
+// The view as one compact JSON object, without password and configVersion:
+//   {"username":…,"broker":…,"brokerConfig":{…}?,"topics":{…},
+//    "failover":[{"broker":…,"brokerConfig":{…}?},…],
+//    "reconnect":{"initialDelayMs":…,"maxDelayMs":…,"jitter":…,
+//                 "attemptsPerEndpoint":…,"failbackAfterSeconds":…},
+//    "refreshAfterSeconds":…}
+std::string DeviceViewJson(const DeviceView& view);
+
+// The configVersion of a view's JSON text (DeviceViewJson).
+std::string ConfigVersionOf(const std::string& view_json);
+
+// The response objects built from DeviceViewJson's text without writing it
+// again: the view with `"configVersion":"…"` appended (the device's fetch),
+// and the same with `"password":"…"` after `username` (registration).
+std::string FetchJson(const std::string& view_json, const std::string& config_version);
+std::string RegistrationMqttJson(const std::string& view_json, const std::string& password,
+                                 const std::string& config_version);
+
+}  // namespace switchboard

@@ -1,0 +1,212 @@
+// PUT /api/v1/device/{uuid}/state and what operators see of it (`reported`
+// with inSync on GET /api/v1/devices/{uuid}, connections in the brokers
+// summary, the broker's last_connected_at), against the real binary on both
+// backends, good and bad input.
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include "api_test_support.h"
+
+namespace switchboard {
+namespace {
+
+using testing::ExpectError;
+using testing::HttpResponse;
+using testing::Int;
+using testing::IsNull;
+using testing::Json;
+using testing::OneShot;
+using testing::String;
+using testing::SwitchboardProcess;
+
+constexpr char kApiKey[] = "device-api-key-0123456789";
+
+class DeviceStateApiTest : public testing::DatabaseTest {
+ protected:
+  void SetUp() override {
+    DatabaseTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
+    broker_ = testing::CreateDefaultBroker(*server_, "alpha");
+    key_ = testing::CreateKey(*server_, "fleet-state");
+    ASSERT_EQ(testing::Register(*server_, key_, testing::TestUuid(1), kApiKey).status, 200);
+  }
+  HttpResponse Report(const std::string& body, const std::string& api_key = kApiKey,
+                      const std::string& uuid = testing::TestUuid(1)) {
+    return OneShot(server_->port(), "PUT", "/api/v1/device/" + uuid + "/state",
+                   {{"X-Device-API-Key", api_key}, {"Content-Type", "application/json"}}, body);
+  }
+  std::string CurrentVersion() {
+    const HttpResponse r =
+        OneShot(server_->port(), "GET", "/api/v1/device/" + testing::TestUuid(1) + "/mqtt",
+                {{"X-Device-API-Key", kApiKey}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return String(Json(r), "configVersion");
+  }
+  rapidjson::Document Device() {
+    return Json(server_->Admin("GET", "/api/v1/devices/" + testing::TestUuid(1)));
+  }
+  std::string Body(const std::string& version, bool connected,
+                   const std::string& broker = "mqtt://mqtt.example.com:1883") {
+    return R"({"configVersion":")" + version + R"(","connected":)" +
+           (connected ? "true" : "false") + R"(,"broker":")" + broker +
+           R"(","agentVersion":"agent/1.0"})";
+  }
+  long long StoredReports() {
+    auto lease = storage().Acquire();
+    long long n = 0;
+    *lease << "SELECT COUNT(*) FROM device_reports", soci::into(n);
+    return n;
+  }
+
+  std::unique_ptr<SwitchboardProcess> server_;
+  std::int64_t broker_ = 0;
+  std::string key_;
+};
+
+TEST_P(DeviceStateApiTest, AReportIsStoredAndOperatorsSeeItInSync) {
+  EXPECT_TRUE(IsNull(Device(), "reported"));
+  const std::string version = CurrentVersion();
+  const HttpResponse r = Report(Body(version, true));
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(r.body, "");
+  const rapidjson::Document device = Device();
+  ASSERT_TRUE(device["reported"].IsObject()) << String(device, "uuid");
+  const rapidjson::Value& reported = device["reported"];
+  EXPECT_EQ(String(reported, "configVersion"), version);
+  EXPECT_TRUE(reported["connected"].GetBool());
+  EXPECT_EQ(String(reported, "broker"), "mqtt://mqtt.example.com:1883");
+  EXPECT_EQ(Int(reported, "brokerId"), broker_);
+  EXPECT_TRUE(IsNull(reported, "lastError"));
+  EXPECT_EQ(String(reported, "agentVersion"), "agent/1.0");
+  EXPECT_NE(String(reported, "reportedAt"), "<none>");
+  EXPECT_TRUE(reported["inSync"].GetBool());
+
+  // The connection is the broker's last one, and the summary counts it.
+  const rapidjson::Document broker =
+      Json(server_->Admin("GET", "/api/v1/mqtt/brokers/" + std::to_string(broker_)));
+  EXPECT_NE(String(broker, "last_connected_at"), "<none>");
+  const rapidjson::Document summary = Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"));
+  EXPECT_EQ(Int(summary["brokers"][0], "connected_count"), 1);
+
+  // A change the device has not picked up yet: no longer in sync.
+  ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/mqtt/brokers/" + std::to_string(broker_),
+                               R"({"keep_alive":45})")
+                .status,
+            200);
+  EXPECT_FALSE(Device()["reported"]["inSync"].GetBool());
+  // It fetches and reports again: in sync; a disconnection stops counting.
+  ASSERT_EQ(Report(Body(CurrentVersion(), false)).status, 204);
+  EXPECT_TRUE(Device()["reported"]["inSync"].GetBool());
+  EXPECT_FALSE(Device()["reported"]["connected"].GetBool());
+  EXPECT_EQ(Int(Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"))["brokers"][0],
+                "connected_count"),
+            0);
+  EXPECT_EQ(StoredReports(), 1);  // the last report only
+}
+
+TEST_P(DeviceStateApiTest, AnUnknownConfigVersionIsStoredButNotInSync) {
+  ASSERT_EQ(Report(Body("never-issued", true)).status, 204);
+  const rapidjson::Document device = Device();
+  EXPECT_EQ(String(device["reported"], "configVersion"), "never-issued");
+  EXPECT_FALSE(device["reported"]["inSync"].GetBool());
+}
+
+TEST_P(DeviceStateApiTest, ABrokerNoStoredBrokerHasIsStoredWithoutOne) {
+  ASSERT_EQ(Report(Body(CurrentVersion(), true, "mqtts://elsewhere.example:8883")).status, 204);
+  EXPECT_TRUE(IsNull(Device()["reported"], "brokerId"));
+  EXPECT_EQ(Int(Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"))["brokers"][0],
+                "connected_count"),
+            0);
+}
+
+TEST_P(DeviceStateApiTest, UnknownDeviceAndWrongKeyGetTheSame401) {
+  const HttpResponse wrong_key = Report(Body("v", true), "wrong-device-key-0123456789");
+  const HttpResponse unknown = Report(Body("v", true), kApiKey, testing::TestUuid(99));
+  ExpectError(wrong_key, 401, "unauthorized");
+  ExpectError(unknown, 401, "unauthorized");
+  EXPECT_EQ(wrong_key.body, unknown.body);
+  ExpectError(Report(Body("v", true), ""), 401, "unauthorized");
+  EXPECT_EQ(StoredReports(), 0);
+}
+
+TEST_P(DeviceStateApiTest, BadReportsAre400Or413AndStoreNothing) {
+  const std::string v = CurrentVersion();
+  const std::pair<std::string, std::string> bad[] = {
+      {"{", ""},
+      {"[]", ""},
+      {R"({"connected":true,"broker":"mqtt://a.example"})", "configVersion"},
+      {R"({"configVersion":"","connected":true,"broker":"mqtt://a.example"})", "configVersion"},
+      {R"({"configVersion":")" + std::string(257, 'a') +
+           R"(","connected":true,"broker":"mqtt://a.example"})",
+       "configVersion"},
+      {R"({"configVersion":"v","broker":"mqtt://a.example"})", "connected"},
+      {R"({"configVersion":"v","connected":"yes","broker":"mqtt://a.example"})", "connected"},
+      {R"({"configVersion":"v","connected":true})", "broker"},
+      {R"({"configVersion":"v","connected":true,"broker":"not a url"})", "broker"},
+      {R"({"configVersion":"v","connected":true,"broker":"http://a.example"})", "broker"},
+      {R"({"configVersion":"v","connected":true,"broker":7})", "broker"},
+      {R"({"configVersion":"v","connected":true,"broker":"mqtt://a.example","lastError":")" +
+           std::string(1025, 'e') + "\"}",
+       "lastError"},
+      {R"({"configVersion":"v","connected":true,"broker":"mqtt://a.example","agentVersion":""})",
+       "agentVersion"},
+  };
+  for (const auto& [body, field] : bad) {
+    SCOPED_TRACE(body.substr(0, 80));
+    ExpectError(Report(body), 400, "invalid_request", field);
+  }
+  const HttpResponse huge =
+      Report(R"({"configVersion":"v","connected":true,"broker":"mqtt://a.example","lastError":")" +
+             std::string(70000, 'e') + "\"}");
+  EXPECT_EQ(huge.status, 413);
+  EXPECT_EQ(StoredReports(), 0);
+}
+
+TEST_P(DeviceStateApiTest, TheDeviceListFiltersByInSyncFleetRegionAndBroker) {
+  // Device 1 (registered in SetUp) reports the current version, 2 a stale
+  // one, 3 never reports. 2 and 3 are in region eu, 3 pinned to beta.
+  for (int n : {2, 3}) {
+    ASSERT_EQ(testing::Register(*server_, key_, testing::TestUuid(n), kApiKey).status, 200);
+  }
+  const std::int64_t beta = Int(
+      Json(server_->Admin("POST", "/api/v1/mqtt/brokers", R"({"name":"beta","host":"b.example"})")),
+      "id");
+  ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/devices/" + testing::TestUuid(2),
+                               R"({"region":"eu"})")
+                .status,
+            200);
+  ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/devices/" + testing::TestUuid(3),
+                               R"({"region":"eu","mqtt_broker_id":)" + std::to_string(beta) + "}")
+                .status,
+            200);
+  ASSERT_EQ(Report(Body(CurrentVersion(), true)).status, 204);
+  ASSERT_EQ(Report(Body("stale", true), kApiKey, testing::TestUuid(2)).status, 204);
+
+  const auto uuids = [this](const std::string& query) {
+    const HttpResponse r = server_->Admin("GET", "/api/v1/devices?" + query);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const rapidjson::Document page = Json(r);
+    std::vector<std::string> out;
+    for (const auto& d : page["devices"].GetArray()) out.push_back(d["uuid"].GetString());
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(uuids("inSync=true"), V{testing::TestUuid(1)});
+  EXPECT_EQ(uuids("inSync=false"), (V{testing::TestUuid(2), testing::TestUuid(3)}));
+  EXPECT_EQ(uuids("inSync=false&limit=1"), V{testing::TestUuid(2)});
+  EXPECT_EQ(uuids("region=eu"), (V{testing::TestUuid(2), testing::TestUuid(3)}));
+  EXPECT_EQ(uuids("region=eu&inSync=false&mqtt_broker_id=" + std::to_string(beta)),
+            V{testing::TestUuid(3)});
+  EXPECT_EQ(uuids("fleet_id=fleet-state").size(), 3u);
+  EXPECT_TRUE(uuids("fleet_id=other").empty());
+  ExpectError(server_->Admin("GET", "/api/v1/devices?inSync=maybe"), 400, "invalid_request",
+              "inSync");
+  ExpectError(server_->Admin("GET", "/api/v1/devices?mqtt_broker_id=x"), 400, "invalid_request",
+              "mqtt_broker_id");
+}
+
+SWITCHBOARD_BOTH_BACKENDS(DeviceStateApiTest);
+
+}  // namespace
+}  // namespace switchboard
