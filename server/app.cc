@@ -136,6 +136,9 @@ App::App(Config config, Logger& log)
     probes_.WithLabels({"ok"});  // so the series show 0 before the first probe
     probes_.WithLabels({"fail"});
   }
+  // Every endpoint list (registration, fetch) is ordered by it; with health
+  // off the view is always empty and the order is the chain's.
+  provisioning_.UseHealthView(&health());
 }
 
 const HealthView& App::health() const {

@@ -10,9 +10,10 @@ namespace switchboard::handlers {
 http::Response ExplainResolution(App& app, const http::Request& request, const std::string&) {
   const std::shared_ptr<const Chain> chain = app.chain();
   // Always read from storage (never a cache): explain shows what the chain
-  // decides now.
+  // decides now, with each endpoint's health as this instance sees it.
+  const std::shared_ptr<const HealthSnapshot> health = app.health().Current();
   const Resolution resolution =
-      ResolveDevice(*chain, app.storage(), request.PathParam("uuid"), app.log());
+      ResolveDevice(*chain, app.storage(), request.PathParam("uuid"), app.log(), health.get());
   app.RecordResolution(resolution.trace);
   http::Response response = http::Response::Json(200, ExplainJson(resolution));
   response.SetHeader("X-Switchboard-Resolver", ResolverHeader(resolution));
