@@ -7,6 +7,7 @@
 #include "cli/cli_commands.h"
 #include "config/config.h"
 #include "http/http_server.h"
+#include "http/request_log.h"
 #include "http/signals.h"
 #include "util/log.h"
 
@@ -51,8 +52,9 @@ int RunServe(const Args& args) {
     }
     // Before any thread exists, so Pistache's threads never take these.
     http::BlockServerSignals();
-    Logger& log = ProcessLogger();
+    StderrLogger& log = ProcessLogger();
     const Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
+    log.SetFormat(config.server.log_format);
     App app(config, log);
     if (!app.admin_token_configured()) {
       log.Warn(
@@ -63,6 +65,7 @@ int RunServe(const Args& args) {
     const auto panel = LoadAdminPanel(config.server, log);
     http::HttpServer server(ServerOptions(config.server), log);
     InstallRoutes(server, app);
+    server.SetRequestLog(http::RequestLogTo(log));
     if (panel) InstallAdminPanel(server, *panel);
     server.Serve();
 

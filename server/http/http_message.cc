@@ -76,6 +76,11 @@ Request& Request::SetRemoteAddress(std::string address) {
   remote_address_ = std::move(address);
   return *this;
 }
+
+Request& Request::SetRequestId(std::string id) {
+  request_id_ = std::move(id);
+  return *this;
+}
 Request& Request::AddPathParam(std::string name, std::string value) {
   path_params_.emplace(std::move(name), std::move(value));
   return *this;

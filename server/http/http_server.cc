@@ -5,6 +5,8 @@
 
 #include "http/api_error.h"
 #include "http/connection_handler.h"
+#include "http/request_id.h"
+#include "util/log.h"
 
 namespace switchboard::http {
 
@@ -42,9 +44,9 @@ Response ErrorResponse(const ApiError& error) {
   return response;
 }
 
-Request ToRequest(const Entry& entry, const P::Rest::Request& raw) {
+Request ToRequest(const Entry& entry, const P::Rest::Request& raw, const std::string& request_id) {
   Request request(P::Http::methodString(raw.method()), raw.resource(), raw.body());
-  request.SetRoute(entry.pattern).SetRemoteAddress(raw.address().host());
+  request.SetRoute(entry.pattern).SetRemoteAddress(raw.address().host()).SetRequestId(request_id);
   for (const std::string& name : entry.params) {
     if (!raw.hasParam(":" + name)) continue;
     std::optional<std::string> value =
@@ -64,9 +66,10 @@ Request ToRequest(const Entry& entry, const P::Rest::Request& raw) {
   return request;
 }
 
-Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest::Request& raw) {
+Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest::Request& raw,
+                    const std::string& request_id) {
   try {
-    Request request = ToRequest(entry, raw);
+    Request request = ToRequest(entry, raw, request_id);
     if (entry.body == Body::kJson && !request.body().empty()) {
       const std::optional<std::string_view> type = request.Header("Content-Type");
       if (!type || !IsJsonContentType(*type)) {
@@ -93,9 +96,20 @@ Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest:
 
 // The one router callback for every (pattern, method): never throws, sends
 // exactly once through Transmit().
+// The client's X-Request-Id when well-formed, else a fresh one.
+std::string RequestIdOf(const P::Http::Request& raw) {
+  const auto sent = raw.headers().tryGetRaw(std::string(kRequestIdHeader));
+  if (!sent) return NewRequestId();
+  return RequestIdFor(sent->value());
+}
+
 void Dispatch(ServerState& state, const Entry& entry, const P::Rest::Request& raw,
               P::Http::ResponseWriter writer) {
   const auto start = std::chrono::steady_clock::now();
+  const std::string request_id = RequestIdOf(raw);
+  // Everything logged on this thread for the request carries its id, the
+  // handler's lines and its plugins' included.
+  const ScopedRequestId scoped_id(request_id);
   bool close = internal::ClientWantsClose(raw);
   std::shared_ptr<void> token = state.EnterRequest();
   Response response;
@@ -109,15 +123,17 @@ void Dispatch(ServerState& state, const Entry& entry, const P::Rest::Request& ra
                                "method " + method + " is not allowed here; allowed: " + entry.allow)
                           .WithHeader("Allow", entry.allow));
   } else {
-    response = RunHandler(state, entry, raw);
+    response = RunHandler(state, entry, raw, request_id);
     if (response.deferred()) {
-      internal::StartDeferred(state, entry.pattern, P::Http::methodString(raw.method()), start,
-                              close, std::move(writer), std::move(token), response.TakeDeferred());
+      internal::StartDeferred(state, entry.pattern, P::Http::methodString(raw.method()), request_id,
+                              raw.address().host(), start, close, std::move(writer),
+                              std::move(token), response.TakeDeferred());
       return;
     }
   }
+  response.SetHeader(std::string(kRequestIdHeader), request_id);
   const std::string_view method = P::Http::methodString(raw.method());
-  state.Observe(entry.pattern, method, response.status(), start);
+  state.Observe(entry.pattern, method, response.status(), start, request_id, raw.address().host());
   internal::Transmit(std::move(writer), close, response, std::move(token));
 }
 
@@ -213,6 +229,11 @@ void HttpServer::SetRequestObserver(RequestObserver observer) {
   state_->observer = std::move(observer);
 }
 
+void HttpServer::SetRequestLog(RequestLog log) {
+  if (served_) throw std::logic_error("HttpServer: set the request log before Serve()");
+  state_->request_log = std::move(log);
+}
+
 void HttpServer::Install() {
   auto router = std::make_shared<P::Rest::Router>();
   // The router lives in the state, so its callbacks hold a plain pointer:
@@ -247,8 +268,12 @@ void HttpServer::Install() {
     const ApiError error = token ? ApiError::NotFound("no such endpoint")
                                  : ApiError::Unavailable("server is shutting down");
     const bool close = !token || internal::ClientWantsClose(raw);
-    state->Observe("unmatched", P::Http::methodString(raw.method()), error.status(), start);
-    internal::Transmit(std::move(writer), close, ErrorResponse(error), std::move(token));
+    const std::string request_id = RequestIdOf(raw);
+    Response response = ErrorResponse(error);
+    response.SetHeader(std::string(kRequestIdHeader), request_id);
+    state->Observe("unmatched", P::Http::methodString(raw.method()), error.status(), start,
+                   request_id, raw.address().host());
+    internal::Transmit(std::move(writer), close, response, std::move(token));
     return P::Rest::Route::Result::Ok;
   });
   state_->router = std::move(router);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "switchboard/params.h"
+#include "util/log.h"
 
 namespace switchboard {
 
@@ -50,6 +51,9 @@ struct ServerConfig {
   // installed beside the executable, <exe>/../share/switchboard/admin.
   // "": no panel.
   std::optional<std::string> admin_panel_dir;
+  // The log's line format: text (for people) or json (one object per line,
+  // for a collector). util/log.h shows both. Default: text.
+  LogFormat log_format = LogFormat::kText;
 };
 
 struct StorageConfig {
