@@ -20,7 +20,7 @@ TEST(RequestIdTest, WellFormedIdsAreUsedAsSent) {
 }
 
 TEST(RequestIdTest, MalformedIdsAreReplacedByAFreshOne) {
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string(), std::string(kMaxRequestIdLength + 1, 'x'), std::string("two words"),
         std::string("quote\""), std::string("key=value"), std::string("new\nline"),
         std::string("nul\0byte", 8), std::string("caf\xc3\xa9"), std::string("semi;colon"),
