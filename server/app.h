@@ -71,7 +71,7 @@ class App {
   // POST /api/v1/admin/reload). Never throws.
   ReloadResult Reload();
 
-  // Metrics the handlers feed (SPEC §4 /metrics).
+  // Metrics the handlers feed (`GET /metrics`, docs/api.md).
   void RecordResolution(const std::vector<TraceStep>& trace);
   void RecordStorageError();
   // route: "auth" | "acl".

@@ -44,7 +44,7 @@ int RunServe(const Args& args) {
     CliArgs options(args, CommonOptions());
     if (options.Has("help")) {
       std::cout << "Usage: switchboard serve [--config FILE]\n\n"
-                   "Serves the HTTP API (SPEC §4). Applies pending migrations first when\n"
+                   "Serves the HTTP API (docs/api.md). Applies pending migrations first when\n"
                    "storage.auto_migrate is true. SIGHUP reloads the resolver chain from the\n"
                    "file; SIGINT/SIGTERM stop after in-flight requests finish.\n\n"
                 << options.OptionsHelp();

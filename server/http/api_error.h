@@ -1,6 +1,6 @@
 // ApiError: the one exception a route handler throws to answer with an error.
 //
-// Every error response of the API has the same body (SPEC §4):
+// Every error response of the API has the same body (docs/api.md):
 //   {"error":{"code":"invalid_request","message":"…","field":"uuid"}}
 // with "field" present only when the error is about one field. The HTTP
 // status follows from the code, so a code and its status can never disagree.

@@ -1,5 +1,5 @@
 // bench_chain: in-process resolution figures on a dataset made by
-// bench_dataset (issue 5, target 3).
+// bench_dataset (docs/benchmarks.md, target 3).
 //
 //   bench_chain --url=URL --devices=N --config=FILE [benchmark flags]
 //

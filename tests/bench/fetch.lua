@@ -1,4 +1,4 @@
--- Config fetch (issue 5, target 1): GET /api/v1/device/{uuid}/mqtt for a
+-- Config fetch (docs/benchmarks.md, target 1): GET /api/v1/device/{uuid}/mqtt for a
 -- random device of the dataset on every request, with that device's API key
 -- (X-Device-API-Key on even devices, Authorization: Bearer on odd ones).
 -- HTTP/1.1 keep-alive with no Connection header (wrk's default).

@@ -1,4 +1,4 @@
--- Registration (issue 5, target 2): POST /api/v1/device/register with a new
+-- Registration (docs/benchmarks.md, target 2): POST /api/v1/device/register with a new
 -- uuid on every request, the dataset's provisioning key (no maximum), JSON
 -- body. HTTP/1.1 keep-alive with no Connection header (wrk's default).
 --

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Runs the benchmark suite of issue 5 and prints one table.
+"""Runs the benchmark suite of docs/benchmarks.md and prints one table.
 
 Called by scripts/bench (which builds and starts the throwaway PostgreSQL);
 see `scripts/bench --help`. For every backend and dataset size:

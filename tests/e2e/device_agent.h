@@ -1,6 +1,6 @@
 // What a device agent does with Switchboard's answers, for the end-to-end
 // tests: read the `mqtt` object of `POST /api/v1/device/register` or
-// `GET /api/v1/device/{uuid}/mqtt` (SPEC §4) the way an agent would, and
+// `GET /api/v1/device/{uuid}/mqtt` (docs/api.md) the way an agent would, and
 // turn it into libmosquitto connection settings using nothing else.
 // Plus the small JSON layer those tests need: type-checked reads (a wrong
 // type is a test failure, never RAPIDJSON_ASSERT) and request bodies.

@@ -249,6 +249,10 @@ TEST_P(MqttAuthE2eTest, ARegisteredDeviceConnectsAtOnceAndUsesOnlyItsOwnTopics) 
   const auto connected = client_a.Connect(From(a, a.mqtt.password));
   const Clock::duration first_connect = Clock::now() - registered;
   ASSERT_TRUE(connected.ok) << connected.error << Diagnostics();
+  // The contract says "within 1 s" (docs/mosquitto.md); this is an end-to-end
+  // test of that promise, not a unit test. It takes one hook call, typically
+  // a few milliseconds: 1 s leaves two orders of magnitude for a loaded
+  // machine.
   std::printf("first connect after registration: %.1f ms\n", Seconds(first_connect) * 1000);
   EXPECT_LT(first_connect, std::chrono::seconds(1));
   const Device b = Register(2);

@@ -1,4 +1,4 @@
-// Issue 6 end to end, everything real: `switchboard serve` on a fresh
+// Provisioning end to end, everything real: `switchboard serve` on a fresh
 // database, brokers and a provisioning key created over the operator API, a
 // device registered over HTTP, the `switchboard export mosquitto` binary, and
 // a Mosquitto 2.0.11 with `allow_anonymous false` and a plain and a TLS
@@ -10,7 +10,7 @@
 // test route probes a reachable TLS broker, a closed port and a wrong CA.
 //
 // The probe logs in with a static user appended to the exported password
-// file, exactly as docs/mosquitto.md §6 tells operators to do.
+// file, exactly as docs/mosquitto.md (section 4, the file export) tells operators to do.
 //
 // Runs on SQLite and PostgreSQL. The fixture stops and reaps Mosquitto and
 // Switchboard after each test (Mosquitto also dies with the test process).
@@ -73,7 +73,7 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
     if (!testing::MosquittoAvailable()) return;
     suite_dir_ = new testing::TempDir();
     pki_ = new testing::TestPki(testing::TestPki::Generate(suite_dir_->path() + "/pki"));
-    // docs/mosquitto.md §6: a static probe user, appended after each export.
+    // docs/mosquitto.md section 5: a static probe user, appended after each export.
     const auto made =
         testing::RunCommand("mosquitto_passwd -c -b " + testing::ShellQuote(ProbePasswordFile()) +
                             " " + kProbeUser + " " + testing::ShellQuote(kProbePassword));
@@ -99,7 +99,7 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
     server_ = testing::SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
   void TearDown() override {
-    if (server_) {  // no secret in the server's log (SPEC §6)
+    if (server_) {  // no secret in the server's log (docs/api.md, "Authentication")
       const std::string log = server_->Log();
       EXPECT_EQ(log.find(kProbePassword), std::string::npos) << log;
       for (const Device* device : {&a_, &b_}) {
@@ -142,7 +142,7 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
     return body;
   }
 
-  // The setup of issue 6: the TLS broker (default, with the probe's
+  // The setup: the TLS broker (default, with the probe's
   // server-side credentials) and the plain broker.
   void CreateBrokers() {
     tls_broker_id_ = CreateBroker(TlsBroker("tls-broker", pki_->ca_cert)
@@ -195,7 +195,7 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
   }
 
   // The real export binary against the server's own config, the probe user
-  // appended (docs/mosquitto.md §6), then SIGHUP.
+  // appended (docs/mosquitto.md section 5), then SIGHUP.
   void ExportAndReload() {
     const std::string passwd = dir_.path() + "/passwd";
     const auto exported = testing::RunCommand(
@@ -209,7 +209,7 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
     broker_->Reload();
   }
 
-  // Registration of issue 6 up to a reloaded broker: two devices.
+  // Registration up to a reloaded broker: two devices.
   void Provision() {
     CreateBrokers();
     const std::string key = CreateProvisioningKey();

@@ -76,7 +76,7 @@ TEST_P(BrokersApiTest, CreateGetListUpdateDelete) {
   const std::int64_t id = Int(broker, "id");
   EXPECT_GT(id, 0);
   EXPECT_EQ(created.Header("Location").value_or(""), Item(id));
-  // Defaults (SPEC §3), NULL columns as null, no secrets set.
+  // Defaults (migrations/), NULL columns as null, no secrets set.
   EXPECT_EQ(String(broker, "name"), "eu-1");
   EXPECT_EQ(String(broker, "protocol"), "mqtt");
   EXPECT_EQ(Int(broker, "port"), 1883);

@@ -99,7 +99,7 @@ inline std::vector<std::string> Keys(const rapidjson::Value& object) {
   return keys;
 }
 
-// The SPEC §4 error body with this status and code; returns the message.
+// The error body (docs/api.md) with this status and code; returns the message.
 inline std::string ExpectApiError(const HttpResponse& response, int status, const std::string& code,
                                   const std::string& field = "") {
   EXPECT_EQ(response.status, status) << response.body;

@@ -92,7 +92,7 @@ TEST_P(HttpBehaviourTest, UnknownRouteIs404AndWrongMethodIs405AsJson) {
   EXPECT_EQ(connection->Request("GET", "/healthz").status, 200);
 }
 
-// Slow and idle clients time out (SPEC §4): a request head that never
+// Slow and idle clients time out (docs/http-layer.md): a request head that never
 // completes gets 408 and the connection closed; an idle keep-alive
 // connection is closed. Pistache checks its timers every 500 ms.
 TEST_P(HttpBehaviourTest, SlowAndIdleClientsTimeOut) {

@@ -1,5 +1,5 @@
 // POST /api/v1/device/register over real HTTP against the real binary, on
-// both backends: the response field by field (SPEC §4), the idempotent
+// both backends: the response field by field (docs/api.md), the idempotent
 // retry, and every error status with nothing written behind it.
 #include <gtest/gtest.h>
 

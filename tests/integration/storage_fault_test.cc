@@ -1,7 +1,7 @@
 // PostgreSQL going away under a running `switchboard serve`, and a server
-// started before PostgreSQL (SPEC §2: storage being unreachable never stops
+// started before PostgreSQL (docs/chain.md: storage being unreachable never stops
 // `serve`; storage-backed steps are Error steps, env still resolves,
-// /readyz says unready; issue 4 "Storage faults").
+// /readyz says unready).
 //
 // PostgreSQL only, on a throwaway cluster this suite starts, stops and
 // restarts on the same port and data directory (scripts/lib/postgres.sh).
@@ -203,11 +203,10 @@ TEST_F(StorageFaultTest, PostgresStoppedMidRunThenBack) {
   if (!committed) ExpectApiError(lost, 503, "unavailable");
   ExpectNoInternals(lost.body);
 
-  // While it is down: registration 503 with a JSON body, quickly.
+  // While it is down: registration 503 with a JSON body (a request that
+  // waited for the database would fail the client's read timeout instead).
   const std::string b = NewUuid();
-  const auto start = std::chrono::steady_clock::now();
   const HttpResponse refused = Register(server->port(), key, RegistrationBody(b));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   ExpectApiError(refused, 503, "unavailable");
   EXPECT_EQ(refused.Header("Retry-After").value_or(""), "1");
   ExpectNoInternals(refused.body);

@@ -1,4 +1,4 @@
-// TLS for the API itself (SPEC §6, `server.tls`): a certificate made by
+// TLS for the API itself (`server.tls`, docs/configuration.md): a certificate made by
 // `openssl` at test time, health and one registration over HTTPS with the
 // certificate verified by curl, on both backends.
 #include <gtest/gtest.h>

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "loopback_listener.h"
 #include "resolver_database_test.h"
 
 namespace switchboard {
@@ -30,6 +31,7 @@ class SeedPriorityTest : public testing::ResolverDatabaseTest {
  protected:
   void SetUp() override {
     ResolverDatabaseTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
     setenv(kVariable, "mqtt://env-broker.example:1883", 1);
     InsertBroker({.id = 1, .name = "pinned", .host = "pinned.example"});
     InsertBroker({.id = 2, .name = "main", .host = "default.example", .is_default = true});
@@ -85,11 +87,13 @@ TEST_P(SeedPriorityTest, ReorderingTheYamlChangesTheDecision) {
 
 SWITCHBOARD_BOTH_BACKENDS(SeedPriorityTest);
 
-// No fixture: the database is a PostgreSQL port nobody listens on.
+// No fixture: the "database" hangs up on every connection, and counts them.
 TEST(SeedPriorityWithoutStorageTest, StorageStepsAreErrorsAndEnvStillAnswers) {
   setenv(kVariable, "mqtt://env-broker.example:1883", 1);
-  Storage storage("postgresql://host=127.0.0.1 port=1 dbname=x user=x connect_timeout=1", 2,
-                  std::chrono::milliseconds(500));
+  testing::LoopbackListener database(testing::LoopbackListener::HangUp());
+  Storage storage("postgresql://host=127.0.0.1 port=" + std::to_string(database.port()) +
+                      " dbname=x user=x connect_timeout=1 sslmode=disable gssencmode=disable",
+                  2, std::chrono::milliseconds(500));
   testing::CapturingLogger log;
   const auto chain = testing::ChainFromYaml(kShippedChain);
   const Resolution r = ResolveDevice(*chain, storage, "any-device", log);
@@ -104,7 +108,7 @@ TEST(SeedPriorityWithoutStorageTest, StorageStepsAreErrorsAndEnvStillAnswers) {
   }
   // The outage is remembered for the rest of the resolution: one connect
   // attempt, not one per step.
-  EXPECT_LT(r.trace[1].micros + r.trace[2].micros + r.trace[3].micros, 100'000);
+  EXPECT_EQ(database.accepted(), 1);
   EXPECT_EQ(log.lines().size(), 4u);
 }
 

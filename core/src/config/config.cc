@@ -367,7 +367,7 @@ class Parser {
   }
 
  private:
-  // Without `resolution.chain` the shipped order applies (SPEC §2).
+  // Without `resolution.chain` the shipped order applies (docs/chain.md).
   static Config WithDefaultChain(Config config) {
     if (config.resolution.chain_mark.line != 0) return config;  // the file gave a chain
     for (const char* name : {"device", "fleet", "regional", "default", "env"}) {

@@ -1,4 +1,4 @@
-// Devices: the operator's view and edits of `devices` (SPEC §4
+// Devices: the operator's view and edits of `devices` (docs/api.md
 // `/api/v1/devices`). Devices are created only by registration
 // (provisioning.h). Plain structs; the HTTP layer maps them to JSON with the
 // column names as field names.

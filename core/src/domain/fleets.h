@@ -1,4 +1,4 @@
-// Fleets: groups of devices that may share a broker (SPEC §4
+// Fleets: groups of devices that may share a broker (docs/api.md
 // `/api/v1/fleets`). Plain structs; the HTTP layer maps them to JSON, with
 // the column names (`id`, `name`, `mqtt_broker_id`) as field names.
 //

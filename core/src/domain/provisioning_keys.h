@@ -1,5 +1,5 @@
-// Provisioning keys: the bearer secrets device agents register with (SPEC
-// §4 `/api/v1/provisioning-keys`, §6).
+// Provisioning keys: the bearer secrets device agents register with
+// (`/api/v1/provisioning-keys` in docs/api.md).
 //
 // A key is RandomToken(32) (256 bits), shown in clear once by Create() and
 // stored only as its SHA-256 hex. Lookup is by that hash through the UNIQUE

@@ -1,4 +1,4 @@
-// Chain execution (SPEC §2, resolver.h) and building a chain from the config.
+// Chain execution (docs/chain.md, resolver.h) and building a chain from the config.
 #include "engine/chain.h"
 
 #include <soci/error.h>

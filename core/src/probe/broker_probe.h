@@ -1,5 +1,5 @@
 // Broker probe: one real connection attempt to an MQTT broker, as
-// `POST /api/v1/mqtt/brokers/{id}/test` reports it (SPEC §4).
+// `POST /api/v1/mqtt/brokers/{id}/test` reports it (docs/api.md).
 //
 // The attempt goes through these stages, in order, and stops at the first
 // that fails:

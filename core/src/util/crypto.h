@@ -1,5 +1,5 @@
 // Crypto: random secrets, digests, constant-time comparison and the stored
-// forms of the secrets Switchboard handles (SPEC §6), on OpenSSL 3 libcrypto.
+// forms of the secrets Switchboard handles (docs/api.md, "Authentication"), on OpenSSL 3 libcrypto.
 //
 // Every function is thread-safe (OpenSSL 3 needs no locking setup) and keeps
 // no state. Functions that need randomness or OpenSSL throw CryptoError when
@@ -31,7 +31,7 @@ class CryptoError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Bytes of randomness for each kind of generated secret (SPEC §6).
+// Bytes of randomness for each kind of generated secret (docs/api.md, "Authentication").
 inline constexpr std::size_t kProvisioningKeyBytes = 32;  // 256 bits
 inline constexpr std::size_t kAdminTokenBytes = 32;       // 256 bits
 inline constexpr std::size_t kMqttPasswordBytes = 24;     // 192 bits (≥ 128 required)

@@ -1,4 +1,4 @@
-// Chain execution semantics (SPEC §2, resolver.h), with the scripted fixture
+// Chain execution semantics (docs/chain.md, resolver.h), with the scripted fixture
 // plugin and no storage.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -19,15 +19,13 @@ class StorageTest : public DatabaseTest {};
 TEST_P(StorageTest, ExhaustedPoolReportsInsteadOfHanging) {
   Storage small(url(), 1, 50ms);
   Storage::Lease held = small.Acquire();
-  const auto start = std::chrono::steady_clock::now();
+  // A pool that waited forever would hang here until ctest's timeout.
   try {
     small.Acquire();
     FAIL() << "second lease of a one-session pool must fail";
   } catch (const StorageUnavailable& e) {
     EXPECT_NE(std::string(e.what()).find("no database session free"), std::string::npos);
   }
-  // Bounded: it gave up (generous bound, this asserts "did not hang").
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 30s);
 }
 
 TEST_P(StorageTest, ReleasedSessionIsReused) {
