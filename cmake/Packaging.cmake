@@ -61,6 +61,8 @@ foreach(script postinst prerm postrm)
   configure_file(${SWITCHBOARD_DEB_DIR}/switchboard.${script} ${control}/server/${script} COPYONLY)
 endforeach()
 file(WRITE ${control}/server/conffiles "/etc/switchboard/switchboard.yaml\n")
+# libswitchboard_sdk.so is a shared library in /usr/lib: refresh ld.so's cache.
+file(WRITE ${control}/server/triggers "activate-noawait ldconfig\n")
 file(WRITE ${control}/agent/conffiles "/etc/default/switchboard-agent\n")
 
 set(CPACK_GENERATOR DEB)
@@ -85,20 +87,20 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_NAME switchboard)
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_SERVER_PACKAGE_RECOMMENDS "nginx")
 set(CPACK_COMPONENT_SERVER_DESCRIPTION
-    "MQTT broker assignment service for IoT devices\n Switchboard tells every device which MQTT broker to use and hands it what it\n needs to connect. The decision is made by a chain of resolver plugins. This\n package holds the server, its built-in plugins, the admin panel and a\n hardened systemd unit.")
+    "MQTT broker assignment service for IoT devices\nSwitchboard tells every device which MQTT broker to use and hands it what it\nneeds to connect. The decision is made by a chain of resolver plugins. This\npackage holds the server, its built-in plugins, the admin panel and a\nhardened systemd unit.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
-    "${control}/server/postinst;${control}/server/prerm;${control}/server/postrm;${control}/server/conffiles")
+    "${control}/server/postinst;${control}/server/prerm;${control}/server/postrm;${control}/server/conffiles;${control}/server/triggers")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME switchboard-dev)
 set(CPACK_DEBIAN_DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_DEV_PACKAGE_DEPENDS
     "switchboard (= ${PROJECT_VERSION}-1), libsoci-dev, libboost-dev, libboost-filesystem-dev, libsqlite3-dev, libpq-dev")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
-    "Switchboard resolver plugin SDK\n Headers and the CMake package (find_package(Switchboard), target\n Switchboard::sdk) to build resolver plugins out of tree; the SDK library\n itself ships in the switchboard package.")
+    "Switchboard resolver plugin SDK\nHeaders and the CMake package (find_package(Switchboard), target\nSwitchboard::sdk) to build resolver plugins out of tree; the SDK library\nitself ships in the switchboard package.")
 
 set(CPACK_DEBIAN_AGENT_PACKAGE_NAME switchboard-agent)
 set(CPACK_COMPONENT_AGENT_DESCRIPTION
-    "Switchboard reference device agent\n Registers a device with a Switchboard server, connects to the MQTT broker\n it is handed, follows reassignments and fails over between brokers.")
+    "Switchboard reference device agent\nRegisters a device with a Switchboard server, connects to the MQTT broker\nit is handed, follows reassignments and fails over between brokers.")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA "${control}/agent/conffiles")
 
 include(CPack)

@@ -54,7 +54,7 @@ ok "/etc/switchboard/switchboard.yaml is a conffile"
 # 3. lintian: no error (warnings are listed for the reader, not fatal).
 command -v lintian >/dev/null || fail "lintian is not installed (scripts/setup installs it)"
 for file in "$server_deb" "$dev_deb" "$agent_deb"; do
-  report=$(lintian --no-tag-display-limit "$file" 2>&1 || true)
+  report=$(lintian --tag-display-limit 0 "$file" 2>&1 || true)
   if grep -q '^E:' <<<"$report"; then
     echo "$report" >&2
     fail "lintian reports errors for $(basename "$file")"
