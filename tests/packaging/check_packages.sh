@@ -40,14 +40,18 @@ ok "built: $(basename "$server_deb") $(basename "$dev_deb") $(basename "$agent_d
 expected=$(sed -n '/<!-- package-contents -->/,/<!-- \/package-contents -->/p' "$root/README.md" |
   grep -E '^(switchboard|switchboard-dev|switchboard-agent) +/' || true)
 [[ -n $expected ]] || fail "README.md lists no package contents"
+# Listings go to files: `producer | grep -q` can fail under pipefail when
+# grep stops reading early (SIGPIPE).
+for package in switchboard switchboard-dev switchboard-agent; do
+  dpkg-deb -c "$(deb "$package")" | awk '{print substr($6, 2)}' | sed 's|/$||' >"$work/$package.list"
+done
 while read -r package path; do
-  file=$(deb "$package")
-  dpkg-deb -c "$file" | awk '{print substr($6, 2)}' | sed 's|/$||' | grep -qxF "$path" ||
-    fail "$package lacks $path (README.md)"
+  grep -qxF "$path" "$work/$package.list" || fail "$package lacks $path (README.md)"
 done <<<"$expected"
-if dpkg-deb -c "$dev_deb" | grep -qE '\.so$|/bin/'; then fail "switchboard-dev holds a binary"; fi
+if grep -qE '\.so$|/bin/' "$work/switchboard-dev.list"; then fail "switchboard-dev holds a binary"; fi
 ok "contents as README.md lists them ($(wc -l <<<"$expected") paths)"
-dpkg-deb -I "$server_deb" conffiles | grep -qx /etc/switchboard/switchboard.yaml ||
+dpkg-deb -I "$server_deb" conffiles >"$work/conffiles"
+grep -qx /etc/switchboard/switchboard.yaml "$work/conffiles" ||
   fail "/etc/switchboard/switchboard.yaml is not a conffile"
 ok "/etc/switchboard/switchboard.yaml is a conffile"
 
@@ -119,9 +123,12 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 [[ $ready == '{"status":"ready"}' ]] || { cat "$work/serve.log" >&2; fail "/readyz answered '$ready'"; }
-curl -s "http://127.0.0.1:$port/api/v1/openapi.yaml" | grep -q '^openapi: 3.1.0' ||
-  fail "the packaged server does not serve its OpenAPI document"
-curl -s "http://127.0.0.1:$port/admin/" | grep -qi '<html' || fail "the packaged server does not serve the admin panel"
+# Into files first: grep -q stops reading early, and curl's SIGPIPE would
+# fail the pipeline (pipefail).
+curl -s -o "$work/openapi.yaml" "http://127.0.0.1:$port/api/v1/openapi.yaml" || true
+grep -q '^openapi: 3.1.0' "$work/openapi.yaml" || fail "the packaged server does not serve its OpenAPI document"
+curl -s -o "$work/admin.html" "http://127.0.0.1:$port/admin/" || true
+grep -qi '<html' "$work/admin.html" || fail "the packaged server does not serve the admin panel"
 kill "$server_pid"
 wait "$server_pid" || fail "the extracted server did not stop cleanly on SIGTERM"
 server_pid=""
