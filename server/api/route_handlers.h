@@ -17,6 +17,9 @@ RouteHandlerFunction Healthz;
 RouteHandlerFunction Readyz;
 RouteHandlerFunction Metrics;
 
+// openapi_document.cc: docs/openapi.yaml as installed (openapi_document.h).
+RouteHandlerFunction OpenApi;
+
 // routes_device.cc: the device side. `credential` is the provisioning key
 // (RegisterDevice) or the device API key (DeviceMqtt).
 RouteHandlerFunction RegisterDevice;

@@ -21,6 +21,8 @@ constexpr Route kRoutes[] = {
     {"GET", "/healthz", kNone, Body::kAny, handlers::Healthz},
     {"GET", "/readyz", kNone, Body::kAny, handlers::Readyz},
     {"GET", "/metrics", kNone, Body::kAny, handlers::Metrics},
+    // The API's own description (docs/openapi.yaml): open, like the docs.
+    {"GET", "/api/v1/openapi.yaml", kNone, Body::kAny, handlers::OpenApi},
 
     // The device side.
     {"POST", "/api/v1/device/register", kProvisioningKey, Body::kJson, handlers::RegisterDevice},

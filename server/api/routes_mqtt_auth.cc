@@ -11,6 +11,7 @@
 #include "api/route_handlers.h"
 #include "api/route_support.h"
 #include "http/api_error.h"
+#include "util/log.h"
 
 namespace switchboard::handlers {
 namespace {
@@ -95,8 +96,11 @@ http::Response MqttAuth(App& app, const http::Request& request, const std::strin
     return AuthAnswer(app, pending.printable_username(), pending.Finish());
   }
   return http::Response::Deferred(
-      [&app, pending = std::move(pending)](const http::Completion& done) {
-        std::function<void()> job = [&app, pending, done]() mutable {
+      [&app, pending = std::move(pending),
+       request_id = request.request_id()](const http::Completion& done) {
+        std::function<void()> job = [&app, pending, done, request_id]() mutable {
+          // The check runs on a pool thread: its log lines carry the id too.
+          const ScopedRequestId scoped_id(request_id);
           const std::string username = pending.printable_username();
           done(AuthAnswer(app, username, pending.Finish()));
         };

@@ -9,6 +9,7 @@
 #include "cli/cli_commands.h"
 #include "config/config.h"
 #include "http/http_server.h"
+#include "http/request_log.h"
 #include "http/signals.h"
 #include "storage/sqlite_file.h"
 #include "util/log.h"
@@ -62,8 +63,9 @@ int RunServe(const Args& args) {
     }
     // Before any thread exists, so Pistache's threads never take these.
     http::BlockServerSignals();
-    Logger& log = ProcessLogger();
+    StderrLogger& log = ProcessLogger();
     Config config = LoadConfigFile(options.Value("config", kDefaultConfigPath));
+    log.SetFormat(config.server.log_format);
     config.storage.create_missing_database = options.Has("create-database");
     // Before anything touches the file: one serving process per SQLite file.
     std::unique_ptr<SqliteServeLock> sqlite_lock;
@@ -88,6 +90,7 @@ int RunServe(const Args& args) {
     const auto panel = LoadAdminPanel(config.server, log);
     http::HttpServer server(ServerOptions(config.server), log);
     InstallRoutes(server, app);
+    server.SetRequestLog(http::RequestLogTo(log));
     if (panel) InstallAdminPanel(server, *panel);
     server.Serve();
     app.StartHealthMonitor();

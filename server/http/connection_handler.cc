@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "http/request_head.h"
+#include "http/request_id.h"
 
 namespace switchboard::http::internal {
 
@@ -189,12 +190,17 @@ std::shared_ptr<void> ServerState::EnterRequest() {
 }
 
 void ServerState::Observe(std::string_view route, std::string_view method, int status,
-                          std::chrono::steady_clock::time_point start) noexcept {
-  if (!observer) return;
+                          std::chrono::steady_clock::time_point start, std::string_view request_id,
+                          std::string_view remote) noexcept {
+  const std::chrono::nanoseconds duration = std::chrono::steady_clock::now() - start;
+  // A metrics or logging bug must not turn into a failed request.
   try {
-    observer(route, method, status, std::chrono::steady_clock::now() - start);
+    if (observer) observer(route, method, status, duration);
   } catch (...) {
-    // A metrics bug must not turn into a failed request.
+  }
+  try {
+    if (request_log) request_log({route, method, status, duration, request_id, remote});
+  } catch (...) {
   }
 }
 
@@ -303,6 +309,8 @@ struct Completion::State {
   std::shared_ptr<internal::ResponseQueue::Slot> slot;
   std::string route;
   std::string method;
+  std::string request_id;
+  std::string remote;
   std::chrono::steady_clock::time_point start_time;
   std::atomic<bool> done{false};
 
@@ -312,9 +320,10 @@ struct Completion::State {
     // Lock order: the server's deferred_mutex, then the connection's queue.
     std::lock_guard<std::mutex> server_lock(server->deferred_mutex);
     if (server->stopped) return;  // the transports are gone; the slot dies with the queue
-    server->Observe(route, method, response.status(), start_time);
+    server->Observe(route, method, response.status(), start_time, request_id, remote);
     std::lock_guard<std::mutex> lock(queue->mutex);
     slot->response = response;
+    slot->response.SetHeader(std::string(kRequestIdHeader), request_id);
     slot->ready = true;
     internal::SendReady(*queue);
   }
@@ -344,6 +353,7 @@ void Completion::operator()(Response response) const {
 namespace switchboard::http::internal {
 
 void StartDeferred(ServerState& state, std::string route, std::string method,
+                   std::string request_id, std::string remote,
                    std::chrono::steady_clock::time_point start_time, bool close,
                    P::Http::ResponseWriter writer, std::shared_ptr<void> token,
                    std::function<void(Completion)> start) {
@@ -351,6 +361,8 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
   completion_state->server = state.shared_from_this();
   completion_state->route = std::move(route);
   completion_state->method = std::move(method);
+  completion_state->request_id = std::move(request_id);
+  completion_state->remote = std::move(remote);
   completion_state->start_time = start_time;
   auto slot = std::make_shared<ResponseQueue::Slot>();
   const std::shared_ptr<P::Tcp::Peer> peer = writer.getPeer();
@@ -569,9 +581,15 @@ void ConnectionHandler::Refuse(const std::shared_ptr<P::Tcp::Peer>& peer,
                                std::string_view message) {
   const auto start = std::chrono::steady_clock::now();
   getParser(peer)->reset();
-  Transmit(P::Http::ResponseWriter(connection.version, transport(), this, peer), true,
-           Response::Json(StatusOf(code), ErrorBody(code, message)), nullptr);
-  state_->Observe("unmatched", connection.method, StatusOf(code), start);
+  // The request never got far enough for its headers to be trusted: a
+  // fresh id.
+  const std::string request_id = NewRequestId();
+  Response response = Response::Json(StatusOf(code), ErrorBody(code, message));
+  response.SetHeader(std::string(kRequestIdHeader), request_id);
+  Transmit(P::Http::ResponseWriter(connection.version, transport(), this, peer), true, response,
+           nullptr);
+  state_->Observe("unmatched", connection.method, StatusOf(code), start, request_id,
+                  peer->address().host());
   connection.NextRequest();
   connection.closing = true;
 }

@@ -49,6 +49,7 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   Logger* logger = nullptr;
   RequestObserver observer;
   IpRangeSet trusted_proxies;
+  RequestLog request_log;
 
   // Drain bookkeeping (see HttpServer::Shutdown). in_flight counts requests
   // from dispatch until their response has been written (or dropped).
@@ -67,9 +68,10 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   // caller then answers 503). Dekker-style: increment, then check the flag.
   std::shared_ptr<void> EnterRequest();
 
-  // Calls the observer, swallowing (and logging) anything it throws.
+  // Calls the observer and the request log, swallowing anything they throw.
   void Observe(std::string_view route, std::string_view method, int status,
-               std::chrono::steady_clock::time_point start) noexcept;
+               std::chrono::steady_clock::time_point start, std::string_view request_id,
+               std::string_view remote) noexcept;
 };
 
 // Sends `response` on `writer`: sets Connection (close, or keep-alive), the
@@ -85,9 +87,12 @@ struct ResponseQueue;  // per connection, in connection_handler.cc
 // Dispatch's path for a Response::Deferred, on the worker thread: keeps the
 // response's place in the connection's order (responses to requests
 // pipelined behind it wait for it), then calls `start` with a Completion
-// that sends through the same steps as Transmit. `route` and `method` are
-// for the observer, `start_time` when the request was complete.
+// that sends through the same steps as Transmit. `route`, `method`,
+// `request_id` and `remote` are for the observer and the request log (the
+// id also goes into the response's X-Request-Id), `start_time` when the
+// request was complete.
 void StartDeferred(ServerState& state, std::string route, std::string method,
+                   std::string request_id, std::string remote,
                    std::chrono::steady_clock::time_point start_time, bool close,
                    Pistache::Http::ResponseWriter writer, std::shared_ptr<void> token,
                    std::function<void(Completion)> start);

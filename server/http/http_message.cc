@@ -76,9 +76,12 @@ Request& Request::SetRemoteAddress(std::string address) {
   remote_address_ = std::move(address);
   return *this;
 }
-
 Request& Request::SetClientAddress(std::string address) {
   client_address_ = std::move(address);
+  return *this;
+}
+Request& Request::SetRequestId(std::string id) {
+  request_id_ = std::move(id);
   return *this;
 }
 Request& Request::AddPathParam(std::string name, std::string value) {

@@ -49,6 +49,9 @@ class Request {
   const std::string& client_address() const {
     return client_address_.empty() ? remote_address_ : client_address_;
   }
+  // The request's id (request_id.h): the client's X-Request-Id when
+  // well-formed, else made up. Echoed in the response; on every log line.
+  const std::string& request_id() const { return request_id_; }
 
   // A path parameter by name without the colon ("uuid" for ":uuid"),
   // percent-decoded. Throws std::out_of_range when the route has no such
@@ -71,6 +74,7 @@ class Request {
   Request& SetBody(std::string body);
   Request& SetRemoteAddress(std::string address);
   Request& SetClientAddress(std::string address);
+  Request& SetRequestId(std::string id);
   Request& AddPathParam(std::string name, std::string value);
   Request& AddQuery(std::string name, std::string value);
   Request& AddHeader(std::string name, std::string value);
@@ -82,6 +86,7 @@ class Request {
   std::string body_;
   std::string remote_address_;
   std::string client_address_;
+  std::string request_id_;
   std::map<std::string, std::string, std::less<>> path_params_;
   std::map<std::string, std::string, std::less<>> query_;
   std::map<std::string, std::string, std::less<>> headers_;  // lower-case names
@@ -163,6 +168,23 @@ using Handler = std::function<Response(const Request&)>;
 // threads: must be thread-safe, fast, and must not throw.
 using RequestObserver = std::function<void(std::string_view route, std::string_view method,
                                            int status, std::chrono::nanoseconds duration)>;
+
+// One answered request, for the request log: the route pattern (as for the
+// observer), the method, the status, the time from the complete request to
+// the queued response, the request id and the TCP peer's address.
+struct RequestRecord {
+  std::string_view route;
+  std::string_view method;
+  int status = 0;
+  std::chrono::nanoseconds duration{0};
+  std::string_view request_id;
+  std::string_view remote;
+};
+
+// Writes the request log (one line per response). Called concurrently on
+// worker threads and on threads that complete deferred responses: must be
+// thread-safe and must not throw. The views live for the call only.
+using RequestLog = std::function<void(const RequestRecord& record)>;
 
 // Decodes %XX escapes (and '+' as a space when `plus_is_space`). Returns
 // std::nullopt on a malformed escape or a decoded NUL byte.

@@ -6,6 +6,8 @@
 #include "http/api_error.h"
 #include "http/client_address.h"
 #include "http/connection_handler.h"
+#include "http/request_id.h"
+#include "util/log.h"
 
 namespace switchboard::http {
 
@@ -43,9 +45,10 @@ Response ErrorResponse(const ApiError& error) {
   return response;
 }
 
-Request ToRequest(const ServerState& state, const Entry& entry, const P::Rest::Request& raw) {
+Request ToRequest(const ServerState& state, const Entry& entry, const P::Rest::Request& raw,
+                  const std::string& request_id) {
   Request request(P::Http::methodString(raw.method()), raw.resource(), raw.body());
-  request.SetRoute(entry.pattern).SetRemoteAddress(raw.address().host());
+  request.SetRoute(entry.pattern).SetRemoteAddress(raw.address().host()).SetRequestId(request_id);
   for (const std::string& name : entry.params) {
     if (!raw.hasParam(":" + name)) continue;
     std::optional<std::string> value =
@@ -67,9 +70,13 @@ Request ToRequest(const ServerState& state, const Entry& entry, const P::Rest::R
   return request;
 }
 
-Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest::Request& raw) {
+// `remote` becomes the request's client address (the peer, or what a
+// trusted proxy says) once the request is parsed, for the request log.
+Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest::Request& raw,
+                    const std::string& request_id, std::string& remote) {
   try {
-    Request request = ToRequest(state, entry, raw);
+    Request request = ToRequest(state, entry, raw, request_id);
+    remote = request.client_address();
     if (entry.body == Body::kJson && !request.body().empty()) {
       const std::optional<std::string_view> type = request.Header("Content-Type");
       if (!type || !IsJsonContentType(*type)) {
@@ -96,11 +103,23 @@ Response RunHandler(const ServerState& state, const Entry& entry, const P::Rest:
 
 // The one router callback for every (pattern, method): never throws, sends
 // exactly once through Transmit().
+// The client's X-Request-Id when well-formed, else a fresh one.
+std::string RequestIdOf(const P::Http::Request& raw) {
+  const auto sent = raw.headers().tryGetRaw(std::string(kRequestIdHeader));
+  if (!sent) return NewRequestId();
+  return RequestIdFor(sent->value());
+}
+
 void Dispatch(ServerState& state, const Entry& entry, const P::Rest::Request& raw,
               P::Http::ResponseWriter writer) {
   const auto start = std::chrono::steady_clock::now();
+  const std::string request_id = RequestIdOf(raw);
+  // Everything logged on this thread for the request carries its id, the
+  // handler's lines and its plugins' included.
+  const ScopedRequestId scoped_id(request_id);
   bool close = internal::ClientWantsClose(raw);
   std::shared_ptr<void> token = state.EnterRequest();
+  std::string remote = raw.address().host();
   Response response;
   if (!token) {
     response = ErrorResponse(ApiError::Unavailable("server is shutting down"));
@@ -112,15 +131,17 @@ void Dispatch(ServerState& state, const Entry& entry, const P::Rest::Request& ra
                                "method " + method + " is not allowed here; allowed: " + entry.allow)
                           .WithHeader("Allow", entry.allow));
   } else {
-    response = RunHandler(state, entry, raw);
+    response = RunHandler(state, entry, raw, request_id, remote);
     if (response.deferred()) {
-      internal::StartDeferred(state, entry.pattern, P::Http::methodString(raw.method()), start,
-                              close, std::move(writer), std::move(token), response.TakeDeferred());
+      internal::StartDeferred(state, entry.pattern, P::Http::methodString(raw.method()), request_id,
+                              std::move(remote), start, close, std::move(writer),
+                              std::move(token), response.TakeDeferred());
       return;
     }
   }
+  response.SetHeader(std::string(kRequestIdHeader), request_id);
   const std::string_view method = P::Http::methodString(raw.method());
-  state.Observe(entry.pattern, method, response.status(), start);
+  state.Observe(entry.pattern, method, response.status(), start, request_id, remote);
   internal::Transmit(std::move(writer), close, response, std::move(token));
 }
 
@@ -221,6 +242,11 @@ void HttpServer::SetRequestObserver(RequestObserver observer) {
   state_->observer = std::move(observer);
 }
 
+void HttpServer::SetRequestLog(RequestLog log) {
+  if (served_) throw std::logic_error("HttpServer: set the request log before Serve()");
+  state_->request_log = std::move(log);
+}
+
 void HttpServer::Install() {
   auto router = std::make_shared<P::Rest::Router>();
   // The router lives in the state, so its callbacks hold a plain pointer:
@@ -255,8 +281,12 @@ void HttpServer::Install() {
     const ApiError error = token ? ApiError::NotFound("no such endpoint")
                                  : ApiError::Unavailable("server is shutting down");
     const bool close = !token || internal::ClientWantsClose(raw);
-    state->Observe("unmatched", P::Http::methodString(raw.method()), error.status(), start);
-    internal::Transmit(std::move(writer), close, ErrorResponse(error), std::move(token));
+    const std::string request_id = RequestIdOf(raw);
+    Response response = ErrorResponse(error);
+    response.SetHeader(std::string(kRequestIdHeader), request_id);
+    state->Observe("unmatched", P::Http::methodString(raw.method()), error.status(), start,
+                   request_id, raw.address().host());
+    internal::Transmit(std::move(writer), close, response, std::move(token));
     return P::Rest::Route::Result::Ok;
   });
   state_->router = std::move(router);

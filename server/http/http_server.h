@@ -22,7 +22,10 @@
 //   - keeps HTTP/1.1 connections open unless the client sends
 //     `Connection: close` (then answers and closes), HTTP/1.0 ones only on
 //     `Connection: keep-alive`;
-//   - answers `Expect: 100-continue`, serves pipelined requests in order.
+//   - answers `Expect: 100-continue`, serves pipelined requests in order;
+//   - gives each request an id (request_id.h), echoed in `X-Request-Id` and
+//     set on the handler's thread (ScopedRequestId, util/log.h) so every
+//     log line written for the request carries it.
 //
 // Threads: configure (routes, observer) from one thread before Serve();
 // after Serve() routes never change. Handlers run on the worker threads.
@@ -116,6 +119,9 @@ class HttpServer {
 
   // Sees every response (see RequestObserver). Set before Serve().
   void SetRequestObserver(RequestObserver observer);
+  // Writes one line per response (see RequestLog). Set before Serve().
+  // Unset: no request log.
+  void SetRequestLog(RequestLog log);
 
   // Binds and starts the accept thread and the workers; returns at once.
   // Throws std::runtime_error when it cannot listen (address in use, bad

@@ -1,6 +1,7 @@
 #include "http_client.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -9,11 +10,52 @@
 
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
 namespace switchboard::testing {
 namespace {
+
+// A JSON string literal; bytes >= 0x80 pass through (responses are UTF-8).
+std::string JsonQuoted(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\u%04x", u);
+      out += hex;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// HttpConnection::Request: with SWITCHBOARD_RECORD_RESPONSES naming a file
+// (the integration tests' ctest environment), appends the exchange as
+// one JSON line for tests/openapi/validate.mjs. One write(2) on an O_APPEND
+// descriptor per line, so test processes running at once do not interleave.
+void RecordExchange(std::string_view method, std::string_view target,
+                    const HttpResponse& response) {
+  const char* path = std::getenv("SWITCHBOARD_RECORD_RESPONSES");
+  if (path == nullptr || *path == '\0' || response.status < 200) return;
+  const std::string line =
+      "{\"method\":" + JsonQuoted(method) + ",\"target\":" + JsonQuoted(target) +
+      ",\"status\":" + std::to_string(response.status) +
+      ",\"contentType\":" + JsonQuoted(response.Header("Content-Type").value_or("")) +
+      ",\"body\":" + JsonQuoted(response.body) + "}\n";
+  const int fd = ::open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  const ssize_t written = ::write(fd, line.data(), line.size());
+  (void)written;  // a lost line only weakens the check; never fail a test for it
+  ::close(fd);
+}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -139,7 +181,9 @@ HttpResponse HttpConnection::ReadResponse(std::chrono::milliseconds timeout) {
 HttpResponse HttpConnection::Request(std::string_view method, std::string_view target,
                                      const Headers& headers, std::string_view body) {
   SendRaw(FormatRequest(method, target, headers, body));
-  return ReadResponse();
+  HttpResponse response = ReadResponse();
+  RecordExchange(method, target, response);
+  return response;
 }
 
 bool HttpConnection::WaitForClose(std::chrono::milliseconds timeout) {

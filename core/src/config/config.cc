@@ -289,6 +289,16 @@ class Parser {
       });
       a.Run();
     });
+    r.On("log_format", [&](const YAML::Node& v) {
+      const std::string format = String(v, "server.log_format");
+      if (format == "text") {
+        out.log_format = LogFormat::kText;
+      } else if (format == "json") {
+        out.log_format = LogFormat::kJson;
+      } else {
+        Fail(v, "server.log_format must be 'text' or 'json', got '" + format + "'");
+      }
+    });
     r.On("tls", [&](const YAML::Node& v) {
       if (v.IsNull()) return;
       TlsSettings tls;

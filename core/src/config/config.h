@@ -18,6 +18,7 @@
 
 #include "switchboard/params.h"
 #include "util/failure_limiter.h"
+#include "util/log.h"
 
 namespace switchboard {
 
@@ -60,6 +61,9 @@ struct ServerConfig {
   // installed beside the executable, <exe>/../share/switchboard/admin.
   // "": no panel.
   std::optional<std::string> admin_panel_dir;
+  // The log's line format: text (for people) or json (one object per line,
+  // for a collector). util/log.h shows both. Default: text.
+  LogFormat log_format = LogFormat::kText;
 };
 
 struct StorageConfig {

@@ -1,12 +1,25 @@
 // Logging: the process's stderr log and the prefixed views handed to plugins.
 //
-// Lines look like `2025-01-31T12:00:00.123Z WARN plugin/device: message`.
+// Two formats (server.log_format):
+//   text: `2025-01-31T12:00:00.123Z WARN plugin/device: message key=value …`
+//   json: `{"ts":"2025-01-31T12:00:00.123Z","level":"warn","msg":"plugin/device: message",
+//           "key":"value",…}` — one object per line, for a log collector.
+// Structured fields (LogField) follow the message: `key=value` in text (the
+// value quoted when it holds a space, a quote or '='), members in JSON.
+//
+// Request ids: while a ScopedRequestId lives on a thread, every line that
+// thread writes carries `request_id` — the HTTP layer sets one around each
+// handler, so a plugin's lines (PrefixedLogger forwards on the same thread)
+// and the core's are tied to the request without any SDK change.
+//
 // Thread-safe: each line is written whole, under one lock. Control characters
 // in messages (a newline in a plugin's reason) are escaped, so one call is
 // always one line. Never pass a secret to a logger.
 #pragma once
 
+#include <atomic>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -15,8 +28,18 @@
 namespace switchboard {
 
 enum class LogLevel { kInfo, kWarn, kError };
+enum class LogFormat { kText, kJson };
 
-// Writes to stderr. Messages below `min_level` are dropped.
+// One structured field of a log line. `number`: written unquoted in JSON
+// (the value must then be a JSON number, e.g. "12.5").
+struct LogField {
+  std::string_view key;
+  std::string value;
+  bool number = false;
+};
+
+// Writes to stderr. Messages below `min_level` are dropped. Default format:
+// text.
 class StderrLogger : public Logger {
  public:
   explicit StderrLogger(LogLevel min_level = LogLevel::kInfo) : min_level_(min_level) {}
@@ -24,16 +47,46 @@ class StderrLogger : public Logger {
   void Warn(std::string_view message) override { Write(LogLevel::kWarn, message); }
   void Error(std::string_view message) override { Write(LogLevel::kError, message); }
 
- private:
-  void Write(LogLevel level, std::string_view message);
+  // A line with structured fields (the request line, for one).
+  void Write(LogLevel level, std::string_view message, std::span<const LogField> fields = {});
 
+  // Any thread, any time: lines written after the call use `format`.
+  void SetFormat(LogFormat format) { format_.store(format); }
+
+ private:
   const LogLevel min_level_;
+  std::atomic<LogFormat> format_{LogFormat::kText};
   std::mutex mutex_;
 };
 
+// One line, without the trailing newline: what StderrLogger writes. `ts` is
+// the timestamp text; `request_id` empty means none. Exposed for tests.
+std::string FormatLogLine(LogFormat format, std::string_view ts, LogLevel level,
+                          std::string_view message, std::span<const LogField> fields,
+                          std::string_view request_id);
+
 // The process-wide stderr logger (never destroyed, so it outlives every
 // thread that may still log at exit).
-Logger& ProcessLogger();
+StderrLogger& ProcessLogger();
+
+// Tags every line the current thread writes with `request_id` while it
+// lives (nesting restores the outer id). The id must be log-safe
+// (http/request_id.h checks what clients send). Not copyable; destroy it on
+// the thread that made it.
+class ScopedRequestId {
+ public:
+  explicit ScopedRequestId(std::string request_id);
+  ~ScopedRequestId();
+  ScopedRequestId(const ScopedRequestId&) = delete;
+  ScopedRequestId& operator=(const ScopedRequestId&) = delete;
+
+  // The current thread's id; empty when none.
+  static std::string_view Current();
+
+ private:
+  std::string id_;
+  std::string previous_;
+};
 
 // Forwards to `base`, prefixing every message with `prefix` (e.g.
 // "plugin/device: "). Thread-safe when `base` is. `base` must outlive it.

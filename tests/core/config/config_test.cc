@@ -104,12 +104,21 @@ provisioning:
   EXPECT_EQ(config.provisioning.subscribe_topics.size(), 2u);
 }
 
+TEST(ConfigTest, LogFormatIsTextOrJson) {
+  EXPECT_EQ(ParseConfig("server:\n  log_format: json\n", "test.yaml").server.log_format,
+            LogFormat::kJson);
+  EXPECT_EQ(ParseConfig("server:\n  threads: 2\n", "test.yaml").server.log_format,
+            LogFormat::kText);
+  EXPECT_EQ(ErrorOf("server:\n  log_format: xml\n"),
+            "test.yaml:2:15: server.log_format must be 'text' or 'json', got 'xml'");
+}
+
 TEST(ConfigTest, UnknownKeyNamesLocationAndSuggestion) {
   EXPECT_EQ(
       ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
       "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
       "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
-      "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, auth_failures, tls");
+      "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, auth_failures, log_format, tls");
   EXPECT_EQ(
       ErrorOf("storage: {}\nresolutoin: {}\n").rfind("test.yaml:2:1: unknown key 'resolutoin'", 0),
       0u);

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# configs/nginx/switchboard.conf as an operator runs it: Debian's nginx with
+# a throwaway TLS certificate in front of two `switchboard serve` instances
+# that share one (throwaway) PostgreSQL.
+#   1. a device registers and fetches its broker through nginx (HTTPS);
+#   2. under load (registrations retried by the client, as the agent does,
+#      and config fetches), one instance is killed (SIGKILL): every fetch
+#      still succeeds (nginx retries GETs on the other instance), every
+#      registration ends in 200, and the database holds each device once and
+#      counts it once against the key;
+#   3. with --measure, also fetch throughput through nginx to one instance
+#      and to both, in one run, printed as a ratio (docs/scaling.md).
+# Usage: nginx_failover_test.sh SWITCHBOARD_BINARY PLUGIN_DIR [--measure]
+# Follows the missing-tool rule (tests/support/missing_tool.h): without
+# nginx, PostgreSQL, curl or openssl it is skipped (77), and fails under CI=true.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+binary=$1
+plugins=$2
+measure=${3:-}
+
+missing() {
+  if [[ ${CI:-} == true ]]; then echo "nginx test: $1 (CI=true: a missing tool fails)" >&2; exit 1; fi
+  echo "nginx test: skipped: $1" >&2
+  exit 77
+}
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing "nginx is not installed (scripts/setup)"
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+command -v curl >/dev/null || missing "curl is not installed"
+command -v openssl >/dev/null || missing "openssl is not installed"
+# shellcheck source=../../scripts/lib/postgres.sh
+source "$root/scripts/lib/postgres.sh"
+pg_bindir >/dev/null 2>&1 || missing "no PostgreSQL server (scripts/setup)"
+
+work=$(mktemp -d /tmp/switchboard-nginx.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  pg_stop "$work/pg"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "nginx test: FAIL: $*" >&2
+  for f in "$work"/a.log "$work"/b.log "$work"/nginx-error.log; do
+    [[ -f $f ]] && { echo "--- $f (last lines)" >&2; tail -n 20 "$f" >&2; }
+  done
+  exit 1
+}
+
+pg_start "$work/pg" || fail "cannot start PostgreSQL"
+admin=nginx-test-admin-token-0123456789abcdef01
+port_a=$(free_port)
+port_b=$(free_port)
+port_ng=$(free_port)
+port_one=$(free_port)
+
+start_instance() {  # name port
+  cat >"$work/$1.yaml" <<YAML
+server:
+  listen: 127.0.0.1:$2
+  threads: 2
+  log_format: json
+storage:
+  url: "$PG_URL"
+  pool_size: 4
+resolution:
+  plugin_dirs: ["$plugins"]
+YAML
+  SWITCHBOARD_ADMIN_TOKEN=$admin "$binary" serve --config "$work/$1.yaml" >"$work/$1.log" 2>&1 &
+  pids+=($!)
+  eval "pid_$1=$!"
+  for _ in $(seq 1 100); do
+    [[ $(curl -s "http://127.0.0.1:$2/readyz") == '{"status":"ready"}' ]] && return 0
+    sleep 0.2
+  done
+  fail "instance $1 never became ready"
+}
+start_instance a "$port_a"
+start_instance b "$port_b"
+
+# The shipped recipe, with this run's addresses, certificate and temp paths.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
+  -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 || fail "openssl req"
+sed -e "s|server 127.0.0.1:4002 |server 127.0.0.1:$port_a |" \
+    -e "s|server 127.0.0.1:4003 |server 127.0.0.1:$port_b |" \
+    -e "s|listen 443 ssl http2;|listen 127.0.0.1:$port_ng ssl http2;|" \
+    -e "/listen \[::\]:443/d" \
+    -e "s|/etc/ssl/switchboard/fullchain.pem|$work/cert.pem|" \
+    -e "s|/etc/ssl/switchboard/privkey.pem|$work/key.pem|" \
+    -e '/^# Plain HTTP only redirects./,$d' \
+    "$root/configs/nginx/switchboard.conf" >"$work/switchboard.conf"
+grep -q "127.0.0.1:$port_b" "$work/switchboard.conf" || fail "the recipe's upstream lines changed: update this test"
+# For --measure: the same location in front of instance a alone.
+cat >"$work/one.conf" <<CONF
+upstream switchboard_one { server 127.0.0.1:$port_a; keepalive 32; }
+server {
+  listen 127.0.0.1:$port_one ssl;
+  ssl_certificate $work/cert.pem;
+  ssl_certificate_key $work/key.pem;
+  location / {
+    proxy_pass http://switchboard_one;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+  }
+}
+CONF
+mkdir -p "$work/nginx-tmp"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx-tmp/body;
+  proxy_temp_path $work/nginx-tmp/proxy;
+  fastcgi_temp_path $work/nginx-tmp/fastcgi;
+  uwsgi_temp_path $work/nginx-tmp/uwsgi;
+  scgi_temp_path $work/nginx-tmp/scgi;
+  include $work/switchboard.conf;
+  include $work/one.conf;
+}
+CONF
+"$nginx_bin" -t -c "$work/nginx.conf" -e "$work/nginx-error.log" >/dev/null 2>&1 || fail "nginx -t: $(cat "$work/nginx-error.log")"
+"$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx-error.log" -g 'daemon off;' &
+pids+=($!)
+api=https://127.0.0.1:$port_ng
+tls=(--cacert "$work/cert.pem")
+for _ in $(seq 1 50); do curl -s "${tls[@]}" "$api/healthz" >/dev/null && break; sleep 0.1; done
+
+json='Content-Type: application/json'
+code() { curl -s "${tls[@]}" -o "$work/body" -w '%{http_code}' "$@"; }
+[[ $(code -H "Authorization: Bearer $admin" -H "$json" \
+  -d '{"name":"local","host":"mqtt.example.com","is_default":true}' "$api/api/v1/mqtt/brokers") == 201 ]] ||
+  fail "create broker through nginx: $(cat "$work/body")"
+[[ $(code -H "Authorization: Bearer $admin" -H "$json" -d '{"fleetId":"nginx"}' \
+  "$api/api/v1/provisioning-keys") == 201 ]] || fail "create key: $(cat "$work/body")"
+key=$(sed -E 's/.*"key":"([^"]+)".*/\1/' "$work/body")
+
+device_key=nginx-device-api-key-0123456789
+register() {  # uuid -> final status after up to 10 client retries
+  local status=000
+  for _ in $(seq 1 10); do
+    status=$(curl -s "${tls[@]}" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" -H "$json" \
+      -d "{\"uuid\":\"$1\",\"deviceName\":\"n\",\"deviceType\":\"t\",\"deviceApiKey\":\"$device_key\"}" \
+      "$api/api/v1/device/register")
+    [[ $status == 200 ]] && break
+    sleep 0.1
+  done
+  echo "$status"
+}
+uuid() { printf '4b1d2c3e-0000-4000-8000-%012d' "$1"; }
+
+first=$(uuid 0)
+[[ $(register "$first") == 200 ]] || fail "registration through nginx"
+[[ $(code -H "X-Device-API-Key: $device_key" "$api/api/v1/device/$first/mqtt") == 200 ]] ||
+  fail "fetch through nginx: $(cat "$work/body")"
+grep -q '"broker":"mqtt://mqtt.example.com:1883"' "$work/body" || fail "fetch answered $(cat "$work/body")"
+echo "nginx test: ok: register and fetch through nginx (TLS) over two instances"
+
+# Load, and instance a killed in the middle of it.
+devices=40
+fetches=200
+( for i in $(seq 1 "$devices"); do echo "$(register "$(uuid "$i")")"; done >"$work/registrations" ) &
+reg_pid=$!
+( for _ in $(seq 1 "$fetches"); do
+    curl -s "${tls[@]}" -o /dev/null -w '%{http_code}\n' -H "X-Device-API-Key: $device_key" "$api/api/v1/device/$first/mqtt"
+  done >"$work/fetches" ) &
+fetch_pid=$!
+for _ in $(seq 1 100); do
+  [[ $(wc -l <"$work/fetches" 2>/dev/null || echo 0) -ge 50 ]] && break
+  sleep 0.05
+done
+kill -KILL "$pid_a"
+wait "$reg_pid" "$fetch_pid"
+done_fetches=$(wc -l <"$work/fetches")
+bad_fetches=$(grep -vc '^200$' "$work/fetches")
+[[ $done_fetches -eq $fetches ]] || fail "$done_fetches of $fetches fetches ran"
+[[ $bad_fetches -eq 0 ]] || fail "$bad_fetches of $fetches fetches failed after an instance died: $(sort "$work/fetches" | uniq -c | tr '\n' ' ')"
+bad_registrations=$(grep -vc '^200$' "$work/registrations")
+[[ $bad_registrations -eq 0 ]] || fail "$bad_registrations registrations never succeeded"
+psql=("$(pg_bindir)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d switchboard -Atc)
+stored=$("${psql[@]}" "SELECT COUNT(*), COUNT(DISTINCT uuid) FROM devices")
+counted=$("${psql[@]}" "SELECT devices_provisioned FROM provisioning_keys")
+[[ $stored == "$((devices + 1))|$((devices + 1))" ]] || fail "devices stored: $stored, want $((devices + 1)) once each"
+[[ $counted == "$((devices + 1))" ]] || fail "the key counted $counted devices, want $((devices + 1))"
+echo "nginx test: ok: instance a killed mid-load: $fetches/$fetches fetches 200, $devices/$devices registrations 200, each device stored and counted once"
+grep -q '"msg":"request".*"route":"/api/v1/device/:uuid/mqtt"' "$work/b.log" || fail "instance b logged no fetch"
+
+if [[ $measure == --measure ]]; then
+  command -v wrk >/dev/null || missing "wrk is not installed"
+  start_instance a "$port_a"  # back, for the comparison
+  sleep 1
+  run_wrk() {
+    wrk -t2 -c16 -d8s -H "X-Device-API-Key: $device_key" "$1/api/v1/device/$first/mqtt" 2>&1 |
+      awk '/Requests\/sec/ {print $2}'
+  }
+  one=$(run_wrk "https://127.0.0.1:$port_one")
+  two=$(run_wrk "$api")
+  ratio=$(awk -v a="$one" -v b="$two" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')
+  echo "nginx test: measured: one instance $one req/s, two instances $two req/s through nginx: ratio $ratio"
+fi
+echo "nginx test: 2 passed, 0 failed"
