@@ -169,7 +169,7 @@ class Server:
 
     def start(self, timeout=30):
         logf = open(self.log_path, "a")
-        self.proc = subprocess.Popen([self.binary, "serve", "--config", self.config],
+        self.proc = subprocess.Popen([self.binary, "serve", "--create-database", "--config", self.config],
                                      stdout=logf, stderr=subprocess.STDOUT, env=self.env)
         logf.close()
         deadline = time.monotonic() + timeout

@@ -149,6 +149,7 @@ TEST_P(AdminPanelTest, ServePrintsThePanelsAddress) {
 }
 
 TEST_P(AdminPanelTest, ASymlinkOutOfAConfiguredFolderIsNotServed) {
+  server_.reset();  // one `serve` per SQLite file: this test starts its own
   testing::TempDir dir;
   const std::string panel = dir.path() + "/panel";
   fs::create_directories(panel);
@@ -166,6 +167,7 @@ TEST_P(AdminPanelTest, ASymlinkOutOfAConfiguredFolderIsNotServed) {
 }
 
 TEST_P(AdminPanelTest, AnEmptyFolderSettingTurnsThePanelOff) {
+  server_.reset();  // one `serve` per SQLite file: this test starts its own
   auto options = testing::ServeOptions(url());
   options.server_yaml = "  admin_panel_dir: \"\"\n";
   auto server = SwitchboardProcess::Start(options);
@@ -177,6 +179,7 @@ TEST_P(AdminPanelTest, AnEmptyFolderSettingTurnsThePanelOff) {
 }
 
 TEST_P(AdminPanelTest, AConfiguredFolderWithoutIndexStopsStartup) {
+  server_.reset();  // one `serve` per SQLite file: this test starts its own
   testing::TempDir dir;
   auto options = testing::ServeOptions(url());
   options.server_yaml = "  admin_panel_dir: \"" + dir.path() + "\"\n";

@@ -89,10 +89,12 @@ TEST_P(ServeTest, BadChainFailsStartupWithLocation) {
     SwitchboardProcess::Start(options);
     FAIL() << "expected the server to refuse to start";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("switchboard.yaml:9:7: plugin/no_such_plugin_anywhere: "
-                                         "plugin 'no_such_plugin_anywhere' not found"),
-              std::string::npos)
-        << e.what();
+    // file:line:col; the line depends on how long the generated config is.
+    const std::string what = e.what();
+    const std::string located =
+        ":7: plugin/no_such_plugin_anywhere: plugin 'no_such_plugin_anywhere' not found";
+    EXPECT_NE(what.find("switchboard.yaml:"), std::string::npos) << what;
+    EXPECT_NE(what.find(located), std::string::npos) << what;
   }
 }
 
