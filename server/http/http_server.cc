@@ -134,8 +134,8 @@ void Dispatch(ServerState& state, const Entry& entry, const P::Rest::Request& ra
     response = RunHandler(state, entry, raw, request_id, remote);
     if (response.deferred()) {
       internal::StartDeferred(state, entry.pattern, P::Http::methodString(raw.method()), request_id,
-                              std::move(remote), start, close, std::move(writer),
-                              std::move(token), response.TakeDeferred());
+                              std::move(remote), start, close, std::move(writer), std::move(token),
+                              response.TakeDeferred());
       return;
     }
   }

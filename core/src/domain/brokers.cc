@@ -7,8 +7,8 @@
 #include <rapidjson/error/en.h>
 #include <soci/soci.h>
 
-#include <chrono>
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <deque>
 #include <functional>

@@ -114,11 +114,11 @@ TEST(ConfigTest, LogFormatIsTextOrJson) {
 }
 
 TEST(ConfigTest, UnknownKeyNamesLocationAndSuggestion) {
-  EXPECT_EQ(
-      ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
-      "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
-      "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
-      "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, auth_failures, log_format, tls");
+  EXPECT_EQ(ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
+            "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
+            "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
+            "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, auth_failures, "
+            "log_format, tls");
   EXPECT_EQ(
       ErrorOf("storage: {}\nresolutoin: {}\n").rfind("test.yaml:2:1: unknown key 'resolutoin'", 0),
       0u);
