@@ -1,6 +1,6 @@
 // How a broker's health, CA material and connection test are shown. Fields
-// the server does not send yet (health, ca_cert_expires_at, ca_certs) show
-// as "not reported"; nothing is guessed.
+// the server leaves out (health, when monitoring is off) show as "not
+// reported"; nothing is guessed.
 
 import {h, DASH, localTime, relativeTime, milliseconds, timeCell} from './dom.js';
 

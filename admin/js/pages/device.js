@@ -156,20 +156,21 @@ function explainView(result) {
             h('span', {class: 'outcome'}, step.outcome), ' ',
             h('span', {class: 'reason'}, step.reason), ' ',
             h('span', {class: 'micros'}, `${step.micros} µs`)))),
-      h('h3', null, 'Failover endpoints'),
-      failoverView(result.failover));
+      h('h3', null, 'Endpoints'),
+      endpointsView(result.endpoints));
 }
 
-// The endpoint list after the resolved broker, with each endpoint's health,
-// when the server sends one.
-function failoverView(failover) {
-  if (!Array.isArray(failover)) {
+// The endpoint list explain sends (`endpoints`): what the device is handed
+// first, then its failover endpoints in order, each with its health.
+function endpointsView(endpoints) {
+  if (!Array.isArray(endpoints)) {
     return h('p', {class: 'muted'}, 'Not reported by the server.');
   }
-  if (failover.length === 0) return h('p', {class: 'muted'}, 'None: no alternate endpoints.');
+  if (endpoints.length === 0) return h('p', {class: 'muted'}, 'None: nothing was resolved.');
   return h('ol', {class: 'failover', 'aria-label': 'Failover endpoints'},
-      failover.map((endpoint) => h('li', null, h('code', null, endpoint.broker ?? DASH), ' ',
-          endpoint.health ? healthBadge(endpoint.health) :
+      endpoints.map((endpoint) => h('li', null, h('code', null, endpoint.broker ?? DASH),
+          endpoint.name ? ` (${endpoint.name})` : '', ' ',
+          typeof endpoint.health === 'string' ? healthBadge({state: endpoint.health}) :
             h('span', {class: 'muted'}, 'health not reported'))));
 }
 
