@@ -103,6 +103,10 @@ grep -q "device" "$work/check.out" || fail "check-config printed no chain"
 ok "check-config with the packaged config"
 state=$work/state
 mkdir -p "$state"
+# As the unit's ExecStartPre does: serve never creates the database.
+(cd "$state" && SWITCHBOARD_DATABASE_URL="sqlite3://db=$state/switchboard.db timeout=5" \
+  "$tree/usr/bin/switchboard" migrate --config "$config" >"$work/migrate.log" 2>&1) ||
+  { cat "$work/migrate.log" >&2; fail "migrate with the packaged config"; }
 (cd "$state" && SWITCHBOARD_LISTEN=127.0.0.1:0 \
   SWITCHBOARD_DATABASE_URL="sqlite3://db=$state/switchboard.db timeout=5" \
   SWITCHBOARD_ADMIN_TOKEN=package-check-admin-token-0123456789abcdef \
