@@ -22,7 +22,7 @@ RequestLog RequestLogTo(StderrLogger& log) {
     // The request's id, also on the lines its handler wrote: set here too,
     // since a deferred response completes on another thread.
     const ScopedRequestId scoped_id{std::string(record.request_id)};
-    log.Write(record.status >= 500 ? LogLevel::kWarn : LogLevel::kInfo, "request", fields);
+    log.WriteBuffered(record.status >= 500 ? LogLevel::kWarn : LogLevel::kInfo, "request", fields);
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 
 namespace switchboard {
@@ -217,19 +218,80 @@ ScopedRequestId::~ScopedRequestId() { current_request_id = std::move(previous_);
 
 std::string_view ScopedRequestId::Current() { return current_request_id; }
 
-void StderrLogger::Write(LogLevel level, std::string_view message,
-                         std::span<const LogField> fields) {
-  if (level < min_level_) return;
+StderrLogger::~StderrLogger() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  pending_arrived_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  Flush();
+}
+
+std::string StderrLogger::Line(LogLevel level, std::string_view message,
+                               std::span<const LogField> fields) const {
   std::string line =
       FormatLogLine(format_.load(), Timestamp(), level, message, fields, current_request_id);
   line += '\n';
+  return line;
+}
+
+void StderrLogger::Write(LogLevel level, std::string_view message,
+                         std::span<const LogField> fields) {
+  if (level < min_level_) return;
+  const std::string line = Line(level, message, fields);
   std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  pending_ += line;
+  WritePendingLocked();
+}
+
+void StderrLogger::WriteBuffered(LogLevel level, std::string_view message,
+                                 std::span<const LogField> fields) {
+  if (level != LogLevel::kInfo) {
+    Write(level, message, fields);
+    return;
+  }
+  if (level < min_level_) return;
+  const std::string line = Line(level, message, fields);
+  std::lock_guard lock(mutex_);
+  const bool was_empty = pending_.empty();
+  pending_ += line;
+  if (pending_.size() >= kFlushBytes) {
+    WritePendingLocked();
+    return;
+  }
+  if (!flusher_.joinable()) flusher_ = std::thread([this] { FlushPeriodically(); });
+  if (was_empty) pending_arrived_.notify_one();
+}
+
+void StderrLogger::Flush() {
+  std::lock_guard lock(mutex_);
+  WritePendingLocked();
+}
+
+void StderrLogger::WritePendingLocked() {
+  if (pending_.empty()) return;
+  std::fwrite(pending_.data(), 1, pending_.size(), out_);
+  std::fflush(out_);
+  pending_.clear();
+}
+
+void StderrLogger::FlushPeriodically() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    pending_arrived_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
+    // Let a burst collect, then write it in one call.
+    pending_arrived_.wait_for(lock, kFlushInterval, [this] { return stopping_; });
+    WritePendingLocked();
+  }
 }
 
 StderrLogger& ProcessLogger() {
-  static auto* logger = new StderrLogger();
+  static auto* logger = [] {
+    auto* made = new StderrLogger();
+    std::atexit([] { ProcessLogger().Flush(); });
+    return made;
+  }();
   return *logger;
 }
 

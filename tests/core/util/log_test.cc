@@ -1,10 +1,16 @@
 // The two log formats: every line one line, JSON lines valid JSON with the
-// request id and the structured fields, whatever a message holds.
+// request id and the structured fields, whatever a message holds. Buffered
+// lines: written late, but never lost and never out of order.
 #include "util/log.h"
 
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,6 +98,103 @@ TEST(ScopedRequestIdTest, TagsThisThreadOnlyAndNestingRestores) {
     EXPECT_EQ(ScopedRequestId::Current(), "outer");
   }
   EXPECT_EQ(ScopedRequestId::Current(), "");
+}
+
+// A file for a logger to write to (appending, so reading it from the test
+// thread never moves where the logger writes), and what it holds.
+class LoggedFile {
+ public:
+  LoggedFile() {
+    char path[] = "/tmp/switchboard-log-test.XXXXXX";
+    const int fd = mkstemp(path);
+    if (fd < 0) return;
+    path_ = path;
+    file_ = fdopen(fd, "a");
+  }
+  ~LoggedFile() {
+    if (file_ != nullptr) std::fclose(file_);
+    if (!path_.empty()) std::remove(path_.c_str());
+  }
+  std::FILE* file() const { return file_; }
+
+  // The messages written so far: each line after its timestamp and level.
+  std::vector<std::string> Messages() const {
+    std::vector<std::string> messages;
+    std::ifstream in(path_);
+    for (std::string line; std::getline(in, line);) {
+      const auto level_end = line.find(' ', line.find(' ') + 1);
+      messages.push_back(line.substr(level_end + 1));
+    }
+    return messages;
+  }
+
+ private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+};
+
+TEST(BufferedLogTest, BufferedLinesWaitUntilFlushAndImmediateLinesKeepTheOrder) {
+  LoggedFile out;
+  ASSERT_NE(out.file(), nullptr);
+  StderrLogger log(LogLevel::kInfo, out.file());
+  log.WriteBuffered(LogLevel::kInfo, "first");
+  log.WriteBuffered(LogLevel::kInfo, "second");
+  // An immediate line writes the buffered ones before itself.
+  log.Info("third");
+  EXPECT_EQ(out.Messages(), (std::vector<std::string>{"first", "second", "third"}));
+  log.WriteBuffered(LogLevel::kInfo, "fourth");
+  log.Flush();
+  EXPECT_EQ(out.Messages().back(), "fourth");
+}
+
+TEST(BufferedLogTest, WarningsAreNeverBuffered) {
+  LoggedFile out;
+  ASSERT_NE(out.file(), nullptr);
+  StderrLogger log(LogLevel::kInfo, out.file());
+  log.WriteBuffered(LogLevel::kInfo, "held");
+  log.WriteBuffered(LogLevel::kWarn, "a 5xx request");
+  EXPECT_EQ(out.Messages(), (std::vector<std::string>{"held", "a 5xx request"}));
+}
+
+TEST(BufferedLogTest, TheFlusherWritesWithoutAnyOtherLine) {
+  LoggedFile out;
+  ASSERT_NE(out.file(), nullptr);
+  StderrLogger log(LogLevel::kInfo, out.file());
+  log.WriteBuffered(LogLevel::kInfo, "alone");
+  // No bound is asserted: the line must arrive, however slow the machine.
+  for (int i = 0; i < 600 && out.Messages().empty(); ++i) {
+    std::this_thread::sleep_for(StderrLogger::kFlushInterval / 2);
+  }
+  EXPECT_EQ(out.Messages(), std::vector<std::string>{"alone"});
+}
+
+TEST(BufferedLogTest, AFullBufferIsWrittenAtOnceAndTheDestructorWritesTheRest) {
+  LoggedFile out;
+  ASSERT_NE(out.file(), nullptr);
+  const std::string message(1000, 'x');
+  std::size_t written_while_open = 0;
+  {
+    StderrLogger log(LogLevel::kInfo, out.file());
+    const std::size_t lines = StderrLogger::kFlushBytes / message.size() + 2;
+    for (std::size_t i = 0; i < lines; ++i) log.WriteBuffered(LogLevel::kInfo, message);
+    written_while_open = out.Messages().size();
+    EXPECT_GT(written_while_open, 0u) << "nothing written after more than kFlushBytes";
+    log.WriteBuffered(LogLevel::kInfo, "last");
+  }
+  const auto messages = out.Messages();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_EQ(messages.back(), "last");
+  EXPECT_EQ(messages.size(), StderrLogger::kFlushBytes / message.size() + 3);
+}
+
+TEST(BufferedLogTest, LinesBelowTheMinimumLevelAreDropped) {
+  LoggedFile out;
+  ASSERT_NE(out.file(), nullptr);
+  {
+    StderrLogger log(LogLevel::kWarn, out.file());
+    log.WriteBuffered(LogLevel::kInfo, "dropped");
+  }
+  EXPECT_TRUE(out.Messages().empty());
 }
 
 }  // namespace
