@@ -131,6 +131,28 @@ TEST_F(BrokerProbeTest, EmptyCaCertUsesTheSystemStoreWhichDoesNotKnowTheTestCa) 
   ExpectFailedAt(ProbeBroker(broker, milliseconds(5000)), ProbeStage::kTls);
 }
 
+// The system store is read once and shared by every probe's context: probes
+// on many threads, each dropping its context, leave it usable for the next.
+TEST_F(BrokerProbeTest, TheSharedSystemStoreServesConcurrentProbesAndOutlivesThem) {
+  BrokerConfig broker = Tls();
+  broker.ca_cert.clear();
+  for (int round = 0; round < 2; ++round) {
+    std::vector<std::thread> threads;
+    std::atomic<int> refused_by_verification{0};
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        const ProbeResult result = ProbeBroker(broker, milliseconds(5000));
+        if (result.stage == ProbeStage::kTls &&
+            result.error.find("certificate verification failed") != std::string::npos) {
+          ++refused_by_verification;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(refused_by_verification.load(), 8) << "round " << round;
+  }
+}
+
 TEST_F(BrokerProbeTest, VerificationOffAcceptsAnyCertificate) {
   BrokerConfig broker = Tls();
   broker.ca_cert = testing::ReadFile(pki_->other_ca_cert);
