@@ -603,7 +603,38 @@ test('12. a device that reported: in sync in the list, on its page, connected on
       await screenshot(page, 'devices', 700);
     });
 
-test('13. keyboard only: log in and assign a broker', async () => {
+test('13. fleets: the form checks the id, creates a fleet, assigns its broker', async () => {
+  const fleetsBefore = (await api('GET', '/fleets')).data.fleets.length;
+  await go(page, 'Fleets');
+  await heading(page, 'Fleets');
+  const create = page.getByRole('region', {name: 'Create a fleet'});
+  await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant 11!');
+  await create.getByRole('button', {name: 'Create fleet'}).click();
+  await expectText(create.getByRole('alert'),
+      'The fleet id must be 1 to 128 letters, digits, ".", "_" or "-".');
+  assert.equal((await api('GET', '/fleets')).data.fleets.length, fleetsBefore, 'nothing was sent');
+  await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant-11');
+  await create.getByRole('textbox', {name: 'Fleet name'}).fill('Plant eleven');
+  await create.getByRole('button', {name: 'Create fleet'}).click();
+  await expectText(page.getByRole('status').filter({hasText: 'created'}), 'Fleet plant-11 created.');
+  assert.equal((await api('GET', '/fleets/plant-11')).data.name, 'Plant eleven');
+
+  await page.getByRole('combobox', {name: 'Broker for fleet plant-11'})
+      .selectOption({label: 'plain-broker'});
+  await page.getByRole('button', {name: 'Save broker for fleet plant-11'}).click();
+  await expectText(page.getByRole('status').filter({hasText: 'now uses'}),
+      'Fleet plant-11 now uses plain-broker.');
+  assert.equal((await api('GET', '/fleets/plant-11')).data.mqtt_broker_id, state.plainBroker.id);
+
+  // A fleet's device count leads to its devices.
+  await page.getByRole('link', {name: '52 devices in fleet plant-9'}).click();
+  await heading(page, 'Devices');
+  assert.deepEqual(await listedDevices(page, '50 devices on this page matching the filters.'),
+      range(0, 50).map(sensorName));
+  assert.equal(new URL(page.url()).searchParams.get('fleet_id'), 'plant-9');
+});
+
+test('14. keyboard only: log in and assign a broker', async () => {
   const kb = await newPage();
   await kb.goto(`${BASE}/admin/devices/${state.uuid}`);
   await heading(kb, 'Log in to the Switchboard admin panel');
@@ -634,7 +665,7 @@ test('13. keyboard only: log in and assign a broker', async () => {
   await kb.context().close();
 });
 
-test('14. a phone-sized window: no sideways scrolling, every page reachable', async () => {
+test('15. a phone-sized window: no sideways scrolling, every page reachable', async () => {
   const phone = await newPage({width: 390, height: 844});
   await phone.goto(`${BASE}/admin/brokers`);
   await login(phone);
@@ -654,13 +685,13 @@ test('14. a phone-sized window: no sideways scrolling, every page reachable', as
   await phone.context().close();
 });
 
-test('15. no CSP violation and no script error on any page', () => {
+test('16. no CSP violation and no script error on any page', () => {
   assert.deepEqual(cspViolations, []);
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(dialogs, []);
 });
 
-test('16. the server going away: a banner, not a blank page', async () => {
+test('17. the server going away: a banner, not a blank page', async () => {
   await go(page, 'Brokers');
   await heading(page, 'Brokers');
   process.kill(SERVER_PID, 'SIGTERM');
