@@ -80,7 +80,7 @@ function columns() {
       cell: (b) => healthBadge(b.health),
     },
     {
-      key: 'name', label: 'Name', sortable: true,
+      key: 'name', label: 'Name', sortable: true, className: 'name',
       cell: (b) => h('span', null,
           h('a', {href: `/admin/brokers/${b.id}`}, b.name),
           b.is_active ? null : h('span', {class: 'badge muted'}, 'inactive')),
