@@ -589,6 +589,7 @@ test('12. a device that reported: in sync in the list, on its page, connected on
       await go(page, 'Brokers');
       await heading(page, 'Brokers');
       const table = page.getByRole('table', {name: 'Brokers'});
+      await table.waitFor({timeout: WAIT_MS});
       const headers = await table.getByRole('columnheader').allInnerTexts();
       const connected = headers.findIndex((text) => text.startsWith('Connected'));
       assert.ok(connected >= 0, JSON.stringify(headers));
