@@ -453,7 +453,7 @@ async function searchDevices(p, {q = '', fleet = '', region = '', broker = '', i
 const sensorName = (i) => `sensor-${String(i).padStart(2, '0')}`;
 const range = (from, to) => Array.from({length: to - from}, (_, i) => from + i);
 
-test('11. the devices list: the server\'s filters narrow it, the URL keeps them, pages', async () => {
+test('11. the devices list: server filters narrow it, the URL keeps them, paging', async () => {
   // 52 devices in fleet plant-9, alternately in us-east and ap-south;
   // valve-1 in plant-7 and us-east. sensor-03, sensor-04 and valve-1 are
   // assigned to plain-broker.
@@ -619,7 +619,8 @@ test('13. fleets: the form checks the id, creates a fleet, assigns its broker', 
   await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant-11');
   await create.getByRole('textbox', {name: 'Fleet name'}).fill('Plant eleven');
   await create.getByRole('button', {name: 'Create fleet'}).click();
-  await expectText(page.getByRole('status').filter({hasText: 'created'}), 'Fleet plant-11 created.');
+  await expectText(page.getByRole('status').filter({hasText: 'created'}),
+      'Fleet plant-11 created.');
   assert.equal((await api('GET', '/fleets/plant-11')).data.name, 'Plant eleven');
 
   await page.getByRole('combobox', {name: 'Broker for fleet plant-11'})

@@ -226,9 +226,10 @@ function showResults(ctx, holder, page, filters, after, brokers) {
   };
   const notes = [];
   if (page.how === 'uuid') {
-    if (page.devices.length) notes.push('The device with this uuid.');
-    else if (page.excluded) notes.push('A device has this uuid, but it does not match the filters.');
-    else notes.push('No device has this uuid.');
+    let note = 'No device has this uuid.';
+    if (page.devices.length) note = 'The device with this uuid.';
+    else if (page.excluded) note = 'A device has this uuid, but it does not match the filters.';
+    notes.push(note);
   } else if (page.how === 'scan') {
     notes.push(`${plural(page.devices.length, 'device')} whose name or uuid contains ` +
         `“${filters.q}”, among ${plural(page.scanned, 'device')} read on this page` +
