@@ -261,8 +261,8 @@ etag=$(header ETag)
 [[ $(panel /admin/js/app.js) == 200 ]] || fail "/admin/js/app.js through nginx: $(head -n 1 "$work/headers")"
 [[ $(header Content-Type) == text/javascript* ]] || fail "app.js through nginx is '$(header Content-Type)'"
 panel_headers "/admin/js/app.js"
-[[ $(panel "/admin/devices/$first") == 200 ]] && grep -q '/admin/js/app.js' "$work/body" ||
-  fail "a client-side route through nginx is not the panel"
+[[ $(panel "/admin/devices/$first") == 200 ]] || fail "a client-side route through nginx: $(head -n 1 "$work/headers")"
+grep -q '/admin/js/app.js' "$work/body" || fail "a client-side route through nginx is not the panel"
 [[ $(panel /admin/js/missing.js) == 404 ]] || fail "a missing panel file through nginx: $(head -n 1 "$work/headers")"
 [[ $(panel /api/v1/mqtt/brokers -H "Authorization: Bearer $admin") == 200 ]] ||
   fail "the panel's API through nginx: $(cat "$work/body")"
