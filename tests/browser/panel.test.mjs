@@ -241,8 +241,10 @@ test('4. make it the default; the list marks it and refreshes by itself', async 
   await heading(page, 'Brokers');
   await expectText(page.getByRole('row').filter({hasText: 'tls-broker'}), '★ default');
   await expectText(page.getByRole('row').filter({hasText: 'plain-broker'}), 'plain-broker');
-  // The list is sorted by name; a click on the header reverses it.
-  const links = page.getByRole('table', {name: 'Brokers'}).getByRole('link');
+  // The list is sorted by name; a click on the header reverses it. (The
+  // other links in the rows are the device counts.)
+  const links = page.getByRole('table', {name: 'Brokers'})
+      .getByRole('link', {name: /^[a-z]+-broker$/});
   assert.deepEqual(await links.allInnerTexts(), ['plain-broker', 'tls-broker']);
   await page.getByRole('button', {name: 'Name', exact: true}).click();
   assert.deepEqual(await links.allInnerTexts(), ['tls-broker', 'plain-broker']);
@@ -417,7 +419,226 @@ test('10. untrusted text renders as text and nothing runs', async () => {
   assert.deepEqual(dialogs, [], 'no dialog opened');
 });
 
-test('11. keyboard only: log in and assign a broker', async () => {
+// The devices page's table and its status line (what the page says it shows).
+function deviceList(p) {
+  return {
+    table: p.getByRole('table', {name: 'Devices'}),
+    note: p.getByRole('main').getByRole('status').filter({hasText: /this page|uuid/}),
+  };
+}
+
+// Waits for the devices page to say `note`; returns the device names it
+// lists, sorted.
+async function listedDevices(p, note) {
+  const list = deviceList(p);
+  await expectText(list.note, note);
+  return (await list.table.getByRole('link').allInnerTexts()).sort();
+}
+
+async function searchDevices(p, {q = '', fleet = '', region = '', broker = '', inSync = ''} = {}) {
+  await p.getByRole('button', {name: 'Clear filters'}).click();
+  await heading(p, 'Devices');
+  const form = p.getByRole('search', {name: 'Find devices'});
+  await form.getByRole('combobox', {name: 'Fleet', exact: true}).waitFor({timeout: WAIT_MS});
+  if (q) await form.getByRole('searchbox', {name: 'Search by uuid or name'}).fill(q);
+  if (fleet) await form.getByRole('combobox', {name: 'Fleet', exact: true}).selectOption(fleet);
+  if (region) await form.getByRole('textbox', {name: 'Region', exact: true}).fill(region);
+  if (broker) {
+    await form.getByRole('combobox', {name: 'Assigned broker'}).selectOption({label: broker});
+  }
+  if (inSync) await form.getByRole('combobox', {name: 'In sync'}).selectOption({label: inSync});
+  await form.getByRole('button', {name: 'Search', exact: true}).click();
+}
+
+const sensorName = (i) => `sensor-${String(i).padStart(2, '0')}`;
+const range = (from, to) => Array.from({length: to - from}, (_, i) => from + i);
+
+test('11. the devices list: server filters narrow it, the URL keeps them, paging', async () => {
+  // 52 devices in fleet plant-9, alternately in us-east and ap-south;
+  // valve-1 in plant-7 and us-east. sensor-03, sensor-04 and valve-1 are
+  // assigned to plain-broker.
+  const key = await api('POST', '/provisioning-keys', {fleetId: 'plant-9'});
+  assert.equal(key.status, 201, JSON.stringify(key.data));
+  state.sensors = [];
+  for (const i of range(0, 52)) {
+    const uuid = crypto.randomUUID();
+    const registered = await register(key.data.key, uuid, sensorName(i),
+        {region: i % 2 === 0 ? 'us-east' : 'ap-south'});
+    assert.equal(registered.status, 200, JSON.stringify(registered.data));
+    state.sensors.push(uuid);
+  }
+  const valve = crypto.randomUUID();
+  assert.equal((await register(state.firstKey, valve, 'valve-1', {region: 'us-east'})).status,
+      200);
+  for (const uuid of [state.sensors[3], state.sensors[4], valve]) {
+    const assigned = await api('PUT', `/devices/${uuid}`, {mqtt_broker_id: state.plainBroker.id});
+    assert.equal(assigned.status, 200, JSON.stringify(assigned.data));
+  }
+
+  await go(page, 'Devices');
+  await heading(page, 'Devices');
+  await searchDevices(page, {fleet: 'plant-9', region: 'us-east'});
+  const evens = range(0, 52).filter((i) => i % 2 === 0).map(sensorName);
+  assert.deepEqual(await listedDevices(page, '26 devices on this page matching the filters.'),
+      evens);
+  const query = new URL(page.url()).searchParams;
+  assert.equal(query.get('fleet_id'), 'plant-9');
+  assert.equal(query.get('region'), 'us-east');
+  // A reload shows the same list, and the form the same filters.
+  await page.reload();
+  await heading(page, 'Devices');
+  assert.deepEqual(await listedDevices(page, '26 devices on this page matching the filters.'),
+      evens);
+  assert.equal(await page.getByRole('combobox', {name: 'Fleet', exact: true}).inputValue(),
+      'plant-9');
+  assert.equal(await page.getByRole('textbox', {name: 'Region', exact: true}).inputValue(),
+      'us-east');
+  // The region matches exactly, as the API does.
+  await searchDevices(page, {fleet: 'plant-9', region: 'US-EAST'});
+  assert.deepEqual(await listedDevices(page, '0 devices on this page matching the filters.'), []);
+  await expectText(deviceList(page).table, 'No device matches.');
+
+  await searchDevices(page, {broker: 'plain-broker'});
+  assert.deepEqual(await listedDevices(page, '3 devices on this page matching the filters.'),
+      ['sensor-03', 'sensor-04', 'valve-1']);
+  await searchDevices(page, {broker: 'plain-broker', fleet: 'plant-9', region: 'ap-south'});
+  assert.deepEqual(await listedDevices(page, '1 device on this page matching the filters.'),
+      ['sensor-03']);
+
+  // A name search runs in the browser over what the server's filters return.
+  await searchDevices(page, {q: 'SENSOR-1', region: 'ap-south'});
+  assert.deepEqual(await listedDevices(page, /5 devices whose name or uuid contains/),
+      ['sensor-11', 'sensor-13', 'sensor-15', 'sensor-17', 'sensor-19']);
+  await expectText(deviceList(page).note, 'The API has no name search');
+  // A full uuid is looked up on the server.
+  await searchDevices(page, {q: state.sensors[7].toUpperCase()});
+  assert.deepEqual(await listedDevices(page, 'The device with this uuid.'), ['sensor-07']);
+  await searchDevices(page, {q: state.sensors[7], region: 'us-east'});
+  assert.deepEqual(
+      await listedDevices(page, 'A device has this uuid, but it does not match the filters.'), []);
+
+  // Paging: 52 devices in plant-9, 50 a page.
+  await searchDevices(page, {fleet: 'plant-9'});
+  assert.deepEqual(await listedDevices(page, '50 devices on this page matching the filters.'),
+      range(0, 50).map(sensorName));
+  const previous = page.getByRole('button', {name: 'Previous page'});
+  assert.equal(await previous.isDisabled(), true, 'the first page has no previous page');
+  await page.getByRole('button', {name: 'Next page'}).click();
+  assert.deepEqual(await listedDevices(page, '2 devices on this page matching the filters.'),
+      ['sensor-50', 'sensor-51']);
+  assert.equal(await page.getByRole('button', {name: 'Next page'}).isDisabled(), true);
+  assert.ok(new URL(page.url()).searchParams.get('after'), page.url());
+  assert.equal(new URL(page.url()).searchParams.get('fleet_id'), 'plant-9');
+  await page.reload();
+  assert.deepEqual(await listedDevices(page, '2 devices on this page matching the filters.'),
+      ['sensor-50', 'sensor-51']);
+  await page.getByRole('button', {name: 'Previous page'}).click();
+  assert.deepEqual(await listedDevices(page, '50 devices on this page matching the filters.'),
+      range(0, 50).map(sensorName));
+  await page.goBack();
+  assert.deepEqual(await listedDevices(page, '2 devices on this page matching the filters.'),
+      ['sensor-50', 'sensor-51']);
+
+  // A filter the URL gets wrong: the API's own message, not a blank page.
+  await page.goto(`${BASE}/admin/devices?inSync=maybe`);
+  await expectText(page.getByRole('alert').filter({hasText: 'Could not load'}),
+      'Could not load the devices: inSync must be true or false');
+  await page.goto(`${BASE}/admin/devices?mqtt_broker_id=two`);
+  await expectText(page.getByRole('alert').filter({hasText: 'Could not load'}),
+      'Could not load the devices: mqtt_broker_id must be an integer');
+});
+
+test('12. a device that reported: in sync in the list, on its page, connected on its broker',
+    async () => {
+      // sensor-06 fetches its configuration and reports it runs it, connected.
+      const uuid = state.sensors[6];
+      const deviceKey = `device-secret-${uuid}`;
+      const fetched = await api('GET', `/device/${uuid}/mqtt`, undefined, deviceKey);
+      assert.equal(fetched.status, 200, JSON.stringify(fetched.data));
+      assert.equal(fetched.data.broker, `mqtts://localhost:${TLS_PORT}`);
+      const reported = await api('PUT', `/device/${uuid}/state`, {
+        configVersion: fetched.data.configVersion, connected: true, broker: fetched.data.broker,
+        agentVersion: 'browser-test/1',
+      }, deviceKey);
+      assert.equal(reported.status, 204, JSON.stringify(reported.data));
+
+      await go(page, 'Devices');
+      await heading(page, 'Devices');
+      await searchDevices(page, {fleet: 'plant-9', inSync: 'In sync'});
+      assert.deepEqual(await listedDevices(page, '1 device on this page matching the filters.'),
+          ['sensor-06']);
+      await expectText(deviceList(page).table.getByRole('row').filter({hasText: 'sensor-06'}),
+          /\byes\b/);
+      await searchDevices(page, {fleet: 'plant-9', inSync: 'Not in sync (or never reported)'});
+      assert.deepEqual(await listedDevices(page, /^50 devices on this page matching the filters/),
+          range(0, 51).filter((i) => i !== 6).map(sensorName));
+      await page.getByRole('button', {name: 'Next page'}).click();
+      assert.deepEqual(await listedDevices(page, /devices? on this page matching the filters/),
+          ['sensor-51']);
+
+      await searchDevices(page, {q: uuid});
+      await page.getByRole('link', {name: 'sensor-06', exact: true}).click();
+      await heading(page, 'Device sensor-06');
+      const report = page.getByRole('region', {name: 'Last report'});
+      await expectText(report, /In sync\s+yes/);
+      await expectText(report, /Connected\s+yes/);
+      await expectText(report, 'browser-test/1');
+
+      // The brokers page counts it as connected to tls-broker; plain-broker's
+      // device count leads to its devices.
+      await go(page, 'Brokers');
+      await heading(page, 'Brokers');
+      const table = page.getByRole('table', {name: 'Brokers'});
+      await table.waitFor({timeout: WAIT_MS});
+      const headers = await table.getByRole('columnheader').allInnerTexts();
+      const connected = headers.findIndex((text) => text.startsWith('Connected'));
+      assert.ok(connected >= 0, JSON.stringify(headers));
+      const cell = (broker) => table.getByRole('row').filter({hasText: broker}).getByRole('cell')
+          .nth(connected);
+      await expectText(cell('tls-broker'), /^1$/);
+      await expectText(cell('plain-broker'), /^0$/);
+      await page.getByRole('link', {name: '3 devices assigned to plain-broker'}).click();
+      await heading(page, 'Devices');
+      assert.deepEqual(await listedDevices(page, '3 devices on this page matching the filters.'),
+          ['sensor-03', 'sensor-04', 'valve-1']);
+      assert.equal(await page.getByRole('combobox', {name: 'Assigned broker'}).inputValue(),
+          String(state.plainBroker.id));
+      await screenshot(page, 'devices', 700);
+    });
+
+test('13. fleets: the form checks the id, creates a fleet, assigns its broker', async () => {
+  const fleetsBefore = (await api('GET', '/fleets')).data.fleets.length;
+  await go(page, 'Fleets');
+  await heading(page, 'Fleets');
+  const create = page.getByRole('region', {name: 'Create a fleet'});
+  await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant 11!');
+  await create.getByRole('button', {name: 'Create fleet'}).click();
+  await expectText(create.getByRole('alert'),
+      'The fleet id must be 1 to 128 letters, digits, ".", "_" or "-".');
+  assert.equal((await api('GET', '/fleets')).data.fleets.length, fleetsBefore, 'nothing was sent');
+  await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant-11');
+  await create.getByRole('textbox', {name: 'Fleet name'}).fill('Plant eleven');
+  await create.getByRole('button', {name: 'Create fleet'}).click();
+  await expectText(page.getByRole('status').filter({hasText: 'created'}),
+      'Fleet plant-11 created.');
+  assert.equal((await api('GET', '/fleets/plant-11')).data.name, 'Plant eleven');
+
+  await page.getByRole('combobox', {name: 'Broker for fleet plant-11'})
+      .selectOption({label: 'plain-broker'});
+  await page.getByRole('button', {name: 'Save broker for fleet plant-11'}).click();
+  await expectText(page.getByRole('status').filter({hasText: 'now uses'}),
+      'Fleet plant-11 now uses plain-broker.');
+  assert.equal((await api('GET', '/fleets/plant-11')).data.mqtt_broker_id, state.plainBroker.id);
+
+  // A fleet's device count leads to its devices.
+  await page.getByRole('link', {name: '52 devices in fleet plant-9'}).click();
+  await heading(page, 'Devices');
+  assert.deepEqual(await listedDevices(page, '50 devices on this page matching the filters.'),
+      range(0, 50).map(sensorName));
+  assert.equal(new URL(page.url()).searchParams.get('fleet_id'), 'plant-9');
+});
+
+test('14. keyboard only: log in and assign a broker', async () => {
   const kb = await newPage();
   await kb.goto(`${BASE}/admin/devices/${state.uuid}`);
   await heading(kb, 'Log in to the Switchboard admin panel');
@@ -448,7 +669,7 @@ test('11. keyboard only: log in and assign a broker', async () => {
   await kb.context().close();
 });
 
-test('12. a phone-sized window: no sideways scrolling, every page reachable', async () => {
+test('15. a phone-sized window: no sideways scrolling, every page reachable', async () => {
   const phone = await newPage({width: 390, height: 844});
   await phone.goto(`${BASE}/admin/brokers`);
   await login(phone);
@@ -468,13 +689,13 @@ test('12. a phone-sized window: no sideways scrolling, every page reachable', as
   await phone.context().close();
 });
 
-test('13. no CSP violation and no script error on any page', () => {
+test('16. no CSP violation and no script error on any page', () => {
   assert.deepEqual(cspViolations, []);
   assert.deepEqual(pageErrors, []);
   assert.deepEqual(dialogs, []);
 });
 
-test('14. the server going away: a banner, not a blank page', async () => {
+test('17. the server going away: a banner, not a blank page', async () => {
   await go(page, 'Brokers');
   await heading(page, 'Brokers');
   process.kill(SERVER_PID, 'SIGTERM');

@@ -3,12 +3,17 @@
 # a throwaway TLS certificate in front of two `switchboard serve` instances
 # that share one (throwaway) PostgreSQL.
 #   1. a device registers and fetches its broker through nginx (HTTPS);
-#   2. under load (registrations retried by the client, as the agent does,
+#   2. the instances log the client's real address: behind nginx (their
+#      trusted proxy) the one nginx saw, not what the client wrote in its own
+#      X-Forwarded-For; from a direct client, its peer address, whatever its
+#      X-Forwarded-For says;
+#   3. the admin panel is served through nginx, with its security headers;
+#   4. under load (registrations retried by the client, as the agent does,
 #      and config fetches), one instance is killed (SIGKILL): every fetch
 #      still succeeds (nginx retries GETs on the other instance), every
 #      registration ends in 200, and the database holds each device once and
 #      counts it once against the key;
-#   3. with --measure, also fetch throughput through nginx to one instance
+#   5. with --measure, also fetch throughput through nginx to one instance
 #      and to both, in one run, printed as a ratio (docs/scaling.md).
 # Usage: nginx_failover_test.sh SWITCHBOARD_BINARY PLUGIN_DIR [--measure]
 # Follows the missing-tool rule (tests/support/missing_tool.h): without
@@ -63,6 +68,7 @@ server:
   listen: 127.0.0.1:$2
   threads: 2
   log_format: json
+  trusted_proxies: ["127.0.0.1"]
 storage:
   url: "$PG_URL"
   pool_size: 4
@@ -114,7 +120,9 @@ pid $work/nginx.pid;
 error_log $work/nginx-error.log warn;
 events { worker_connections 1024; }
 http {
-  access_log off;
+  # nginx's own id of each request, to find it in the instances' logs.
+  log_format request_ids '\$request_id \$status \$request_uri';
+  access_log $work/nginx-access.log request_ids;
   client_body_temp_path $work/nginx-tmp/body;
   proxy_temp_path $work/nginx-tmp/proxy;
   fastcgi_temp_path $work/nginx-tmp/fastcgi;
@@ -161,6 +169,105 @@ first=$(uuid 0)
 grep -q '"broker":"mqtt://mqtt.example.com:1883"' "$work/body" || fail "fetch answered $(cat "$work/body")"
 echo "nginx test: ok: register and fetch through nginx (TLS) over two instances"
 
+# The client's real address in each instance's request log. nginx reaches
+# the instances from 127.0.0.1, their one trusted proxy; the client connects
+# to nginx from 127.0.0.5 and claims to be 203.0.113.7 in its own
+# X-Forwarded-For, which nginx passes on with 127.0.0.5 appended. A client
+# that reaches an instance directly (from 127.0.0.3) is not a trusted proxy:
+# its X-Forwarded-For is ignored.
+client_ip=127.0.0.5
+direct_ip=127.0.0.3
+spoofed=203.0.113.7
+direct_spoofed=198.51.100.9
+curl -s --interface "$client_ip" -o /dev/null "http://127.0.0.1:$port_a/healthz" ||
+  fail "cannot send from $client_ip (this test needs 127.0.0.0/8 on the loopback interface)"
+header() {  # name -> the header's value in $work/headers
+  sed -n "s/^$1: *//Ip" "$work/headers" | tr -d '\r' | head -n 1
+}
+fetch_from() {  # source-address url extra-curl-args... -> HTTP status
+  local from=$1 url=$2
+  shift 2
+  code --interface "$from" -H "X-Device-API-Key: $device_key" "$@" "$url/api/v1/device/$first/mqtt"
+}
+for _ in 1 2 3 4; do
+  [[ $(fetch_from "$client_ip" "$api" -H "X-Forwarded-For: $spoofed") == 200 ]] ||
+    fail "fetch through nginx from $client_ip: $(cat "$work/body")"
+done
+for port in "$port_a" "$port_b"; do
+  [[ $(fetch_from "$direct_ip" "http://127.0.0.1:$port" -H "X-Forwarded-For: $direct_spoofed") == 200 ]] ||
+    fail "direct fetch from $direct_ip: $(cat "$work/body")"
+done
+# A request line: {"msg":"request",…,"route":…,"remote":…}, written once the
+# answer is queued, so wait for it.
+logged() {  # instance remote -> succeeds once a fetch from `remote` is logged
+  local line="\"msg\":\"request\".*\"route\":\"/api/v1/device/:uuid/mqtt\".*\"remote\":\"$2\""
+  for _ in $(seq 1 50); do
+    grep -q "$line" "$work/$1.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+for instance in a b; do
+  logged "$instance" "$client_ip" ||
+    fail "instance $instance logged no fetch from $client_ip, the client behind nginx: $(grep '"remote"' "$work/$instance.log" | tail -n 3)"
+  logged "$instance" "$direct_ip" ||
+    fail "instance $instance logged no fetch from $direct_ip, the direct client: $(grep '"remote"' "$work/$instance.log" | tail -n 3)"
+  for claimed in "$spoofed" "$direct_spoofed"; do
+    ! grep -q "$claimed" "$work/$instance.log" || fail "instance $instance believed a client's X-Forwarded-For ($claimed): $(grep "$claimed" "$work/$instance.log" | head -n 1)"
+  done
+done
+# One id in nginx's log and the instance's: the recipe sends nginx's
+# $request_id as X-Request-Id (in place of the client's), the instance uses
+# it and echoes it.
+[[ $(code -D "$work/headers" -H "X-Request-Id: client-chosen-id" -H "X-Device-API-Key: $device_key" \
+  "$api/api/v1/device/$first/mqtt") == 200 ]] || fail "fetch through nginx: $(cat "$work/body")"
+request_id=$(header X-Request-Id)
+[[ -n $request_id && $request_id != client-chosen-id ]] || fail "X-Request-Id through nginx is '$request_id', not nginx's"
+for _ in $(seq 1 50); do
+  grep -q "^$request_id 200 " "$work/nginx-access.log" &&
+    grep -q "\"request_id\":\"$request_id\"" "$work/a.log" "$work/b.log" && break
+  sleep 0.1
+done
+grep -q "^$request_id 200 /api/v1/device/$first/mqtt" "$work/nginx-access.log" ||
+  fail "request id $request_id is not in nginx's log: $(tail -n 3 "$work/nginx-access.log")"
+grep -q "\"request_id\":\"$request_id\"" "$work/a.log" "$work/b.log" ||
+  fail "request id $request_id is in neither instance's log"
+echo "nginx test: ok: both instances log the client behind nginx as $client_ip (not its claimed $spoofed), a direct client as $direct_ip (not its claimed $direct_spoofed), and nginx's request id"
+
+# The admin panel through the proxy: the redirect, the page with the panel's
+# security headers, its script, a client-side route, revalidation by ETag.
+panel() {  # path extra-curl-args... -> HTTP status; headers in $work/headers
+  local path=$1
+  shift
+  curl -s "${tls[@]}" -o "$work/body" -D "$work/headers" -w '%{http_code}' "$@" "$api$path"
+}
+panel_headers() {  # what -> fails unless the panel's security headers are there
+  [[ $(header Content-Security-Policy) == "default-src 'self'"*"frame-ancestors 'none'"* ]] ||
+    fail "$1 through nginx: Content-Security-Policy is '$(header Content-Security-Policy)'"
+  [[ $(header X-Content-Type-Options) == nosniff ]] || fail "$1 through nginx: no nosniff"
+  [[ $(header Referrer-Policy) == no-referrer ]] || fail "$1 through nginx: no Referrer-Policy"
+}
+[[ $(panel /admin) == 301 ]] || fail "/admin through nginx: $(head -n 1 "$work/headers")"
+[[ $(header Location) == */admin/ ]] || fail "/admin through nginx redirects to '$(header Location)'"
+panel_headers "the /admin redirect"
+[[ $(panel /admin/) == 200 ]] || fail "/admin/ through nginx: $(head -n 1 "$work/headers")"
+[[ $(header Content-Type) == text/html* ]] || fail "/admin/ through nginx is '$(header Content-Type)'"
+grep -q '<script type="module" src="/admin/js/app.js"></script>' "$work/body" ||
+  fail "/admin/ through nginx is not the panel: $(head -c 300 "$work/body")"
+panel_headers "/admin/"
+etag=$(header ETag)
+[[ -n $etag ]] || fail "/admin/ through nginx has no ETag"
+[[ $(panel /admin/ -H "If-None-Match: $etag") == 304 ]] || fail "/admin/ with its ETag through nginx: $(head -n 1 "$work/headers")"
+[[ $(panel /admin/js/app.js) == 200 ]] || fail "/admin/js/app.js through nginx: $(head -n 1 "$work/headers")"
+[[ $(header Content-Type) == text/javascript* ]] || fail "app.js through nginx is '$(header Content-Type)'"
+panel_headers "/admin/js/app.js"
+[[ $(panel "/admin/devices/$first") == 200 ]] || fail "a client-side route through nginx: $(head -n 1 "$work/headers")"
+grep -q '/admin/js/app.js' "$work/body" || fail "a client-side route through nginx is not the panel"
+[[ $(panel /admin/js/missing.js) == 404 ]] || fail "a missing panel file through nginx: $(head -n 1 "$work/headers")"
+[[ $(panel /api/v1/mqtt/brokers -H "Authorization: Bearer $admin") == 200 ]] ||
+  fail "the panel's API through nginx: $(cat "$work/body")"
+echo "nginx test: ok: the admin panel through nginx: redirect, page, script, client route, 304, security headers, its API"
+
 # Load, and instance a killed in the middle of it.
 devices=40
 fetches=200
@@ -203,4 +310,4 @@ if [[ $measure == --measure ]]; then
   ratio=$(awk -v a="$one" -v b="$two" 'BEGIN { if (a > 0) printf "%.2f", b / a; else print "n/a" }')
   echo "nginx test: measured: one instance $one req/s, two instances $two req/s through nginx: ratio $ratio"
 fi
-echo "nginx test: 2 passed, 0 failed"
+echo "nginx test: 4 passed, 0 failed"

@@ -1,5 +1,6 @@
-// Brokers: every broker with its health, latency, last check, devices,
-// default marker and CA expiry. Refreshes itself while open.
+// Brokers: every broker with its health, latency, last check, devices
+// assigned and connected (GET /api/v1/mqtt/brokers/summary), default marker
+// and CA expiry. Refreshes itself while open.
 
 import * as api from '../api.js';
 import {h, clear, dataTable, brokerAddress, statusLine, errorBox, loading, localTime, DASH, fill,
@@ -79,7 +80,7 @@ function columns() {
       cell: (b) => healthBadge(b.health),
     },
     {
-      key: 'name', label: 'Name', sortable: true,
+      key: 'name', label: 'Name', sortable: true, className: 'name',
       cell: (b) => h('span', null,
           h('a', {href: `/admin/brokers/${b.id}`}, b.name),
           b.is_active ? null : h('span', {class: 'badge muted'}, 'inactive')),
@@ -97,7 +98,12 @@ function columns() {
     {
       key: 'devices', label: 'Devices', sortable: true,
       value: (b) => b.summary?.device_count ?? null,
-      cell: (b) => devicesCell(b.summary),
+      cell: (b) => devicesCell(b),
+    },
+    {
+      key: 'connected', label: 'Connected', sortable: true,
+      value: (b) => b.summary?.connected_count ?? null,
+      cell: (b) => connectedCell(b.summary),
     },
     {
       key: 'default', label: 'Default', sortable: true, value: (b) => (b.is_default ? 0 : 1),
@@ -110,10 +116,22 @@ function columns() {
   ];
 }
 
-// Devices assigned to the broker (devices.mqtt_broker_id), and fleets.
-function devicesCell(summary) {
+// Devices assigned to the broker (devices.mqtt_broker_id), linked to the
+// devices list filtered on it, and fleets.
+function devicesCell(broker) {
+  const summary = broker.summary;
   if (!summary || typeof summary.device_count !== 'number') return DASH;
   const fleets = typeof summary.fleet_count === 'number' && summary.fleet_count > 0 ?
     ` (+${summary.fleet_count} fleet${summary.fleet_count === 1 ? '' : 's'})` : '';
-  return `${summary.device_count}${fleets}`;
+  const count = summary.device_count;
+  return h('span', null,
+      h('a', {href: `/admin/devices?mqtt_broker_id=${encodeURIComponent(broker.id)}`,
+        'aria-label': `${count} device${count === 1 ? '' : 's'} assigned to ${broker.name}`},
+      String(count)), fleets);
+}
+
+// Devices whose last state report says they are connected to this broker.
+function connectedCell(summary) {
+  if (!summary || typeof summary.connected_count !== 'number') return DASH;
+  return String(summary.connected_count);
 }

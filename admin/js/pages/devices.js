@@ -1,34 +1,41 @@
-// Devices: search by uuid or name, filter by fleet, region, broker and
-// in-sync state, page through the list.
+// Devices: filter by fleet, region, assigned broker and in-sync state, look
+// a device up by uuid, search names, page through the list.
 //
-// GET /api/v1/devices pages by cursor (limit, after) and has no filter or
-// search parameters, so a search or filter is applied here, in the browser,
-// to the devices the list returns: the page scans forward until it has a
-// page of matches (at most SCAN_LIMIT devices per page) and says how many it
-// looked at. A full uuid is looked up directly.
+// The filters are the server's: GET /api/v1/devices?fleet_id&region&
+// mqtt_broker_id&inSync (docs/api.md), paged by its cursor (`after`,
+// `next_after`). The page's URL holds the filters and the cursor, so reload,
+// back and a copied link show the same page.
+//
+// The API has no name search. A full uuid is looked up on the server
+// (GET /api/v1/devices/{uuid}); any other text is matched here, in the
+// browser, against the names and uuids of the devices the server's filters
+// return: the page reads forward until it has a page of matches or has read
+// SCAN_LIMIT devices, and says how many it read.
 
 import * as api from '../api.js';
 import {h, dataTable, timeCell, errorBox, loading, newId, DASH, fill, append} from '../dom.js';
 
 const PAGE_SIZE = 50;
-const SCAN_BATCH = 200;
-const SCAN_LIMIT = 2000;
+const SCAN_BATCH = 500;
+const SCAN_LIMIT = 5000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// The URL's parameters that go to the API as they are.
+const SERVER_FILTERS = ['fleet_id', 'region', 'mqtt_broker_id', 'inSync'];
+// sessionStorage: for each page reached with "Next page", the cursor of the
+// page before it, so "Previous page" survives a reload. The API pages
+// forward only.
+const BACK_KEY = 'switchboard.devicesBack';
+const BACK_LIMIT = 200;
 
 let sort = {key: 'id', dir: 'asc'};
-// Cursors of the pages before this one, per filter set (for "Previous page").
-const cursorStacks = new Map();
 
 export async function render(ctx) {
   ctx.setTitle('Devices');
-  const filters = {
-    q: ctx.query.get('q') ?? '',
-    fleet: ctx.query.get('fleet') ?? '',
-    region: ctx.query.get('region') ?? '',
-    broker: ctx.query.get('broker') ?? '',
-    sync: ctx.query.get('sync') ?? '',
-  };
-  const after = Math.max(0, Number.parseInt(ctx.query.get('after') ?? '0', 10) || 0);
+  const filters = {q: (ctx.query.get('q') ?? '').trim()};
+  for (const name of SERVER_FILTERS) filters[name] = ctx.query.get(name) ?? '';
+  // Passed to the API as written: it refuses a malformed cursor with a 400
+  // naming `after`, which the page shows.
+  const after = ctx.query.get('after') ?? '';
   const results = h('div', null, loading('devices'));
   const form = h('form', {role: 'search', class: 'filters', 'aria-label': 'Find devices'});
   append(ctx.root, h('h1', null, 'Devices'),
@@ -54,149 +61,190 @@ export async function render(ctx) {
 }
 
 function buildForm(ctx, form, filters, brokers, fleets) {
-  const field = (label, control) => {
+  const field = (label, control, hint = '') => {
     control.id = newId('filter');
-    return h('div', {class: 'field'}, h('label', {for: control.id}, label), control);
+    const hintNode = hint ? h('p', {class: 'hint', id: `${control.id}-hint`}, hint) : null;
+    if (hintNode) control.setAttribute('aria-describedby', hintNode.id);
+    return h('div', {class: 'field'}, h('label', {for: control.id}, label), control, hintNode);
   };
+  // A value from the URL that the lists lack (a deleted fleet, a typed
+  // link) still shows as selected, so the form says what the list shows.
+  const extra = (known, value, text) => (value !== '' && !known ?
+    h('option', {value, selected: true}, text) : null);
   const q = h('input', {type: 'search', name: 'q', value: filters.q, spellcheck: 'false'});
-  const fleet = h('select', {name: 'fleet'}, h('option', {value: ''}, 'Any fleet'),
-      h('option', {value: '-', selected: filters.fleet === '-'}, 'No fleet'),
-      fleets.map((f) => h('option', {value: f.id, selected: filters.fleet === f.id},
-          f.name === f.id ? f.id : `${f.name} (${f.id})`)));
-  const region = h('input', {type: 'text', name: 'region', value: filters.region});
-  const broker = h('select', {name: 'broker'}, h('option', {value: ''}, 'Any broker'),
-      h('option', {value: 'none', selected: filters.broker === 'none'}, 'Let the chain decide'),
+  const fleet = h('select', {name: 'fleet_id'}, h('option', {value: ''}, 'Any fleet'),
+      fleets.map((f) => h('option', {value: f.id, selected: filters.fleet_id === f.id},
+          f.name === f.id ? f.id : `${f.name} (${f.id})`)),
+      extra(fleets.some((f) => f.id === filters.fleet_id), filters.fleet_id, filters.fleet_id));
+  const region = h('input', {type: 'text', name: 'region', value: filters.region,
+    spellcheck: 'false'});
+  const broker = h('select', {name: 'mqtt_broker_id'}, h('option', {value: ''}, 'Any broker'),
       brokers.map((b) => h('option', {value: String(b.id),
-        selected: filters.broker === String(b.id)}, b.name)));
-  const sync = h('select', {name: 'sync'},
-      [['', 'Any'], ['yes', 'In sync'], ['no', 'Not in sync'], ['unreported', 'Not reported']]
-          .map(([value, text]) => h('option', {value, selected: filters.sync === value}, text)));
-  append(form, 
-      field('Search by uuid or name', q), field('Fleet', fleet), field('Region', region),
-      field('Assigned broker', broker), field('In sync', sync),
+        selected: filters.mqtt_broker_id === String(b.id)}, b.name)),
+      extra(brokers.some((b) => String(b.id) === filters.mqtt_broker_id),
+          filters.mqtt_broker_id, `broker ${filters.mqtt_broker_id}`));
+  const sync = h('select', {name: 'inSync'},
+      [['', 'Any'], ['true', 'In sync'], ['false', 'Not in sync (or never reported)']]
+          .map(([value, text]) => h('option', {value, selected: filters.inSync === value}, text)),
+      extra(['', 'true', 'false'].includes(filters.inSync), filters.inSync, filters.inSync));
+  append(form,
+      field('Search by uuid or name', q, 'A full uuid is looked up on the server; other text ' +
+          'is matched against names and uuids in this browser (the API has no name search).'),
+      field('Fleet', fleet), field('Region', region, 'Exact match, case included.'),
+      field('Assigned broker', broker, 'The device\'s own assignment, not where the chain ' +
+          'sends it.'),
+      field('In sync', sync),
       h('div', {class: 'actions'}, h('button', {type: 'submit', class: 'primary'}, 'Search'),
           h('button', {type: 'button', onclick: () => ctx.navigate('/admin/devices')},
               'Clear filters')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const params = new URLSearchParams();
-    for (const [name, control] of [['q', q], ['fleet', fleet], ['region', region],
-      ['broker', broker], ['sync', sync]]) {
+    for (const control of [q, fleet, region, broker, sync]) {
       const value = control.value.trim();
-      if (value !== '') params.set(name, value);
+      if (value !== '') params.set(control.name, value);
     }
     const query = params.toString();
     ctx.navigate(`/admin/devices${query ? `?${query}` : ''}`);
   });
 }
 
-function filtering(filters) {
-  return Object.values(filters).some((v) => v !== '');
+function serverFiltering(filters) {
+  return SERVER_FILTERS.some((name) => filters[name] !== '');
 }
 
-function matches(device, filters) {
-  const q = filters.q.toLowerCase();
-  if (q && !device.uuid.toLowerCase().includes(q) &&
-      !String(device.device_name).toLowerCase().includes(q)) {
+function listPath(filters, limit, after) {
+  const params = new URLSearchParams({limit: String(limit)});
+  if (after !== '') params.set('after', String(after));
+  for (const name of SERVER_FILTERS) {
+    if (filters[name] !== '') params.set(name, filters[name]);
+  }
+  return `/devices?${params}`;
+}
+
+function nameMatches(device, q) {
+  const needle = q.toLowerCase();
+  return device.uuid.toLowerCase().includes(needle) ||
+      String(device.device_name).toLowerCase().includes(needle);
+}
+
+// The server's filters, applied to one device read by uuid, with the
+// list's meaning (exact matches; never reported counts as not in sync).
+function serverFiltersMatch(device, filters) {
+  if (filters.fleet_id !== '' && device.fleet_id !== filters.fleet_id) return false;
+  if (filters.region !== '' && device.region !== filters.region) return false;
+  if (filters.mqtt_broker_id !== '' &&
+      String(device.mqtt_broker_id) !== filters.mqtt_broker_id) {
     return false;
   }
-  if (filters.fleet === '-' ? device.fleet_id !== null :
-    (filters.fleet && device.fleet_id !== filters.fleet)) {
+  if (filters.inSync !== '' && String(device.reported?.inSync === true) !== filters.inSync) {
     return false;
-  }
-  if (filters.region && (device.region ?? '').toLowerCase() !== filters.region.toLowerCase()) {
-    return false;
-  }
-  if (filters.broker === 'none' ? device.mqtt_broker_id !== null :
-    (filters.broker && String(device.mqtt_broker_id) !== filters.broker)) {
-    return false;
-  }
-  if (filters.sync) {
-    const state = syncState(device);
-    if (filters.sync !== state) return false;
   }
   return true;
 }
 
-// "yes" | "no" | "unreported", from the device's last report when the
-// server sends one.
-function syncState(device) {
-  const inSync = device.reported?.inSync;
-  if (inSync === true) return 'yes';
-  if (inSync === false) return 'no';
-  return 'unreported';
-}
-
+// {devices, next (cursor or null), how: 'uuid' | 'list' | 'scan', scanned,
+// excluded (uuid lookup: found but filtered out)}.
 async function loadPage(filters, after) {
-  if (UUID.test(filters.q.trim())) {
+  if (UUID.test(filters.q)) {
     try {
-      const device = await api.get(api.path.device(filters.q.trim()));
-      return {devices: matches(device, {...filters, q: ''}) ? [device] : [], scanned: 1,
-        next: null, direct: true, sawReported: 'reported' in device};
+      const device = await api.get(api.path.device(filters.q));
+      const keep = serverFiltersMatch(device, filters);
+      return {devices: keep ? [device] : [], next: null, how: 'uuid', excluded: !keep};
     } catch (e) {
-      if (e.status === 404) return {devices: [], scanned: 0, next: null, direct: true};
+      if (e.status === 404) return {devices: [], next: null, how: 'uuid', excluded: false};
       throw e;
     }
   }
-  if (!filtering(filters)) {
-    const data = await api.get(`/devices?limit=${PAGE_SIZE}&after=${after}`);
-    return {devices: data.devices, scanned: data.devices.length, next: data.next_after,
-      sawReported: data.devices.some((d) => 'reported' in d)};
+  if (filters.q === '') {
+    const data = await api.get(listPath(filters, PAGE_SIZE, after));
+    return {devices: data.devices, next: data.next_after, how: 'list'};
   }
+  // Name search: read forward through the server's filtered list.
   const found = [];
   let cursor = after;
   let scanned = 0;
-  let more = true;
-  let sawReported = false;
-  while (found.length < PAGE_SIZE && more && scanned < SCAN_LIMIT) {
-    const data = await api.get(`/devices?limit=${SCAN_BATCH}&after=${cursor}`);
-    let stoppedEarly = false;
-    for (let i = 0; i < data.devices.length; i++) {
-      const device = data.devices[i];
-      cursor = device.id;
-      scanned += 1;
-      if ('reported' in device) sawReported = true;
-      if (matches(device, filters)) {
-        found.push(device);
-        if (found.length === PAGE_SIZE) {
-          stoppedEarly = i < data.devices.length - 1;
-          break;
-        }
-      }
+  for (;;) {
+    const data = await api.get(listPath(filters, SCAN_BATCH, cursor));
+    const devices = data.devices;
+    let used = 0;
+    while (used < devices.length && found.length < PAGE_SIZE) {
+      const device = devices[used++];
+      if (nameMatches(device, filters.q)) found.push(device);
     }
-    more = stoppedEarly || data.next_after !== null;
+    scanned += used;
+    const page = {devices: found, how: 'scan', scanned};
+    // A full page before the end of this batch: go on after its last match.
+    if (used < devices.length) return {...page, next: devices[used - 1].id};
+    if (data.next_after === null) return {...page, next: null};
+    cursor = data.next_after;
+    if (found.length >= PAGE_SIZE || scanned >= SCAN_LIMIT) return {...page, next: cursor};
   }
-  return {devices: found, scanned, next: more ? cursor : null, sawReported};
+}
+
+function readBack() {
+  try {
+    const value = JSON.parse(sessionStorage.getItem(BACK_KEY) ?? '{}');
+    return value && typeof value === 'object' && !Array.isArray(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+function rememberBack(key, previous) {
+  const back = readBack();
+  delete back[key];
+  back[key] = previous;
+  const keys = Object.keys(back);
+  for (const old of keys.slice(0, Math.max(0, keys.length - BACK_LIMIT))) delete back[old];
+  sessionStorage.setItem(BACK_KEY, JSON.stringify(back));
+}
+
+// "yes" | "no" | "unknown": from the device's report when the answer carries
+// one (a uuid lookup), else from the in-sync filter the server applied.
+function syncState(device, filters) {
+  if (device.reported !== undefined) return device.reported?.inSync === true ? 'yes' : 'no';
+  if (filters.inSync === 'true') return 'yes';
+  if (filters.inSync === 'false') return 'no';
+  return 'unknown';
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 function showResults(ctx, holder, page, filters, after, brokers) {
   const brokerName = new Map(brokers.map((b) => [b.id, b.name]));
-  const key = JSON.stringify(filters);
-  const previous = cursorStacks.get(key) ?? [];
+  // The cursor identity of this page: the filters and where it starts.
+  const pageKey = (cursor) => JSON.stringify([filters, String(cursor)]);
   const go = (cursor) => {
     const params = new URLSearchParams(ctx.query);
-    if (cursor > 0) params.set('after', String(cursor));
+    if (cursor !== '' && cursor !== null) params.set('after', String(cursor));
     else params.delete('after');
     const query = params.toString();
     ctx.navigate(`/admin/devices${query ? `?${query}` : ''}`);
   };
+  const notes = [];
+  if (page.how === 'uuid') {
+    let note = 'No device has this uuid.';
+    if (page.devices.length) note = 'The device with this uuid.';
+    else if (page.excluded) note = 'A device has this uuid, but it does not match the filters.';
+    notes.push(note);
+  } else if (page.how === 'scan') {
+    notes.push(`${plural(page.devices.length, 'device')} whose name or uuid contains ` +
+        `“${filters.q}”, among ${plural(page.scanned, 'device')} read on this page` +
+        `${serverFiltering(filters) ? ' that match the filters' : ''}. The API has no name ` +
+        'search: this match ran in the browser.');
+  } else {
+    notes.push(`${plural(page.devices.length, 'device')} on this page` +
+        `${serverFiltering(filters) ? ' matching the filters' : ''}.`);
+  }
+  if (filters.inSync !== '' && page.how !== 'uuid' && page.next !== null) {
+    notes.push('The in-sync filter checks at most 1000 devices per request, so a page can be ' +
+        'short and still have more after it.');
+  }
   const draw = () => {
-    const notes = [];
-    if (page.direct) {
-      notes.push(page.devices.length ? 'The device with this uuid.' : 'No device has this uuid.');
-    } else if (filtering(filters)) {
-      notes.push(`${page.devices.length} matching device${page.devices.length === 1 ? '' : 's'}` +
-          ` among ${page.scanned} looked at on this page (the search runs in this browser ` +
-          'over the devices list).');
-    } else {
-      notes.push(`${page.devices.length} device${page.devices.length === 1 ? '' : 's'} on this ` +
-          'page.');
-    }
-    if (filters.sync && !page.sawReported) {
-      notes.push('The server does not report device state yet: every device counts as not ' +
-          'reported.');
-    }
-    fill(holder, 
+    fill(holder,
         h('p', {role: 'status'}, notes.join(' ')),
         dataTable({
           caption: 'Devices',
@@ -206,8 +254,9 @@ function showResults(ctx, holder, page, filters, after, brokers) {
             sort = next;
             draw();
           },
-          empty: filtering(filters) ? 'No device matches on this page.' :
-            'No devices yet: they appear here when they register.',
+          empty: page.next !== null ? 'No device matches on this page: Next page reads on.' :
+            (serverFiltering(filters) || filters.q !== '' ? 'No device matches.' :
+              'No devices yet: they appear here when they register.'),
           columns: [
             {key: 'id', label: 'Id', sortable: true},
             {key: 'device_name', label: 'Name', sortable: true,
@@ -223,21 +272,21 @@ function showResults(ctx, holder, page, filters, after, brokers) {
               cell: (d) => (d.mqtt_broker_id === null ?
                 h('span', {class: 'muted'}, 'chain decides') :
                 brokerName.get(d.mqtt_broker_id) ?? `broker ${d.mqtt_broker_id}`)},
-            {key: 'sync', label: 'In sync', sortable: true, value: syncState,
-              cell: (d) => ({yes: 'yes', no: 'no', unreported: DASH})[syncState(d)]},
+            {key: 'sync', label: 'In sync', sortable: true, value: (d) => syncState(d, filters),
+              cell: (d) => ({yes: 'yes', no: 'no', unknown: DASH})[syncState(d, filters)]},
             {key: 'created_at', label: 'Registered', sortable: true,
               cell: (d) => timeCell(d.created_at)},
           ],
         }),
-        h('nav', {class: 'pager', 'aria-label': 'Pages'},
-            h('button', {type: 'button', disabled: after === 0, onclick: () => {
-              const stack = [...previous];
-              const back = stack.pop() ?? 0;
-              cursorStacks.set(key, stack);
-              go(back);
-            }}, 'Previous page'),
+        filters.inSync === '' && page.how !== 'uuid' ?
+          h('p', {class: 'hint'}, 'The list does not carry each device\'s report: choose an ' +
+              'In sync filter to have the server check, or open a device for its last report.') :
+          null,
+        page.how === 'uuid' ? null : h('nav', {class: 'pager', 'aria-label': 'Pages'},
+            h('button', {type: 'button', disabled: after === '' || after === '0',
+              onclick: () => go(readBack()[pageKey(after)] ?? '')}, 'Previous page'),
             h('button', {type: 'button', disabled: page.next === null, onclick: () => {
-              cursorStacks.set(key, [...previous, after]);
+              rememberBack(pageKey(page.next), after);
               go(page.next);
             }}, 'Next page')));
   };

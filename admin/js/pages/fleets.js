@@ -63,7 +63,10 @@ export async function render(ctx) {
         {key: 'id', label: 'Id', sortable: true},
         {key: 'name', label: 'Name', sortable: true},
         {key: 'mqtt_broker_id', label: 'Broker', cell: (f) => assignCell(f)},
-        {key: 'device_count', label: 'Devices', sortable: true},
+        {key: 'device_count', label: 'Devices', sortable: true,
+          cell: (f) => h('a', {href: `/admin/devices?fleet_id=${encodeURIComponent(f.id)}`,
+            'aria-label': `${f.device_count} device${f.device_count === 1 ? '' : 's'} in fleet ` +
+                f.id}, String(f.device_count))},
         {key: 'created_at', label: 'Created', sortable: true, cell: (f) => timeCell(f.created_at)},
         {key: 'actions', label: 'Actions', cell: (f) => h('button', {type: 'button',
           class: 'danger', onclick: () => remove(f)}, `Delete fleet ${f.id}`)},
