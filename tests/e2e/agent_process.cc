@@ -10,6 +10,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
+#include "process.h"
 #include "test_database.h"
 
 namespace switchboard::testing {
@@ -55,6 +58,8 @@ AgentProcess::~AgentProcess() {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  const std::string report = SanitizerReport(Log());
+  if (!report.empty()) ADD_FAILURE() << "switchboard-agent (" << log_path_ << "):\n" << report;
 }
 
 std::string AgentProcess::Log() const {

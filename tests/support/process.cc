@@ -2,9 +2,11 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <stdexcept>
+#include <string_view>
 
 namespace switchboard::testing {
 
@@ -22,6 +24,21 @@ CommandResult RunCommand(const std::string& command) {
 }
 
 std::string SwitchboardBinary() { return SWITCHBOARD_BINARY; }
+
+std::string SanitizerReport(const std::string& log) {
+  // What each runtime prints first: "==PID==ERROR: AddressSanitizer: …",
+  // "==PID==ERROR: LeakSanitizer: …", "WARNING: ThreadSanitizer: …",
+  // "file:line:col: runtime error: …" (UBSan).
+  static constexpr std::array<std::string_view, 4> kMarkers = {
+      "ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer",
+      ": runtime error: "};
+  std::size_t first = std::string::npos;
+  for (std::string_view marker : kMarkers) first = std::min(first, log.find(marker));
+  if (first == std::string::npos) return "";
+  const std::size_t line = log.rfind('\n', first);
+  const std::size_t start = line == std::string::npos ? 0 : line + 1;
+  return log.substr(start, 4096);
+}
 
 std::string ShellQuote(const std::string& text) {
   std::string out = "'";

@@ -19,4 +19,13 @@ std::string SwitchboardBinary();
 // Single-quotes `text` for /bin/sh.
 std::string ShellQuote(const std::string& text);
 
+// The first sanitizer report in `log` (AddressSanitizer, LeakSanitizer,
+// UndefinedBehaviorSanitizer or ThreadSanitizer, from the line that starts
+// it, at most 4 KiB), or "" when there is none. A sanitized child process
+// (SANITIZE=1 or SANITIZE=thread scripts/test) writes its findings to its
+// own log, which a passing test never reads: the process helpers
+// (SwitchboardProcess, AgentProcess) fail the test when their child's log
+// holds one.
+std::string SanitizerReport(const std::string& log);
+
 }  // namespace switchboard::testing

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <gtest/gtest.h>
+
 #include "process.h"
 
 namespace switchboard::testing {
@@ -113,6 +115,8 @@ std::unique_ptr<SwitchboardProcess> SwitchboardProcess::Start(
 
 SwitchboardProcess::~SwitchboardProcess() {
   if (pid_ > 0) Stop(SIGKILL);
+  const std::string report = SanitizerReport(Log());
+  if (!report.empty()) ADD_FAILURE() << "switchboard serve (" << log_path_ << "):\n" << report;
 }
 
 std::string SwitchboardProcess::Log() const { return ReadFile(log_path_); }
