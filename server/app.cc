@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "storage/migrations.h"
+#include "storage/sql_errors.h"
 #include "util/crypto.h"
 #include "util/secret_box.h"
 
@@ -98,6 +99,12 @@ App::App(Config config, Logger& log)
           "Requests answered 429 because their address failed too often, by credential kind.",
           {"credential"})),
       auth_failures_(config_.server.auth_failures),
+      storage_writable_gauge_(
+          metrics_.AddGauge("switchboard_storage_writable",
+                            "1 while storage takes writes, 0 after a write failed for a full "
+                            "disk, a file-size limit, a read-only file or an I/O error, until a "
+                            "probe write commits.",
+                            {})),
       password_checks_(config_.mqtt_auth.verify_threads,
                        static_cast<std::size_t>(config_.mqtt_auth.verify_queue),
                        "mqtt auth password checks", log_),
@@ -105,6 +112,7 @@ App::App(Config config, Logger& log)
   storage_->UseSecretBox(SecretBox::FromKeyFiles(config_.storage.secret_key_file,
                                                  config_.storage.previous_secret_key_files));
   storage_errors_.WithLabels({});  // so the series shows 0 before the first error
+  storage_writable_gauge_.WithLabels({}).Set(1);
   for (const char* kind : {"provisioning_key", "device_api_key", "admin_token", "hook_token"}) {
     auth_failures_total_.WithLabels({kind});
     auth_throttled_total_.WithLabels({kind});
@@ -207,6 +215,36 @@ bool App::Ready() {
     }
   }
   return chain() != nullptr;
+}
+
+void App::NoteStorageCannotWrite() {
+  // The failure was as good as a probe: the next one waits a second. Not
+  // behind a probe in progress, though (the request would wait for it).
+  if (std::unique_lock lock(write_probe_mutex_, std::try_to_lock); lock.owns_lock()) {
+    write_probe_at_ = std::chrono::steady_clock::now();
+  }
+  if (!storage_writable_.exchange(false)) return;
+  storage_writable_gauge_.WithLabels({}).Set(0);
+  log_.Warn(
+      "storage cannot write (disk full, file-size limit, read-only file or I/O error): writes "
+      "are answered 503 and reads still served; /readyz says degraded until a probe write "
+      "commits");
+}
+
+bool App::StorageWritable() {
+  if (storage_writable_.load()) return true;
+  // Other callers meanwhile answer from the flag instead of queueing up
+  // behind the probe.
+  std::unique_lock lock(write_probe_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - write_probe_at_ < std::chrono::seconds(1)) return false;
+  write_probe_at_ = now;
+  if (!ProbeWrite(*storage_)) return false;
+  if (storage_writable_.exchange(true)) return true;
+  storage_writable_gauge_.WithLabels({}).Set(1);
+  log_.Info("storage takes writes again: /readyz says ready");
+  return true;
 }
 
 ReloadResult App::Reload() {

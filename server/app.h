@@ -8,7 +8,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -100,6 +102,16 @@ class App {
   // answers false.
   bool Ready();
 
+  // Whether storage takes writes, as far as this instance knows: false from
+  // a write that failed with StorageCannotWrite (NoteStorageCannotWrite)
+  // until a probe write commits (ProbeWrite, storage/sql_errors.h), tried
+  // at most once a second by the callers of this function: /readyz and
+  // /metrics. Reads are unaffected, so /readyz stays 200 and says
+  // `degraded` (docs/reliability.md). Feeds switchboard_storage_writable;
+  // transitions are logged once each. Never throws.
+  bool StorageWritable();
+  void NoteStorageCannotWrite();
+
   // Re-reads the configuration file and swaps in its chain (SIGHUP,
   // POST /api/v1/admin/reload). Never throws.
   ReloadResult Reload();
@@ -149,6 +161,10 @@ class App {
   FailureLimiter auth_failures_;
   std::atomic<bool> migrated_{false};
   std::atomic<bool> sqlite_file_lost_{false};  // logged once
+  GaugeFamily& storage_writable_gauge_;
+  std::atomic<bool> storage_writable_{true};
+  std::mutex write_probe_mutex_;                          // one probe at a time
+  std::chrono::steady_clock::time_point write_probe_at_;  // under the mutex
   // Last: destroyed first, so its queued jobs finish while what they use
   // still exists.
   BoundedWorkPool password_checks_;

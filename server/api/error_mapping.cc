@@ -4,6 +4,7 @@
 
 #include "api/explain_json.h"
 #include "engine/resolve_context.h"
+#include "storage/sql_errors.h"
 #include "storage/storage.h"
 
 namespace switchboard {
@@ -62,6 +63,7 @@ void MapCurrentException(App& app) {
   } catch (const DeviceNotFound& e) {
     throw ToApiError(DomainCode::kNotFound, e.what());
   } catch (const StorageUnavailable& e) {
+    if (dynamic_cast<const StorageCannotWrite*>(&e) != nullptr) app.NoteStorageCannotWrite();
     app.RecordStorageError();
     app.log().Warn(std::string("storage unavailable: ") + e.what());
     throw ToApiError(DomainCode::kStorageUnavailable, "storage unavailable, retry later");

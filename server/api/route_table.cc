@@ -212,6 +212,7 @@ std::span<const Route> RouteTable() { return kRoutes; }
 
 void InstallRoutes(http::HttpServer& server, App& app) {
   server.SetRequestObserver(http::HttpMetricsObserver(app.metrics()));
+  server.SetConnectionObserver(http::HttpConnectionMetrics(app.metrics()));
   for (const Route& route : kRoutes) {
     server.Route(
         route.method, route.pattern,

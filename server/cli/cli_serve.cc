@@ -1,3 +1,6 @@
+#include <sys/resource.h>
+
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -16,6 +19,32 @@
 
 namespace switchboard::cli {
 namespace {
+
+// The soft descriptor limit of this process (RLIM_INFINITY as the largest
+// value).
+std::uint64_t OpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  return limit.rlim_cur == RLIM_INFINITY ? ~std::uint64_t{0} : limit.rlim_cur;
+}
+
+// server.max_connections, or its default from the descriptor limit; warns
+// when a configured cap leaves storage too few descriptors.
+std::size_t MaxConnections(const Config& config, Logger& log) {
+  const std::uint64_t files = OpenFileLimit();
+  const int fitting = DefaultMaxConnections(files, config);
+  if (!config.server.max_connections) return static_cast<std::size_t>(fitting);
+  const int configured = *config.server.max_connections;
+  if (configured > fitting) {
+    log.Warn("server.max_connections " + std::to_string(configured) +
+             " is more than the descriptor limit (RLIMIT_NOFILE " + std::to_string(files) +
+             ") leaves after storage's " + std::to_string(DescriptorReserve(config)) +
+             ": a flood may leave storage without descriptors; raise the limit or lower the cap "
+             "to " +
+             std::to_string(fitting));
+  }
+  return static_cast<std::size_t>(configured);
+}
 
 http::HttpServerOptions ServerOptions(const ServerConfig& server) {
   http::HttpServerOptions options;
@@ -88,7 +117,9 @@ int RunServe(const Args& args) {
     }
     // Before the server: its handlers point into the panel's files.
     const auto panel = LoadAdminPanel(config.server, log);
-    http::HttpServer server(ServerOptions(config.server), log);
+    http::HttpServerOptions server_options = ServerOptions(config.server);
+    server_options.max_connections = MaxConnections(config, log);
+    http::HttpServer server(server_options, log);
     InstallRoutes(server, app);
     server.SetRequestLog(http::RequestLogTo(log));
     if (panel) InstallAdminPanel(server, *panel);
@@ -99,7 +130,8 @@ int RunServe(const Args& args) {
     const std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
     const std::string local = (host == "0.0.0.0" || host == "[::]") ? "127.0.0.1" : host;
     std::cout << "switchboard: listening on " << scheme << "://" << host << ':' << server.port()
-              << " (" << config.server.threads << " threads; storage "
+              << " (" << config.server.threads << " threads, at most "
+              << server_options.max_connections << " connections; storage "
               << app.storage().RedactedUrl() << "; chain " << ChainSummary(*app.chain()) << ")\n"
               << "  try: curl " << scheme << "://" << local << ':' << server.port() << "/readyz\n"
               << "  then: docs/api.md (create a key, add a broker, register a device)\n";

@@ -78,6 +78,9 @@ struct ConnectionState {
 namespace {
 
 constexpr char kStateKey[] = "switchboard.connection";
+// The connection's place in ServerState::connections, given back when
+// Pistache destroys the peer.
+constexpr char kSlotKey[] = "switchboard.connection_slot";
 
 // `head` without the header lines whose typed form Pistache would fail to
 // parse (and throw on): such a header is ignored instead. Content-Length and
@@ -412,6 +415,89 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
 
 void ConnectionHandler::onRequest(const P::Http::Request& request, P::Http::ResponseWriter writer) {
   state_->router->route(request, std::move(writer));
+}
+
+namespace {
+
+void NotifyConnections(const ServerState& state, bool opened, bool refused) noexcept {
+  if (!state.connection_observer) return;
+  try {
+    state.connection_observer(opened, refused);
+  } catch (...) {
+  }
+}
+
+// The answer to a connection over max_connections, whole, with the headers
+// Transmit() would set.
+std::string OverCapacityResponse() {
+  const std::string body = ErrorBody(ErrorCode::kUnavailable, "too many connections; retry later");
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\nConnection: close\r\nRetry-After: 1\r\n" +
+         std::string(kRequestIdHeader) + ": " + NewRequestId() + "\r\n\r\n" + body;
+}
+
+}  // namespace
+
+void ConnectionHandler::onConnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
+  // What Http::Handler::onConnection does (it is private there): the parser
+  // that reads the requests and that Pistache's timeout check looks at.
+  peer->putData(ParserData, std::make_shared<P::Http::RequestParser>(getMaxRequestSize()));
+  // Nothing may escape into Pistache's reactor loop: it would end the worker.
+  try {
+    CountConnection(peer);
+  } catch (const std::exception& e) {
+    state_->logger->Error(std::string("http: closing a new connection after an internal error: ") +
+                          e.what());
+    Abandon(*peer);
+  } catch (...) {
+    state_->logger->Error("http: closing a new connection after an unknown internal error");
+    Abandon(*peer);
+  }
+}
+
+void ConnectionHandler::CountConnection(const std::shared_ptr<P::Tcp::Peer>& peer) {
+  const long open = state_->connections.fetch_add(1) + 1;
+  // Given back in the peer's destructor: Pistache's timeouts remove a peer
+  // without calling onDisconnection, so counting there would drift.
+  std::shared_ptr<ServerState> state = state_;
+  peer->putData(kSlotKey, std::shared_ptr<void>(static_cast<void*>(state.get()), [state](void*) {
+                  state->connections.fetch_sub(1);
+                  NotifyConnections(*state, false, false);
+                }));
+  const long cap = static_cast<long>(state_->max_connections);
+  const bool over = cap != 0 && open > cap;
+  NotifyConnections(*state_, true, over);
+  if (!over) {
+    // Hysteresis, so that a server hovering at the cap logs one line per
+    // episode, not one per connection.
+    if (cap != 0 && open <= cap - cap / 10 && state_->shedding.exchange(false)) {
+      state_->logger->Info("http: " + std::to_string(open) +
+                           " connections open: new connections are served again");
+    }
+    return;
+  }
+  if (!state_->shedding.exchange(true)) {
+    state_->logger->Warn("http: " + std::to_string(cap) +
+                         " connections open (server.max_connections): new connections are "
+                         "answered 503 and closed (switchboard_http_connections_refused_total)");
+  }
+  // Whatever the client sends is discarded (onInput), and nothing goes
+  // through Pistache's write queue: the acceptor may not have created the
+  // peer's queue yet when onConnection runs. A fresh socket's send buffer
+  // takes the few hundred bytes at once.
+  StateOf(*peer).closing = true;
+  const std::string response = OverCapacityResponse();
+  if (peer->ssl() != nullptr) {
+    SSL_write(static_cast<SSL*>(peer->ssl()), response.data(), static_cast<int>(response.size()));
+    ERR_clear_error();
+  } else {
+    (void)::send(peer->fd(), response.data(), response.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  // Both directions: the transport's first read then ends the connection
+  // (after draining what the client sent, so the close sends no reset), and
+  // the descriptor is free within one poll instead of when the client or a
+  // timeout closes it.
+  ::shutdown(peer->fd(), SHUT_RDWR);
 }
 
 void ConnectionHandler::onInput(const char* buffer, std::size_t length,

@@ -32,6 +32,7 @@
 
 #include "http/api_error.h"
 #include "http/http_message.h"
+#include "http/http_server.h"
 #include "http/pistache_includes.h"
 #include "switchboard/logger.h"
 #include "util/ip_address.h"
@@ -46,8 +47,10 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   std::shared_ptr<Pistache::Rest::Router> router;
   std::size_t max_body_bytes = 0;
   std::size_t max_header_bytes = 0;
+  std::size_t max_connections = 0;  // 0: no cap
   Logger* logger = nullptr;
   RequestObserver observer;
+  ConnectionObserver connection_observer;
   IpRangeSet trusted_proxies;
   RequestLog request_log;
 
@@ -63,6 +66,13 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   // endpoint, and the transports a writer points into, are destroyed).
   std::mutex deferred_mutex;
   bool stopped = false;
+
+  // Connections held now, from onConnection until Pistache destroys the
+  // peer (whichever way it goes: the client closes, a timeout reaps it, a
+  // refusal), and whether new ones are being refused (logged once per
+  // episode).
+  std::atomic<long> connections{0};
+  std::atomic<bool> shedding{false};
 
   // A token held until the response is written; nullptr when draining (the
   // caller then answers 503). Dekker-style: increment, then check the flag.
@@ -111,6 +121,12 @@ class ConnectionHandler : public Pistache::Http::Handler {
                  Pistache::Http::ResponseWriter writer) override;
 
  private:
+  // Counts the connection; beyond max_connections answers 503 and closes it
+  // (before Pistache reads from it). Replaces Http::Handler's, which only
+  // creates the request parser.
+  void onConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
+  // onConnection's counting and refusal (may throw).
+  void CountConnection(const std::shared_ptr<Pistache::Tcp::Peer>& peer);
   void onInput(const char* buffer, std::size_t length,
                const std::shared_ptr<Pistache::Tcp::Peer>& peer) override;
   // Feeds `data` (at most one request's remaining bytes) to the parser.

@@ -20,6 +20,23 @@ RequestObserver HttpMetricsObserver(MetricsRegistry& registry) {
   };
 }
 
+ConnectionObserver HttpConnectionMetrics(MetricsRegistry& registry) {
+  Gauge& open = registry
+                    .AddGauge("switchboard_http_connections",
+                              "HTTP connections held now (refused ones until they are closed).", {})
+                    .WithLabels({});
+  Counter& refused = registry
+                         .AddCounter("switchboard_http_connections_refused_total",
+                                     "Connections answered 503 and closed at accept because "
+                                     "server.max_connections were open.",
+                                     {})
+                         .WithLabels({});
+  return [&open, &refused](bool opened, bool was_refused) {
+    open.Add(opened ? 1 : -1);
+    if (was_refused) refused.Inc();
+  };
+}
+
 Handler MetricsHandler(const MetricsRegistry& registry) {
   return [&registry](const Request&) {
     return Response::Text(200, registry.Render(), std::string(MetricsRegistry::kContentType));

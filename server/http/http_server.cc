@@ -247,6 +247,11 @@ void HttpServer::SetRequestLog(RequestLog log) {
   state_->request_log = std::move(log);
 }
 
+void HttpServer::SetConnectionObserver(ConnectionObserver observer) {
+  if (served_) throw std::logic_error("HttpServer: set the connection observer before Serve()");
+  state_->connection_observer = std::move(observer);
+}
+
 void HttpServer::Install() {
   auto router = std::make_shared<P::Rest::Router>();
   // The router lives in the state, so its callbacks hold a plain pointer:
@@ -292,6 +297,7 @@ void HttpServer::Install() {
   state_->router = std::move(router);
   state_->max_body_bytes = options_.max_body_bytes;
   state_->max_header_bytes = options_.max_header_bytes;
+  state_->max_connections = options_.max_connections;
   state_->logger = &logger_;
 }
 

@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -85,7 +86,21 @@ struct HttpServerOptions {
   // ("10.0.0.0/8", "::1"). Decides Request::client_address()
   // (client_address.h). Default: none, so the client is always the peer.
   std::vector<std::string> trusted_proxies;
+  // Connections held at once. A connection beyond it is answered at accept
+  // with 503 `unavailable` (JSON, `Retry-After: 1`, `Connection: close`),
+  // whatever it sends, and closed at once, so its descriptor is free again
+  // and the descriptors below the process's limit stay available to
+  // storage. Counted by the ConnectionObserver. 0: no cap (connections
+  // beyond the descriptor limit then wait in the kernel's listen backlog).
+  // Default: 0; `serve` sets server.max_connections (config.h).
+  std::size_t max_connections = 0;
 };
+
+// Sees every connection open (`opened` true) and close (false); `refused`
+// is true for a new connection over HttpServerOptions::max_connections
+// (answered 503 and closed; its close is seen too). Called concurrently on
+// worker threads: must be thread-safe, fast, and must not throw.
+using ConnectionObserver = std::function<void(bool opened, bool refused)>;
 
 // How a route treats the request body.
 enum class Body {
@@ -122,6 +137,9 @@ class HttpServer {
   // Writes one line per response (see RequestLog). Set before Serve().
   // Unset: no request log.
   void SetRequestLog(RequestLog log);
+  // Sees every connection open and close (see ConnectionObserver). Set
+  // before Serve().
+  void SetConnectionObserver(ConnectionObserver observer);
 
   // Binds and starts the accept thread and the workers; returns at once.
   // Throws std::runtime_error when it cannot listen (address in use, bad

@@ -28,6 +28,9 @@ void BlockServerSignals() {
     throw std::runtime_error(std::string("pthread_sigmask: ") + std::strerror(rc));
   }
   signal(SIGPIPE, SIG_IGN);
+  // Default action: kill with a core dump, at SQLite's first write past the
+  // limit. Ignored, that write fails with EFBIG like a full disk.
+  signal(SIGXFSZ, SIG_IGN);
 }
 
 int WaitForServerSignal() {

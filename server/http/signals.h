@@ -1,7 +1,9 @@
 // Signals for a process that runs an HttpServer, the way Pistache 0.0.5
 // needs them: its threads must never take SIGINT/SIGTERM/SIGHUP (a handler
-// cannot safely call shutdown()), and a write to a closed socket (OpenSSL
-// does not pass MSG_NOSIGNAL) must not kill the process.
+// cannot safely call shutdown()), a write to a closed socket (OpenSSL
+// does not pass MSG_NOSIGNAL) must not kill the process, and neither must a
+// write beyond a file-size limit (`ulimit -f`, systemd's LimitFSIZE=): the
+// write fails instead, and storage answers 503 (docs/reliability.md).
 //
 //   int main() {
 //     switchboard::http::BlockServerSignals();  // first: before any thread starts
@@ -20,7 +22,7 @@ namespace switchboard::http {
 
 // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (threads created
 // afterwards inherit the mask, so only the waits below ever take them) and
-// ignores SIGPIPE for the whole process.
+// ignores SIGPIPE and SIGXFSZ for the whole process.
 void BlockServerSignals();
 
 // Waits for SIGINT, SIGTERM or SIGHUP (BlockServerSignals() first) and

@@ -245,6 +245,10 @@ class Parser {
       out.max_body_bytes =
           static_cast<std::size_t>(Integer(v, "server.max_body_bytes", 1024, 64LL * 1024 * 1024));
     });
+    r.On("max_connections", [&](const YAML::Node& v) {
+      out.max_connections =
+          static_cast<int>(Integer(v, "server.max_connections", 1, kMaxConnectionsLimit));
+    });
     r.On("admin_token_file",
          [&](const YAML::Node& v) { out.admin_token_file = String(v, "server.admin_token_file"); });
     r.On("header_timeout", [&](const YAML::Node& v) {
@@ -535,6 +539,20 @@ class Parser {
 };
 
 }  // namespace
+
+int DescriptorReserve(const Config& config) {
+  // 64 for the fixed ones (logs, listening socket, plugins being loaded,
+  // broker connection tests, the lock file), the rest per configured item.
+  return 64 + 3 * config.storage.pool_size + 2 * config.storage.fetch_pipeline_connections +
+         4 * config.server.threads + config.health.concurrency;
+}
+
+int DefaultMaxConnections(std::uint64_t open_file_limit, const Config& config) {
+  const auto reserve = static_cast<std::uint64_t>(DescriptorReserve(config));
+  constexpr std::uint64_t kLeast = 16;
+  if (open_file_limit <= reserve + kLeast) return static_cast<int>(kLeast);
+  return static_cast<int>(std::min<std::uint64_t>(open_file_limit - reserve, kMaxConnectionsLimit));
+}
 
 bool ValidListenAddress(const std::string& listen, std::string* why) {
   const auto colon = listen.rfind(':');

@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -31,6 +32,9 @@ class ConfigError : public std::runtime_error {
 // Formats `file:line:col: message` (or `file: message` without a mark).
 std::string FormatLocated(const std::string& file, SourceMark mark, const std::string& message);
 
+// The largest server.max_connections.
+inline constexpr int kMaxConnectionsLimit = 1'000'000;
+
 struct TlsSettings {
   std::string cert;  // PEM certificate chain path
   std::string key;   // PEM private key path
@@ -40,8 +44,12 @@ struct ServerConfig {
   std::string listen = "0.0.0.0:4002";  // SWITCHBOARD_LISTEN overrides
   int threads = 2;                      // REQUIRES: 1..256
   std::size_t max_body_bytes = 65536;   // larger request bodies get 413
-  std::string admin_token_file;         // SWITCHBOARD_ADMIN_TOKEN overrides
-  std::string admin_token;              // set from SWITCHBOARD_ADMIN_TOKEN only
+  // Connections held at once; one beyond it is answered 503 and closed at
+  // accept (server/http/http_server.h). Unset: DefaultMaxConnections() of
+  // the process's descriptor limit. REQUIRES: 1..kMaxConnectionsLimit.
+  std::optional<int> max_connections;
+  std::string admin_token_file;  // SWITCHBOARD_ADMIN_TOKEN overrides
+  std::string admin_token;       // set from SWITCHBOARD_ADMIN_TOKEN only
   // Slow clients: time to send the request line and headers, then the body.
   std::chrono::milliseconds header_timeout{10'000};  // REQUIRES: 100ms..10m
   std::chrono::milliseconds body_timeout{30'000};    // REQUIRES: 100ms..10m
@@ -202,5 +210,17 @@ void ApplyEnvironmentOverrides(Config& config);
 
 // True for `HOST:PORT` with PORT 0..65535 (0 = any free port); else fills `why`.
 bool ValidListenAddress(const std::string& listen, std::string* why);
+
+// Descriptors `serve` may hold besides its HTTP connections: the storage
+// pool (SQLite: the file and its WAL per connection), PostgreSQL's fetch
+// pipeline, Pistache's epoll, event and timer descriptors per worker, the
+// health monitor's probes, logs, the listening socket and plugins.
+int DescriptorReserve(const Config& config);
+
+// server.max_connections when it is not set: the soft RLIMIT_NOFILE
+// (`open_file_limit`) less DescriptorReserve(), so that a connection flood
+// is refused with 503 before storage runs out of descriptors; at least 16,
+// at most kMaxConnectionsLimit.
+int DefaultMaxConnections(std::uint64_t open_file_limit, const Config& config);
 
 }  // namespace switchboard

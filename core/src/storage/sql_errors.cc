@@ -26,7 +26,7 @@ void RethrowStorageFailure(soci::session& sql) {
         "No space left on device|could not extend file|could not write",
         std::regex::icase);
     if (std::regex_search(e.get_error_message(), cannot_write)) {
-      throw StorageUnavailable("storage cannot write (disk full or read-only); try again");
+      throw StorageCannotWrite("storage cannot write (disk full or read-only); try again");
     }
     throw;
   }
@@ -47,6 +47,18 @@ void ReadWithRetry(Storage& storage, const std::function<void(soci::session&)>& 
   } catch (const soci::soci_error&) {
     if (lost) throw StorageUnavailable("database connection lost; try again");
     throw;
+  }
+}
+
+bool ProbeWrite(Storage& storage) {
+  try {
+    Storage::Lease lease = storage.Acquire();
+    WriteTransaction transaction(storage, *lease);
+    *lease << "UPDATE config_version SET version = version WHERE id = 1";
+    transaction.Commit();
+    return true;
+  } catch (const std::exception&) {
+    return false;
   }
 }
 

@@ -113,10 +113,37 @@ TEST(ConfigTest, LogFormatIsTextOrJson) {
             "test.yaml:2:15: server.log_format must be 'text' or 'json', got 'xml'");
 }
 
+TEST(ConfigTest, MaxConnectionsIsRangeCheckedWithItsLocation) {
+  EXPECT_FALSE(ParseConfig("server:\n  threads: 2\n", "test.yaml").server.max_connections);
+  EXPECT_EQ(ParseConfig("server:\n  max_connections: 500\n", "test.yaml").server.max_connections,
+            500);
+  EXPECT_EQ(ErrorOf("server:\n  max_connections: 0\n"),
+            "test.yaml:2:20: server.max_connections must be between 1 and 1000000, got 0");
+  EXPECT_EQ(ErrorOf("server:\n  threads: 2\n  max_connections: 1000001\n"),
+            "test.yaml:3:20: server.max_connections must be between 1 and 1000000, got 1000001");
+  EXPECT_EQ(ErrorOf("server:\n  max_connections: many\n"),
+            "test.yaml:2:20: server.max_connections must be an integer, got 'many'");
+}
+
+TEST(ConfigTest, DefaultMaxConnectionsLeavesDescriptorsForStorage) {
+  Config config;
+  const int reserve = DescriptorReserve(config);
+  EXPECT_GE(reserve, 64 + 3 * config.storage.pool_size);
+  EXPECT_EQ(DefaultMaxConnections(1024, config), 1024 - reserve);
+  // A bigger pool takes more of the same limit.
+  Config big_pool;
+  big_pool.storage.pool_size = 64;
+  EXPECT_LT(DefaultMaxConnections(1024, big_pool), DefaultMaxConnections(1024, config));
+  // A limit smaller than the reserve still lets a few clients in; an
+  // unlimited one is capped.
+  EXPECT_EQ(DefaultMaxConnections(20, config), 16);
+  EXPECT_EQ(DefaultMaxConnections(~std::uint64_t{0}, config), kMaxConnectionsLimit);
+}
+
 TEST(ConfigTest, UnknownKeyNamesLocationAndSuggestion) {
   EXPECT_EQ(ErrorOf("server:\n  threads: 2\n  listne: 0.0.0.0:1\n"),
             "test.yaml:3:3: unknown key 'listne' in server (did you mean 'listen'?); known keys: "
-            "listen, threads, max_body_bytes, admin_token_file, header_timeout, "
+            "listen, threads, max_body_bytes, max_connections, admin_token_file, header_timeout, "
             "body_timeout, keepalive_timeout, admin_panel_dir, trusted_proxies, auth_failures, "
             "log_format, tls");
   EXPECT_EQ(

@@ -4,13 +4,16 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include "engine/resolve_context.h"
 #include "in_process_api.h"
+#include "storage/sql_errors.h"
 #include "storage/storage.h"
 
 namespace switchboard {
@@ -127,6 +130,28 @@ TEST_F(ErrorMappingAppTest, StorageUnavailableIsCountedAndNeverQuoted) {
   EXPECT_EQ(error.message(), "storage unavailable, retry later");
   EXPECT_EQ(HeaderOf(error, "Retry-After"), "1");
   EXPECT_EQ(count(), before + 1);
+}
+
+// A write refused for a storage condition (a full disk) is a 503 like any
+// unavailability, and also marks storage unwritable (/readyz `degraded`)
+// until a probe write commits; this in-process database takes writes, so
+// the first probe, a second later, clears it.
+TEST_F(ErrorMappingAppTest, StorageCannotWriteIsA503AndMarksStorageUnwritable) {
+  ASSERT_TRUE(app().StorageWritable());
+  const http::ApiError error =
+      Mapped(StorageCannotWrite("storage cannot write (disk full or read-only); try again"));
+  EXPECT_EQ(error.status(), 503);
+  EXPECT_EQ(error.message(), "storage unavailable, retry later");
+  EXPECT_EQ(HeaderOf(error, "Retry-After"), "1");
+  EXPECT_TRUE(api_->log().Contains("WARN storage cannot write"));
+  bool writable = false;
+  for (int i = 0; i < 100 && !writable; ++i) {
+    writable = app().StorageWritable();
+    if (!writable) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(writable);
+  EXPECT_TRUE(api_->log().Contains("INFO storage takes writes again"));
+  EXPECT_NE(app().metrics().Render().find("\nswitchboard_storage_writable 1\n"), std::string::npos);
 }
 
 TEST_F(ErrorMappingAppTest, AnythingElsePassesThroughUnchanged) {
