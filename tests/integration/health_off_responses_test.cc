@@ -15,8 +15,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -348,6 +350,16 @@ TEST_P(HealthOffResponsesTest, DeviceAnswersAndBrokerReadsAreTheOldBytesPlusTheN
   EXPECT_EQ(registered.Header("X-Switchboard-Resolver").value_or(""),
             "resolved-by=default; trace=device:pass,fleet:pass,regional:pass,default:resolved");
   EXPECT_EQ(registered.Header("Cache-Control").value_or(""), "no-store");
+
+  // A's port refuses connections: a monitor probing every 200 ms would have
+  // marked it unhealthy three times over by now, and the fetch would hand
+  // out B. Off, nothing probes.
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const rapidjson::Document health =
+      Json(server_->Admin("GET", "/api/v1/mqtt/brokers/" + std::to_string(a_id) + "/health"));
+  EXPECT_FALSE(health["enabled"].GetBool());
+  EXPECT_EQ(String(health, "state"), "unknown");
+  EXPECT_TRUE(health["checks"].Empty());
 
   // The fetch, once pinned to A.
   ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/devices/" + uuid,
