@@ -321,8 +321,9 @@ def add_backups(port, token):
     chain picks them) named as the backups of every broker of the dataset,
     so every answer carries two more endpoints: the 70% of devices resolved
     by the device or fleet step get a 3-endpoint list (primary + 2 backups),
-    the 30% resolved by region 5 (their 2 rendezvous alternates were already
-    there). Checks one pinned device's answer. Returns the new brokers' ids."""
+    the 30% resolved by region get 5 (their 2 rendezvous alternates were
+    already there). Checks one pinned device's answer. Returns the new
+    brokers' ids."""
     ids = []
     for k, name in enumerate(BACKUP_NAMES, start=1):
         ids.append(api(port, admin(token), "POST", "/api/v1/mqtt/brokers",
