@@ -9,7 +9,9 @@ see `scripts/bench --help`. For every backend and dataset size:
   3. switchboard serve                 time to /readyz 200 (target 5)
   4. wrk fetch.lua, 64 connections     baseline, switchboard, baseline again
                                        (target 1; RSS sampled, target 5)
-  5. wrk register.lua, 16 connections  then every acknowledged uuid is looked
+  5. the same with two backups on      switchboard, baseline again (target 6):
+     every broker                      each answer carries 2 more endpoints
+  6. wrk register.lua, 16 connections  then every acknowledged uuid is looked
                                        up in the database (target 2)
 
 Every HTTP figure is compared with bench_baseline_server measured right
@@ -285,6 +287,66 @@ def chain_bench(args, url, devices, config_path, out_path):
     return figures
 
 
+def device_uuid(i):
+    """tests/bench/dataset.h's DeviceUuid."""
+    return f"{(i * 2654435761) % 4294967296:08x}-0000-4000-8000-{i:012x}"
+
+
+def api(port, headers, method, path, body=None):
+    """One request to the server under test; the decoded JSON answer (None
+    for an empty body). Anything but 2xx fails the run."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    data = None
+    if body is not None:
+        data = json.dumps(body)
+        headers = dict(headers, **{"Content-Type": "application/json"})
+    conn.request(method, path, body=data, headers=headers)
+    response = conn.getresponse()
+    text = response.read().decode()
+    conn.close()
+    if response.status // 100 != 2:
+        raise RuntimeError(f"{method} {path}: {response.status} {text[:500]}")
+    return json.loads(text) if text else None
+
+
+BACKUP_NAMES = ("bench-backup-1", "bench-backup-2")
+
+
+def admin(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def add_backups(port, token):
+    """Two more brokers (active, no region, not the default: no step of the
+    chain picks them) named as the backups of every broker of the dataset,
+    so every answer carries two more endpoints: the 70% of devices resolved
+    by the device or fleet step get a 3-endpoint list (primary + 2 backups),
+    the 30% resolved by region get 5 (their 2 rendezvous alternates were
+    already there). Checks one pinned device's answer. Returns the new
+    brokers' ids."""
+    ids = []
+    for k, name in enumerate(BACKUP_NAMES, start=1):
+        ids.append(api(port, admin(token), "POST", "/api/v1/mqtt/brokers",
+                       {"name": name, "host": f"backup-{k}.bench.example", "port": 1883})["id"])
+    for broker in api(port, admin(token), "GET", "/api/v1/mqtt/brokers")["brokers"]:
+        if broker["name"].startswith("bench-broker-"):
+            api(port, admin(token), "PUT", f"/api/v1/mqtt/brokers/{broker['id']}",
+                {"backup_broker_ids": ids})
+    # Device 0 is pinned (dataset.h): its answer is the 3-endpoint list.
+    answer = api(port, {"X-Device-API-Key": "bench-device-key-0"}, "GET",
+                 f"/api/v1/device/{device_uuid(0)}/mqtt")
+    if len(answer.get("failover", [])) != 2:
+        raise RuntimeError(f"a pinned device's answer has not 3 endpoints: {answer}")
+    return ids
+
+
+def remove_backups(port, token, ids):
+    """Deletes the backups: they leave every broker's list (the dataset is
+    as generated again for registration and the next round)."""
+    for broker_id in ids:
+        api(port, admin(token), "DELETE", f"/api/v1/mqtt/brokers/{broker_id}")
+
+
 def http_round(args, backend, label, url, devices, config_path, work, db):
     """Starts both servers, measures config fetch and registration, stops
     them and checks every acknowledged registration is stored."""
@@ -330,6 +392,29 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
             raise RuntimeError(f"fetch: {real['status_errors']:.0f} error statuses of "
                                f"{real['requests']:.0f} (log {server.log_path})")
 
+        # The same fetch with every answer two endpoints longer (target 6),
+        # against the baseline just before (b2) and just after (b3) it.
+        log(f"bench: {backend} {label}: config fetch with 3-endpoint lists, {c} connections")
+        token = env["SWITCHBOARD_ADMIN_TOKEN"]
+        backup_ids = add_backups(server.port, token)
+        try:
+            if not args.smoke:
+                wrk(args, "fetch.lua", server.port, fetch_args, 3, c)
+            real3, real3_cpu = measured(args, server, "fetch.lua", fetch_args, args.duration, c)
+            b3, b3_cpu = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
+        finally:
+            remove_backups(server.port, token, backup_ids)
+        result["fetch3"] = real3
+        result["fetch3_cpu_us"] = real3_cpu
+        result["fetch3_baseline"] = {
+            "rps": (b2["rps"] + b3["rps"]) / 2,
+            "runs": [b2["rps"], b3["rps"]],
+            "cpu_us": (b2_cpu + b3_cpu) / 2,
+        }
+        if real3["requests"] <= 0 or real3["status_errors"] > 0:
+            raise RuntimeError(f"3-endpoint fetch: {real3['status_errors']:.0f} error statuses "
+                               f"of {real3['requests']:.0f} (log {server.log_path})")
+
         log(f"bench: {backend} {label}: registration, {args.register_connections} "
             f"connections")
         before = int(re.search(r"devices=(\d+)", run(
@@ -372,12 +457,16 @@ def aggregate(rounds):
         ordered = sorted(rounds, key=key)
         return ordered[(len(ordered) - 1) // 2]
     fetch_round = median_by(lambda r: r["fetch"]["rps"] / r["fetch_baseline"]["rps"])
+    fetch3_round = median_by(lambda r: r["fetch3"]["rps"] / r["fetch3_baseline"]["rps"])
     register_round = median_by(lambda r: r["register"]["ack_rps"])
     p99s = sorted(r["fetch"]["p99_us"] for r in rounds)
     out = {
         "fetch": dict(fetch_round["fetch"], p99_us=p99s[(len(p99s) - 1) // 2]),
         "fetch_baseline": fetch_round["fetch_baseline"],
         "fetch_cpu_us": fetch_round["fetch_cpu_us"],
+        "fetch3": fetch3_round["fetch3"],
+        "fetch3_baseline": fetch3_round["fetch3_baseline"],
+        "fetch3_cpu_us": fetch3_round["fetch3_cpu_us"],
         "register": register_round["register"],
         "register_cpu_us": register_round["register_cpu_us"],
         "rss_peak_mib": max(r["rss_peak_mib"] for r in rounds),
@@ -390,6 +479,7 @@ def aggregate(rounds):
             "wrk_acked": sum(r["verify"]["wrk_acked"] for r in rounds),
         },
         "rounds": [{"fetch_ratio": r["fetch"]["rps"] / r["fetch_baseline"]["rps"],
+                    "fetch3_ratio": r["fetch3"]["rps"] / r["fetch3_baseline"]["rps"],
                     "fetch_rps": r["fetch"]["rps"], "baseline_rps": r["fetch_baseline"]["rps"],
                     "p99_ms": r["fetch"]["p99_us"] / 1000,
                     "register_rps": r["register"]["ack_rps"]} for r in rounds],
@@ -476,6 +566,12 @@ def rows_for(results):
         rows.append(("1", f"config fetch req/s, {name} {label}", fmt(f["rps"]), fmt(fb["rps"]),
                      fmt(ratio, "×"), f"≥ {fetch_min[b]}×", ratio is not None and
                      ratio >= fetch_min[b]))
+        f3, fb3 = r["fetch3"], r["fetch3_baseline"]
+        ratio3 = f3["rps"] / fb3["rps"] if fb3["rps"] else None
+        rows.append(("6", f"config fetch req/s, 3-endpoint lists, {name} {label}",
+                     fmt(f3["rps"]), fmt(fb3["rps"]), fmt(ratio3, "×"),
+                     f"≥ 0.9 × {fmt(ratio, '×')}", ratio3 is not None and ratio is not None
+                     and ratio3 >= 0.9 * ratio))
         p99 = f["p99_us"] / 1000
         rows.append(("1", f"config fetch p99 ms (p50 {f['p50_us'] / 1000:.2f}), {name} {label}",
                      fmt(p99), fmt(fb["p99_us"] / 1000), fmt(p99 / (fb["p99_us"] / 1000), "×"),
@@ -654,9 +750,10 @@ def main():
             "",
             "| backend | devices | config | dataset s | fetch p50/p90/p99 ms | baseline req/s "
             "(before / after) | server CPU µs/request: fetch, baseline, registration | "
-            "register p50/p99 ms | DeviceMqtt µs | chain any-device µs | rounds: fetch ratio, "
-            "p99 ms, registrations/s |",
-            "|---|---|---|---|---|---|---|---|---|---|---|",
+            "register p50/p99 ms | DeviceMqtt µs | chain any-device µs | 3-endpoint fetch: "
+            "p50/p99 ms, CPU µs/request | rounds: fetch ratio, 3-endpoint ratio, p99 ms, "
+            "registrations/s |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in results:
             f, reg, c, cfg = r["fetch"], r["register"], r["chain"], r["config"]
@@ -669,7 +766,10 @@ def main():
                 f"{r['register_cpu_us']:.0f} | "
                 f"{reg['p50_us'] / 1000:.2f} / {reg['p99_us'] / 1000:.2f} | "
                 f"{c['BM_DeviceMqtt']:.1f} | {c['BM_ChainResolveAny']:.1f} | "
-                + "; ".join(f"{x['fetch_ratio']:.2f}× {x['p99_ms']:.1f} {x['register_rps']:,.0f}"
+                f"{r['fetch3']['p50_us'] / 1000:.2f} / {r['fetch3']['p99_us'] / 1000:.2f}, "
+                f"{r['fetch3_cpu_us']:.0f} | "
+                + "; ".join(f"{x['fetch_ratio']:.2f}× {x['fetch3_ratio']:.2f}× "
+                            f"{x['p99_ms']:.1f} {x['register_rps']:,.0f}"
                             for x in r["rounds"]) + " |")
         lines += ["", "Every command the run executed, in order, is in "
                   "`<build dir>/bench-results.json` (`commands`)."]
