@@ -231,12 +231,17 @@ def wrk_walk(args, script, port, script_args, connections, out_dir, lines, cap_s
     COMMANDS.append(shown(cmd))
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
+    seen = {}  # file → (bytes read, lines in them): read each byte once
+
     def written():
-        total = 0
         for name in os.listdir(out_dir):
+            offset, lines = seen.get(name, (0, 0))
             with open(os.path.join(out_dir, name), "rb") as f:
-                total += f.read().count(b"\n")
-        return total
+                f.seek(offset)
+                chunk = f.read()
+            end = chunk.rfind(b"\n") + 1  # whole lines only
+            seen[name] = (offset + end, lines + chunk.count(b"\n", 0, end))
+        return sum(lines for _, lines in seen.values())
     deadline = time.monotonic() + cap_s
     while proc.poll() is None and time.monotonic() < deadline and written() < lines:
         time.sleep(0.2)
