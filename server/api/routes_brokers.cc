@@ -241,7 +241,8 @@ http::Response BrokerSummary(App& app, const http::Request&, const std::string&)
         .Field("is_default", u.is_default)
         .Field("device_count", u.device_count)
         .Field("fleet_count", u.fleet_count)
-        .Field("connected_count", u.connected_count);
+        .Field("connected_count", u.connected_count)
+        .Field("in_sync_count", u.in_sync_count);
     TextOrNull(json, "ca_cert_expires_at", u.ca_cert_expires_at);
     json.Field("ca_cert_expiring_soon", u.ca_cert_expiring_soon);
     json.EndObject();

@@ -46,71 +46,28 @@ std::string DeviceJson(const DeviceRecord& device) {
   return json.Take();
 }
 
-// Devices scanned per request for an inSync filter at most: each costs a
-// resolution, so one page never costs more than this many.
-constexpr std::int64_t kMaxInSyncScan = 1000;
-
-// Whether the device's last report carries the configVersion it would be
-// handed now; false when it never reported or the chain refuses it.
-bool InSync(App& app, const Chain& chain, const std::string& uuid) {
-  const std::optional<StoredReport> last = app.device_reports().Last(uuid);
-  if (!last) return false;
-  OrRefusal<DeviceMqttAccess> now = app.provisioning().CurrentView(chain, uuid);
-  return !now.refused() && now.value().config_version == last->report.config_version;
-}
-
 DeviceFilter ParseDeviceFilter(const http::Request& request) {
   DeviceFilter filter;
   if (const auto fleet = request.Query("fleet_id")) filter.fleet_id = std::string(*fleet);
   if (const auto region = request.Query("region")) filter.region = std::string(*region);
   filter.mqtt_broker_id = IntegerQuery(request, "mqtt_broker_id");
+  if (const auto text = request.Query("inSync")) {
+    if (*text == "true") {
+      filter.in_sync = true;
+    } else if (*text == "false") {
+      filter.in_sync = false;
+    } else {
+      throw http::ApiError::InvalidRequest("inSync must be true or false", "inSync");
+    }
+  }
   return filter;
-}
-
-std::optional<bool> InSyncQuery(const http::Request& request) {
-  const auto text = request.Query("inSync");
-  if (!text) return std::nullopt;
-  if (*text == "true") return true;
-  if (*text == "false") return false;
-  throw http::ApiError::InvalidRequest("inSync must be true or false", "inSync");
 }
 
 }  // namespace
 
-// Devices whose in-sync state is `want`, scanning in id order: up to
-// `limit` of them, or kMaxInSyncScan scanned, whichever comes first;
-// next_after resumes the scan (so a page may hold fewer than `limit`).
-static DevicePage ListByInSync(App& app, const http::Request& request, const DeviceFilter& filter,
-                               bool want) {
-  const std::optional<std::int64_t> limit = IntegerQuery(request, "limit");
-  std::optional<std::int64_t> after = IntegerQuery(request, "after");
-  const std::shared_ptr<const Chain> chain = app.chain();
-  DevicePage out;
-  std::int64_t scanned = 0;
-  for (;;) {
-    DevicePage page = app.devices().List(limit, after, filter);  // validates limit and after
-    const auto wanted = static_cast<std::size_t>(limit.value_or(kDefaultDevicePageSize));
-    for (DeviceRecord& device : page.devices) {
-      ++scanned;
-      after = device.id;
-      const bool last = &device == &page.devices.back() && !page.next_after;
-      if (InSync(app, *chain, device.uuid) == want) out.devices.push_back(std::move(device));
-      if (out.devices.size() == wanted || scanned >= kMaxInSyncScan) {
-        if (!last) out.next_after = after;
-        return out;
-      }
-    }
-    if (!page.next_after) return out;
-    after = page.next_after;
-  }
-}
-
 http::Response ListDevices(App& app, const http::Request& request, const std::string&) {
-  const DeviceFilter filter = ParseDeviceFilter(request);
-  const std::optional<bool> in_sync = InSyncQuery(request);
-  const DevicePage page = in_sync ? ListByInSync(app, request, filter, *in_sync)
-                                  : app.devices().List(IntegerQuery(request, "limit"),
-                                                       IntegerQuery(request, "after"), filter);
+  const DevicePage page = app.devices().List(
+      IntegerQuery(request, "limit"), IntegerQuery(request, "after"), ParseDeviceFilter(request));
   http::JsonWriter json;
   json.StartObject().Key("devices").StartArray();
   for (const DeviceRecord& device : page.devices) WriteDevice(json, device);
@@ -122,8 +79,8 @@ http::Response ListDevices(App& app, const http::Request& request, const std::st
 }
 
 // The device with its last report: `reported` is null until it reports.
-// inSync compares the reported configVersion with what the device would be
-// told now (ProvisioningService::CurrentView: one resolution, no key).
+// inSync as the devices list filter and the brokers summary count it
+// (kDeviceInSync, domain/device_reports.h): no resolution.
 http::Response GetDevice(App& app, const http::Request& request, const std::string&) {
   const std::string uuid = request.PathParam("uuid");
   const DeviceRecord device = app.devices().Get(uuid);
@@ -133,8 +90,6 @@ http::Response GetDevice(App& app, const http::Request& request, const std::stri
   if (!last) {
     reported.Null();
   } else {
-    const std::shared_ptr<const Chain> chain = app.chain();
-    OrRefusal<DeviceMqttAccess> now = app.provisioning().CurrentView(*chain, device.uuid);
     const StateReport& r = last->report;
     reported.StartObject();
     reported.Field("configVersion", r.config_version);
@@ -144,8 +99,7 @@ http::Response GetDevice(App& app, const http::Request& request, const std::stri
     reported.Field("lastError", r.last_error);
     reported.Field("agentVersion", r.agent_version);
     reported.Field("reportedAt", last->reported_at);
-    // A device the chain refuses now has nothing to be in sync with.
-    reported.Field("inSync", !now.refused() && now.value().config_version == r.config_version);
+    reported.Field("inSync", last->in_sync);
     reported.EndObject();
   }
   // The device object with one more member.

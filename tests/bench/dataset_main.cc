@@ -10,6 +10,13 @@
 //   bench_dataset verify --url URL [--pg-schema S] FILE...
 //       FILE holds one uuid per line (devices a benchmark saw acknowledged);
 //       prints `verify: acknowledged=A present=P missing=M`, exit 1 if M > 0.
+//   bench_dataset verify-reports --url URL [--pg-schema S] FILE...
+//       FILE holds `<uuid> bench-<run>-<seq>` lines: the state reports a
+//       benchmark saw acknowledged (report.lua; seq grows per device). A
+//       device is current when its stored report (device_reports) is its
+//       last acknowledged one or a later one of the same run; prints
+//       `reports: acknowledged=A devices=D current=C missing=M`, exit 1 if
+//       M > 0.
 //   bench_dataset drop-schema --url URL --pg-schema S
 //
 // The connection string a server needs for a schema is printed by generate
@@ -51,7 +58,7 @@ struct Options {
 
 [[noreturn]] void Usage(const std::string& why) {
   std::cerr << "bench_dataset: " << why
-            << "\nusage: bench_dataset generate|count|verify|drop-schema --url URL "
+            << "\nusage: bench_dataset generate|count|verify|verify-reports|drop-schema --url URL "
                "[--devices N] [--pg-schema S] [FILE...]\n";
   std::exit(2);
 }
@@ -373,6 +380,68 @@ int Verify(const Options& o) {
   return missing == 0 ? 0 : 1;
 }
 
+// "bench-<run>-<seq>": the run and the sequence number; false otherwise.
+bool SplitReportToken(const std::string& token, std::string* run, long long* seq) {
+  const auto dash = token.rfind('-');
+  if (token.rfind("bench-", 0) != 0 || dash == std::string::npos || dash <= 6) return false;
+  *run = token.substr(0, dash);
+  try {
+    std::size_t used = 0;
+    *seq = std::stoll(token.substr(dash + 1), &used);
+    return used == token.size() - dash - 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+int VerifyReports(const Options& o) {
+  struct Acked {
+    std::string run;
+    long long seq = -1;
+  };
+  std::map<std::string, Acked> last;  // uuid → its last acknowledged report
+  long long acknowledged = 0;
+  for (const std::string& file : o.files) {
+    std::ifstream in(file);
+    if (!in) {
+      std::cerr << "bench_dataset: cannot read " << file << "\n";
+      return 1;
+    }
+    std::string uuid, token;
+    while (in >> uuid >> token) {
+      Acked a;
+      if (!SplitReportToken(token, &a.run, &a.seq)) {
+        std::cerr << "bench_dataset: " << file << ": not a report token: " << token << "\n";
+        return 1;
+      }
+      ++acknowledged;
+      Acked& slot = last[uuid];
+      if (a.seq > slot.seq) slot = a;
+    }
+  }
+  soci::session sql;
+  Open(sql, EffectiveUrl(o));
+  std::string uuid, stored;
+  soci::indicator stored_ind = soci::i_null;
+  soci::statement st =
+      (sql.prepare << "SELECT r.config_version FROM device_reports r JOIN devices d ON d.id = "
+                      "r.device_id WHERE d.uuid = :uuid",
+       soci::into(stored, stored_ind), soci::use(uuid));
+  long long current = 0;
+  for (const auto& [u, acked] : last) {
+    uuid = u;
+    stored_ind = soci::i_null;
+    if (!st.execute(true) || stored_ind != soci::i_ok) continue;
+    std::string run;
+    long long seq = -1;
+    if (SplitReportToken(stored, &run, &seq) && run == acked.run && seq >= acked.seq) ++current;
+  }
+  const long long missing = static_cast<long long>(last.size()) - current;
+  std::cout << "reports: acknowledged=" << acknowledged << " devices=" << last.size()
+            << " current=" << current << " missing=" << missing << "\n";
+  return missing == 0 ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace switchboard::bench
 
@@ -382,6 +451,7 @@ int main(int argc, char** argv) {
   try {
     if (o.command == "generate") return Generate(o);
     if (o.command == "verify") return Verify(o);
+    if (o.command == "verify-reports") return VerifyReports(o);
     if (o.command == "count") {
       soci::session sql;
       Open(sql, EffectiveUrl(o));

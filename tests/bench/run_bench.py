@@ -7,12 +7,19 @@ see `scripts/bench --help`. For every backend and dataset size:
   1. bench_dataset generate            the dataset (dataset.h)
   2. bench_chain                       in-process: chain vs raw SOCI (target 3)
   3. switchboard serve                 time to /readyz 200 (target 5)
-  4. wrk fetch.lua, 64 connections     baseline, switchboard, baseline again
+  4. wrk fetch_all.lua                 every device fetches once: the steady
+                                       state, and each device's ETag
+  5. wrk fetch.lua, 64 connections     baseline, switchboard, baseline again
                                        (target 1; RSS sampled, target 5)
-  5. the same with two backups on      switchboard, baseline again (target 6):
-     every broker                      each answer carries 2 more endpoints
-  6. wrk register.lua, 16 connections  then every acknowledged uuid is looked
+  6. wrk fetch304.lua, 64 connections  If-None-Match with that ETag: 304s vs
+                                       the 200 fetch of step 5 (target 7)
+  7. the same as 5 with two backups    switchboard, baseline again (target 6):
+     on every broker                   each answer carries 2 more endpoints
+  8. wrk register.lua, 16 connections  then every acknowledged uuid is looked
                                        up in the database (target 2)
+  9. wrk report.lua, 16 connections    state reports; then every device's
+                                       stored report is checked against its
+                                       last acknowledged one (target 7)
 
 Every HTTP figure is compared with bench_baseline_server measured right
 before and after it in the same run. Nothing here asserts a time: --smoke
@@ -218,6 +225,40 @@ def prewarm(paths):
                 pass
 
 
+def wrk_walk(args, script, port, script_args, connections, out_dir, lines, cap_s):
+    """A wrk run stopped (SIGINT: wrk then reports as usual) once the files in
+    `out_dir` hold `lines` lines, or after `cap_s` seconds."""
+    cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{connections}", f"-d{cap_s}s", "--latency",
+           "-s", os.path.join(BENCH, script), f"http://127.0.0.1:{port}", "--"] + script_args
+    COMMANDS.append(shown(cmd))
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    seen = {}  # file → (bytes read, lines in them): read each byte once
+
+    def written():
+        for name in os.listdir(out_dir):
+            offset, lines = seen.get(name, (0, 0))
+            with open(os.path.join(out_dir, name), "rb") as f:
+                f.seek(offset)
+                chunk = f.read()
+            end = chunk.rfind(b"\n") + 1  # whole lines only
+            seen[name] = (offset + end, lines + chunk.count(b"\n", 0, end))
+        return sum(lines for _, lines in seen.values())
+    deadline = time.monotonic() + cap_s
+    while proc.poll() is None and time.monotonic() < deadline and written() < lines:
+        time.sleep(0.2)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    if written() < lines:
+        raise RuntimeError(f"{script}: {written()} of {lines} devices answered:\n{stdout}\n{stderr}")
+    match = re.search(r"^WRK_RESULT (.*)$", stdout, re.M)
+    if not match:
+        raise RuntimeError(f"wrk printed no WRK_RESULT line:\n{stdout}\n{stderr}")
+    return {k: float(v) if re.fullmatch(r"[\d.]+", v) else v
+            for k, v in (item.split("=", 1) for item in match.group(1).split())}
+
+
 def cpu_seconds(pid):
     """User + system CPU time of a process so far, in seconds."""
     with open(f"/proc/{pid}/stat") as f:
@@ -364,6 +405,19 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
         baseline.wait_ready("/readyz")
         fetch_args = [str(devices)]
         c = args.fetch_connections
+        # Every device fetches once first: the steady state of a fleet that
+        # has fetched since the last configuration change (a device's first
+        # fetch records what it was handed: core/src/domain/device_reports.h),
+        # and the ETags fetch304.lua sends.
+        log(f"bench: {backend} {label}: every device fetches once")
+        versions_dir = os.path.join(work, f"versions-{backend}-{label}-{os.getpid()}")
+        os.makedirs(versions_dir, exist_ok=True)
+        walk = wrk_walk(args, "fetch_all.lua", server.port,
+                        [str(devices), str(args.wrk_threads), versions_dir], c, versions_dir,
+                        devices, 900)
+        if walk["status_errors"] > 0:
+            raise RuntimeError(f"fetch_all: {walk['status_errors']:.0f} error statuses "
+                               f"(log {server.log_path})")
         log(f"bench: {backend} {label}: config fetch, {c} connections")
         # baseline, switchboard (warmed just before: the database's pages
         # must be in memory), baseline again.
@@ -392,8 +446,20 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
             raise RuntimeError(f"fetch: {real['status_errors']:.0f} error statuses of "
                                f"{real['requests']:.0f} (log {server.log_path})")
 
+        log(f"bench: {backend} {label}: config fetch answered 304, {c} connections")
+        n304, n304_cpu = measured(args, server, "fetch304.lua",
+                                  [str(devices), versions_dir, str(args.wrk_threads)],
+                                  args.duration, c)
+        result["fetch304"] = n304
+        result["fetch304_cpu_us"] = n304_cpu
+        if n304["requests"] <= 0 or n304["status_errors"] > 0 or n304["not_modified"] <= 0:
+            raise RuntimeError(f"fetch304: {n304['not_modified']:.0f} answers 304 and "
+                               f"{n304['status_errors']:.0f} error statuses of "
+                               f"{n304['requests']:.0f} (log {server.log_path})")
+
         # The same fetch with every answer two endpoints longer (target 6),
-        # against the baseline just before (b2) and just after (b3) it.
+        # against the baseline measured after the plain fetch (b2) and just after
+        # it (b3).
         log(f"bench: {backend} {label}: config fetch with 3-endpoint lists, {c} connections")
         token = env["SWITCHBOARD_ADMIN_TOKEN"]
         backup_ids = add_backups(server.port, token)
@@ -427,6 +493,15 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
                                 args.duration, args.register_connections)
         result["register"] = reg
         result["register_cpu_us"] = reg_cpu
+
+        log(f"bench: {backend} {label}: state reports, {args.register_connections} connections")
+        reports_dir = os.path.join(work, f"reports-{backend}-{label}-{nonce}")
+        os.makedirs(reports_dir, exist_ok=True)
+        rep, rep_cpu = measured(args, server, "report.lua",
+                                [str(devices), str(args.wrk_threads), nonce, reports_dir],
+                                args.duration, args.register_connections)
+        result["report"] = rep
+        result["report_cpu_us"] = rep_cpu
     finally:
         code = server.stop()
         baseline.stop()
@@ -443,6 +518,18 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
     result["verify"] = {"acknowledged": int(match.group(1)), "present": int(match.group(2)),
                         "missing": int(match.group(3)), "stored_delta": after - before,
                         "wrk_acked": int(reg["acked"])}
+    files = [os.path.join(reports_dir, f) for f in sorted(os.listdir(reports_dir))]
+    verify = run([os.path.join(args.bin_dir, "bench_dataset"), "verify-reports", "--url", url]
+                 + files, check=False)
+    match = re.search(r"acknowledged=(\d+) devices=(\d+) current=(\d+) missing=(\d+)",
+                      verify.stdout)
+    if not match:
+        raise RuntimeError(f"verify-reports failed: {verify.stdout}{verify.stderr}")
+    result["report_verify"] = {"acknowledged": int(match.group(1)), "devices": int(match.group(2)),
+                               "current": int(match.group(3)), "missing": int(match.group(4)),
+                               "wrk_acked": int(rep["acked"])}
+    if rep["acked"] <= 0:
+        raise RuntimeError(f"reports: no request acknowledged (log {server.log_path})")
     if reg["acked"] <= 0:
         raise RuntimeError(f"registration: no request acknowledged (log {server.log_path})")
     if code != 0:
@@ -459,6 +546,8 @@ def aggregate(rounds):
     fetch_round = median_by(lambda r: r["fetch"]["rps"] / r["fetch_baseline"]["rps"])
     fetch3_round = median_by(lambda r: r["fetch3"]["rps"] / r["fetch3_baseline"]["rps"])
     register_round = median_by(lambda r: r["register"]["ack_rps"])
+    not_modified_round = median_by(lambda r: r["fetch304"]["rps"] / r["fetch"]["rps"])
+    report_round = median_by(lambda r: r["report"]["ack_rps"])
     p99s = sorted(r["fetch"]["p99_us"] for r in rounds)
     out = {
         "fetch": dict(fetch_round["fetch"], p99_us=p99s[(len(p99s) - 1) // 2]),
@@ -469,6 +558,16 @@ def aggregate(rounds):
         "fetch3_cpu_us": fetch3_round["fetch3_cpu_us"],
         "register": register_round["register"],
         "register_cpu_us": register_round["register_cpu_us"],
+        # The 304 figures with the 200 fetch of the same round: a ratio.
+        "fetch304": not_modified_round["fetch304"],
+        "fetch304_cpu_us": not_modified_round["fetch304_cpu_us"],
+        "fetch304_vs": {"rps": not_modified_round["fetch"]["rps"],
+                        "cpu_us": not_modified_round["fetch_cpu_us"]},
+        "report": report_round["report"],
+        "report_cpu_us": report_round["report_cpu_us"],
+        "report_verify": {k: sum(r["report_verify"][k] for r in rounds)
+                          for k in ("acknowledged", "devices", "current", "missing",
+                                    "wrk_acked")},
         "rss_peak_mib": max(r["rss_peak_mib"] for r in rounds),
         "vmhwm_mib": max(r["vmhwm_mib"] for r in rounds),
         "ready_s": max(r["ready_s"] for r in rounds),
@@ -582,6 +681,19 @@ def rows_for(results):
         rows.append(("2", f"acknowledged devices stored, {name} {label}",
                      f"{v['present']}/{v['acknowledged']}", "—", "—", "all",
                      v["missing"] == 0 and v["acknowledged"] == v["wrk_acked"]))
+        n, nv = r["fetch304"], r["fetch304_vs"]
+        ratio = n["rps"] / nv["rps"] if nv["rps"] else None
+        rows.append(("7", f"config fetch answered 304, req/s vs the 200 fetch (CPU µs/request "
+                     f"{r['fetch304_cpu_us']:.0f} vs {nv['cpu_us']:.0f}), {name} {label}",
+                     fmt(n["rps"]), fmt(nv["rps"]), fmt(ratio, "×"), "≥ 1.0×",
+                     ratio is not None and ratio >= 1.0))
+        rep, rv = r["report"], r["report_verify"]
+        rows.append(("7", f"state reports/s (acknowledged), {name} {label}", fmt(rep["ack_rps"]),
+                     "—", "—", f"≥ {register_min[b]:,}/s", rep["ack_rps"] >= register_min[b]))
+        rows.append(("7", f"acknowledged reports stored ({rv['acknowledged']:,} reports; devices "
+                     f"whose stored report is their last acknowledged one), {name} {label}",
+                     f"{rv['current']}/{rv['devices']}", "—", "—", "all",
+                     rv["missing"] == 0 and rv["acknowledged"] == rv["wrk_acked"]))
         c = r["chain"]
         cr = c["BM_ChainResolve"] / c["BM_RawSociLookup"]
         rows.append(("3", f"chain resolution µs vs raw SOCI, {name} {label}",

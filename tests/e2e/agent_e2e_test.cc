@@ -12,11 +12,11 @@
 //   2 restart               RestartReusesItsIdentity…
 //   3 lost registration     LostRegistrationAnswer…
 //   4 kill the primary      KilledPrimary… (the backup from
-//                           `backup_broker_ids`); the failback half is not
-//                           written (see the test)
+//                           `backup_broker_ids`, then back to the restarted
+//                           primary after `failbackAfterSeconds`)
 //   5 operator reassigns    ReassignedDeviceMoves… (`provisioning.refresh_after`)
-//   6 CA rotation           NEEDS THE SERVER: refresh + CA bundles (not
-//                           written here yet)
+//   6 CA rotation           CaRotation… (a CA and a server certificate made
+//                           by the test, the operator's six steps)
 //   7 server down           ServerDownAtRestart… (stored config, keeps its
 //                           broker, retries the refresh); the periodic
 //                           refresh part is case 5's refresh
@@ -34,6 +34,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "agent_process.h"
@@ -257,6 +258,39 @@ class AgentE2eTest : public testing::DatabaseTest {
         << Diagnostics();
     EXPECT_EQ(observer.WaitForMessage(StatusTopic(uuid), 10s), "online") << Diagnostics();
     return uuid;
+  }
+
+  // How often `needle` is in the agent's log so far.
+  int CountInAgentLog(const std::string& needle) const {
+    const std::string log = agent_->Log();
+    int count = 0;
+    for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+      ++count;
+    }
+    return count;
+  }
+  // True once `needle` is in the agent's log at least `count` times.
+  bool WaitForLogCount(const std::string& needle, int count,
+                       std::chrono::milliseconds bound) const {
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (CountInAgentLog(needle) < count) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(20ms);
+    }
+    return true;
+  }
+  // True once the operator's device read says the device is in sync.
+  bool WaitInSync(const std::string& uuid, std::chrono::milliseconds bound) const {
+    const auto deadline = std::chrono::steady_clock::now() + bound;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const HttpResponse device = server_->Admin("GET", "/api/v1/devices/" + uuid);
+      const rapidjson::Document row = ParseJsonObject(device.body);
+      if (const rapidjson::Value* reported = JsonMember(row, "reported")) {
+        if (testing::JsonBool(*reported, "inSync") == true) return true;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
   }
 
   // No secret of the device in the agent's log.
@@ -547,17 +581,18 @@ TEST_P(AgentE2eTest, ReassignedDeviceMovesToTheNewBrokerWithinTheRefreshInterval
   EXPECT_TRUE(agent_->WaitForLog("config_changed", 1s)) << Diagnostics();
 }
 
-// Case 4, first half: the primary dies and the agent is on its backup
-// within the bound that the default `reconnect` implies: three attempts on
-// the primary after 1, 2 and 4 s and the first on the backup after 1 s, each
-// ± 25 %: at most 10 s, plus refused connects that fail at once; 20 s are
-// allowed. Needs the server's `backup_broker_ids` and `failover` list
-// (skipped until the server has them). The failback half needs the primary
-// back on the same port after `failbackAfterSeconds` (a short
-// `provisioning.reconnect` from the server, and a broker fixture that keeps
-// its port across a restart): not written yet.
-TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupWithinTheReconnectBound) {
-  StartServer();
+// Case 4: the primary dies and the agent is on its backup within the bound
+// that the default `reconnect` implies: three attempts on the primary after
+// 1, 2 and 4 s and the first on the backup after 1 s, each ± 25 %: at most
+// 10 s, plus refused connects that fail at once; 20 s are allowed. While the
+// primary is down the failback check finds it closed and stays
+// (`failback_deferred`). Once the primary is back, the agent leaves the
+// backup cleanly and is on the primary within one `failbackAfterSeconds`
+// (the check runs every period while on a backup) plus the connection:
+// kFailbackAfter + 10 s.
+TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupAndBackAfterFailbackAfterSeconds) {
+  constexpr auto kFailbackAfter = 4s;
+  StartServer("provisioning:\n  reconnect:\n    failback_after: 4s\n");
   testing::TempDir backup_dir;
   testing::MosquittoBroker backup(*pki_, backup_dir.path() + "/passwd", backup_dir.path() + "/acl");
   backup.Start();
@@ -571,11 +606,6 @@ TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupWithinTheReconnectBoun
   const HttpResponse backups =
       server_->Admin("PUT", "/api/v1/mqtt/brokers/" + std::to_string(primary_id),
                      "{\"backup_broker_ids\":[" + std::to_string(backup_id) + "]}");
-  if (backups.status == 400 && backups.body.find("backup_broker_ids") != std::string::npos) {
-    GTEST_SKIP() << "the server has no backup_broker_ids yet (failover lists are still to come "
-                    "on the server side): "
-                 << backups.body;
-  }
   ASSERT_EQ(backups.status, 200) << backups.body;
   ASSERT_NO_FATAL_FAILURE(CreateProvisioningKey());
   MqttTestClient observer;
@@ -586,14 +616,136 @@ TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupWithinTheReconnectBoun
   const rapidjson::Value* failover = JsonMember(*config, "failover");
   ASSERT_TRUE(failover != nullptr && failover->IsArray() && failover->Size() == 1)
       << testing::ReadFile(StatePath());
+  const rapidjson::Value* reconnect = JsonMember(*config, "reconnect");
+  ASSERT_NE(reconnect, nullptr) << testing::ReadFile(StatePath());
+  ASSERT_EQ(JsonInt(*reconnect, "failbackAfterSeconds"), 4);
   ExportAndReload(backup, backup_dir.path() + "/passwd", backup_dir.path() + "/acl");
   MqttTestClient backup_observer;
   ConnectObserver(backup_observer, backup.plain_port());
   ASSERT_TRUE(backup_observer.Subscribe(StatusTopic(uuid)));
 
   broker_->Stop();
-  EXPECT_EQ(backup_observer.WaitForMessage(StatusTopic(uuid), 20s), "online") << Diagnostics();
+  ASSERT_EQ(backup_observer.WaitForMessage(StatusTopic(uuid), 20s), "online") << Diagnostics();
   EXPECT_TRUE(agent_->WaitForLog("failover: moving to the next endpoint", 1s)) << Diagnostics();
+
+  // The primary is still down at the first check: the agent stays put.
+  ASSERT_TRUE(agent_->WaitForLog("failback_deferred", kFailbackAfter + 5s)) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog("failback: the primary broker accepts"), 0) << Diagnostics();
+
+  // The primary comes back on its ports (the device's password is still in
+  // its password file): the agent says `offline` on the backup, disconnects
+  // cleanly and is `online` on the primary.
+  broker_->StartOnSamePorts();
+  MqttTestClient primary_observer;
+  ConnectObserver(primary_observer, broker_->plain_port());
+  ASSERT_TRUE(primary_observer.Subscribe(StatusTopic(uuid)));
+  EXPECT_EQ(primary_observer.WaitForMessage(StatusTopic(uuid), kFailbackAfter + 10s), "online")
+      << Diagnostics();
+  EXPECT_EQ(backup_observer.WaitForMessage(StatusTopic(uuid), 5s), "offline") << Diagnostics();
+  EXPECT_TRUE(agent_->WaitForLog("failback: the primary broker accepts connections again", 1s))
+      << Diagnostics();
+  EXPECT_NE(backup.Log().find("Client " + uuid + " disconnected."), std::string::npos)
+      << backup.Log();
+  // Its report names the primary again.
+  const auto reported_primary = [&] {
+    const HttpResponse read = server_->Admin("GET", "/api/v1/devices/" + uuid);
+    const rapidjson::Document row = ParseJsonObject(read.body);
+    const rapidjson::Value* reported = JsonMember(row, "reported");
+    return reported != nullptr && JsonInt(*reported, "brokerId") == primary_id &&
+           testing::JsonBool(*reported, "connected") == true;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!reported_primary() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(reported_primary()) << Diagnostics();
+}
+
+// Case 6: the CA rotation an operator runs (docs/operations.md), with a new
+// CA and a server certificate it signed made by the test. The agent refreshes
+// every 2 s (± 10 %); every step is bounded by a few refreshes. The agent
+// stays connected through the CA changes and loses its connection once:
+// when the broker restarts with the new certificate.
+TEST_P(AgentE2eTest, CaRotationKeepsTheAgentConnectedExceptForTheBrokerRestart) {
+  StartServer("provisioning:\n  refresh_after: 2s\n");
+  const std::int64_t tls_id = CreateTlsDefaultBroker(pki_->ca_cert);
+  ASSERT_GT(tls_id, 0);
+  ASSERT_NO_FATAL_FAILURE(CreateProvisioningKey());
+  MqttTestClient observer;
+  const std::string uuid = BootAndConnect(observer);
+  ASSERT_FALSE(HasFailure());
+  ASSERT_TRUE(WaitInSync(uuid, 10s)) << Diagnostics();
+  const testing::TestPki next = testing::TestPki::Generate(dir_.path() + "/pki-next");
+  const std::string old_ca = testing::ReadFile(pki_->ca_cert);
+  const std::string new_ca = testing::ReadFile(next.ca_cert);
+  const std::string broker_path = "/api/v1/mqtt/brokers/" + std::to_string(tls_id);
+  constexpr char kConnected[] = "connected: connected to the broker";
+  ASSERT_EQ(CountInAgentLog(kConnected), 1) << Diagnostics();
+
+  // 1. The new CA joins the bundle.
+  const int changes = CountInAgentLog("config_changed");
+  HttpResponse put =
+      server_->Admin("PUT", broker_path, JsonBody().Add("ca_cert", old_ca + new_ca).Take());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(JsonInt(ParseJsonObject(put.body), "ca_certs"), 2) << put.body;
+
+  // 2. The agent refreshes, keeps its connection, and reports the new
+  // version: in sync.
+  ASSERT_TRUE(WaitForLogCount("config_changed", changes + 1, 15s)) << Diagnostics();
+  ASSERT_TRUE(WaitInSync(uuid, 15s)) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog(kConnected), 1) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog("moving:"), 0) << Diagnostics();
+
+  // 3. The broker's server certificate switches to one the new CA signed;
+  // the broker restarts on its ports.
+  broker_->Stop();
+  broker_->SetServerCertificate(next.server_cert, next.server_key);
+  broker_->StartOnSamePorts();
+
+  // 4. The agent reconnects by itself, over TLS, verifying the new
+  // certificate with the bundle it was handed.
+  MqttTestClient second_observer;
+  ConnectObserver(second_observer, broker_->plain_port());
+  ASSERT_TRUE(second_observer.Subscribe(StatusTopic(uuid)));
+  EXPECT_EQ(second_observer.WaitForMessage(StatusTopic(uuid), kConnectBound), "online")
+      << Diagnostics();
+  ASSERT_TRUE(WaitForLogCount(kConnected, 2, 5s)) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog("certificate verify failed"), 0) << Diagnostics();
+  // The new certificate really is in use: the old CA alone refuses it.
+  MqttTestClient old_ca_client;
+  MqttConnectOptions tls;
+  tls.host = "localhost";
+  tls.port = broker_->tls_port();
+  tls.username = kObserverUser;
+  tls.password = kObserverPassword;
+  tls.ca_file = pki_->ca_cert;
+  EXPECT_FALSE(old_ca_client.Connect(tls).ok);
+
+  // 5. The old CA leaves the bundle.
+  const int lost = CountInAgentLog("disconnected:");
+  put = server_->Admin("PUT", broker_path, JsonBody().Add("ca_cert", new_ca).Take());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(JsonInt(ParseJsonObject(put.body), "ca_certs"), 1) << put.body;
+
+  // 6. After its next refresh the agent is still connected, in sync, and
+  // has kept its connection (no new connection, no loss, no move).
+  ASSERT_TRUE(WaitForLogCount("config_changed", changes + 2, 15s)) << Diagnostics();
+  ASSERT_TRUE(WaitInSync(uuid, 15s)) << Diagnostics();
+  const int refreshes = CountInAgentLog("refreshed:");
+  ASSERT_TRUE(WaitForLogCount("refreshed:", refreshes + 1, 10s)) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog(kConnected), 2) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog("disconnected:"), lost) << Diagnostics();
+  EXPECT_EQ(CountInAgentLog("moving:"), 0) << Diagnostics();
+  EXPECT_FALSE(second_observer.WaitForMessage(StatusTopic(uuid), 1s).has_value())
+      << "no offline, no second online";
+  // The file of the bundle with the old CA is gone (the agent writes the
+  // new bundle's file when it next connects).
+  for (const auto& entry : std::filesystem::directory_iterator(StateDir())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("ca-", 0) != 0) continue;
+    EXPECT_EQ(testing::ReadFile(entry.path().string()), new_ca) << name;
+  }
+  ExpectNoSecretsInAgentLog();
 }
 
 SWITCHBOARD_BOTH_BACKENDS(AgentE2eTest);

@@ -352,8 +352,8 @@ TEST_P(BrokersApiTest, SummaryCountsDevicesAndFleetsPerBroker) {
   const auto& first = summary["brokers"][0];
   EXPECT_EQ(MemberNames(first),
             (std::vector<std::string>{"id", "name", "is_active", "is_default", "device_count",
-                                      "fleet_count", "connected_count", "ca_cert_expires_at",
-                                      "ca_cert_expiring_soon"}));
+                                      "fleet_count", "connected_count", "in_sync_count",
+                                      "ca_cert_expires_at", "ca_cert_expiring_soon"}));
   EXPECT_EQ(Int(first, "id"), a);
   EXPECT_TRUE(first["is_default"].GetBool());
   EXPECT_EQ(Int(first, "device_count"), 0);  // explicit assignments only

@@ -52,6 +52,21 @@ class DeviceStateApiTest : public testing::DatabaseTest {
            (connected ? "true" : "false") + R"(,"broker":")" + broker +
            R"(","agentVersion":"agent/1.0"})";
   }
+  int InSyncCount() {
+    const rapidjson::Document summary = Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"));
+    return static_cast<int>(Int(summary["brokers"][0], "in_sync_count"));
+  }
+  // What the server recorded as handed out to the device: "<none>" when
+  // nothing is.
+  std::string ServedVersion(const std::string& uuid = testing::TestUuid(1)) {
+    auto lease = storage().Acquire();
+    std::string version;
+    soci::indicator ind = soci::i_null;
+    const std::string key = uuid;
+    *lease << "SELECT served_config_version FROM devices WHERE uuid = :u", soci::use(key),
+        soci::into(version, ind);
+    return ind == soci::i_ok ? version : "<none>";
+  }
   long long StoredReports() {
     auto lease = storage().Acquire();
     long long n = 0;
@@ -88,6 +103,7 @@ TEST_P(DeviceStateApiTest, AReportIsStoredAndOperatorsSeeItInSync) {
   EXPECT_NE(String(broker, "last_connected_at"), "<none>");
   const rapidjson::Document summary = Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"));
   EXPECT_EQ(Int(summary["brokers"][0], "connected_count"), 1);
+  EXPECT_EQ(Int(summary["brokers"][0], "in_sync_count"), 1);
 
   // A change the device has not picked up yet: no longer in sync.
   ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/mqtt/brokers/" + std::to_string(broker_),
@@ -95,14 +111,71 @@ TEST_P(DeviceStateApiTest, AReportIsStoredAndOperatorsSeeItInSync) {
                 .status,
             200);
   EXPECT_FALSE(Device()["reported"]["inSync"].GetBool());
+  EXPECT_EQ(InSyncCount(), 0);
+  // The fetch hands out the new version: still not in sync until reported.
+  const std::string next = CurrentVersion();
+  EXPECT_NE(next, version);
+  EXPECT_EQ(ServedVersion(), next);
+  EXPECT_FALSE(Device()["reported"]["inSync"].GetBool());
   // It fetches and reports again: in sync; a disconnection stops counting.
-  ASSERT_EQ(Report(Body(CurrentVersion(), false)).status, 204);
+  ASSERT_EQ(Report(Body(next, false)).status, 204);
   EXPECT_TRUE(Device()["reported"]["inSync"].GetBool());
   EXPECT_FALSE(Device()["reported"]["connected"].GetBool());
   EXPECT_EQ(Int(Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"))["brokers"][0],
                 "connected_count"),
             0);
+  EXPECT_EQ(InSyncCount(), 0) << "in_sync_count counts connected devices only";
   EXPECT_EQ(StoredReports(), 1);  // the last report only
+}
+
+TEST_P(DeviceStateApiTest, RegistrationRecordsWhatItHandsOutSoAReportOfItIsInSync) {
+  // The answer of SetUp's registration, recorded with it: no fetch needed.
+  const HttpResponse again = testing::Register(*server_, key_, testing::TestUuid(1), kApiKey);
+  ASSERT_EQ(again.status, 200) << again.body;
+  const std::string version = String(Json(again)["mqtt"], "configVersion");
+  EXPECT_EQ(ServedVersion(), version);
+  ASSERT_EQ(Report(Body(version, true)).status, 204);
+  EXPECT_TRUE(Device()["reported"]["inSync"].GetBool());
+  EXPECT_EQ(InSyncCount(), 1);
+}
+
+TEST_P(DeviceStateApiTest, AnUnrelatedChangeIsConfirmedByThe304OfTheNextFetch) {
+  const std::string version = CurrentVersion();
+  ASSERT_EQ(Report(Body(version, true)).status, 204);
+  ASSERT_TRUE(Device()["reported"]["inSync"].GetBool());
+  // Another broker: the configuration changed, this device's config did not.
+  ASSERT_EQ(server_->Admin("POST", "/api/v1/mqtt/brokers", R"({"name":"other","host":"o.example"})")
+                .status,
+            201);
+  EXPECT_FALSE(Device()["reported"]["inSync"].GetBool()) << "not confirmed yet";
+  EXPECT_EQ(InSyncCount(), 0);
+  const HttpResponse not_modified =
+      OneShot(server_->port(), "GET", "/api/v1/device/" + testing::TestUuid(1) + "/mqtt",
+              {{"X-Device-API-Key", kApiKey}, {"If-None-Match", "\"" + version + "\""}});
+  ASSERT_EQ(not_modified.status, 304) << not_modified.body;
+  EXPECT_TRUE(Device()["reported"]["inSync"].GetBool()) << "the 304 confirmed it";
+  EXPECT_EQ(InSyncCount(), 1);
+}
+
+TEST_P(DeviceStateApiTest, AnOperatorEditOfTheDeviceMakesItNotInSyncUntilItFetches) {
+  const std::string version = CurrentVersion();
+  ASSERT_EQ(Report(Body(version, true)).status, 204);
+  ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/devices/" + testing::TestUuid(1),
+                               R"({"region":"eu"})")
+                .status,
+            200);
+  EXPECT_EQ(ServedVersion(), "<none>");
+  EXPECT_FALSE(Device()["reported"]["inSync"].GetBool());
+  // A fetch with a wrong key records nothing.
+  const HttpResponse wrong =
+      OneShot(server_->port(), "GET", "/api/v1/device/" + testing::TestUuid(1) + "/mqtt",
+              {{"X-Device-API-Key", "wrong-device-key-0123456789"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(ServedVersion(), "<none>");
+  // The device's own fetch does; the region changes nothing it is told.
+  EXPECT_EQ(CurrentVersion(), version);
+  EXPECT_EQ(ServedVersion(), version);
+  EXPECT_TRUE(Device()["reported"]["inSync"].GetBool());
 }
 
 TEST_P(DeviceStateApiTest, AnUnknownConfigVersionIsStoredButNotInSync) {
@@ -200,10 +273,56 @@ TEST_P(DeviceStateApiTest, TheDeviceListFiltersByInSyncFleetRegionAndBroker) {
             V{testing::TestUuid(3)});
   EXPECT_EQ(uuids("fleet_id=fleet-state").size(), 3u);
   EXPECT_TRUE(uuids("fleet_id=other").empty());
-  ExpectError(server_->Admin("GET", "/api/v1/devices?inSync=maybe"), 400, "invalid_request",
-              "inSync");
+  for (const char* bad : {"maybe", "TRUE", "1", ""}) {
+    ExpectError(server_->Admin("GET", std::string("/api/v1/devices?inSync=") + bad), 400,
+                "invalid_request", "inSync");
+  }
   ExpectError(server_->Admin("GET", "/api/v1/devices?mqtt_broker_id=x"), 400, "invalid_request",
               "mqtt_broker_id");
+}
+
+TEST_P(DeviceStateApiTest, TheInSyncFilterPagesExactly) {
+  // Devices 1..7; the odd ones report what they were handed, the even ones
+  // a stale version. Every page holds `limit` devices but the last.
+  for (int n = 2; n <= 7; ++n) {
+    ASSERT_EQ(testing::Register(*server_, key_, testing::TestUuid(n), kApiKey).status, 200);
+  }
+  for (int n = 1; n <= 7; ++n) {
+    const HttpResponse fetched =
+        OneShot(server_->port(), "GET", "/api/v1/device/" + testing::TestUuid(n) + "/mqtt",
+                {{"X-Device-API-Key", kApiKey}});
+    ASSERT_EQ(fetched.status, 200) << fetched.body;
+    const std::string version = n % 2 == 1 ? String(Json(fetched), "configVersion") : "stale";
+    ASSERT_EQ(Report(Body(version, true), kApiKey, testing::TestUuid(n)).status, 204);
+  }
+  const auto walk = [this](const std::string& filter, std::int64_t limit) {
+    std::vector<std::string> seen;
+    std::string after = "0";
+    for (int pages = 0; pages < 20; ++pages) {
+      const HttpResponse r =
+          server_->Admin("GET", "/api/v1/devices?" + filter + "&limit=" + std::to_string(limit) +
+                                    "&after=" + after);
+      EXPECT_EQ(r.status, 200) << r.body;
+      const rapidjson::Document page = Json(r);
+      for (const auto& d : page["devices"].GetArray()) seen.push_back(d["uuid"].GetString());
+      if (page["next_after"].IsNull()) break;
+      EXPECT_EQ(page["devices"].Size(), static_cast<rapidjson::SizeType>(limit)) << r.body;
+      after = std::to_string(page["next_after"].GetInt64());
+    }
+    return seen;
+  };
+  using V = std::vector<std::string>;
+  const V odd{testing::TestUuid(1), testing::TestUuid(3), testing::TestUuid(5),
+              testing::TestUuid(7)};
+  const V even{testing::TestUuid(2), testing::TestUuid(4), testing::TestUuid(6)};
+  EXPECT_EQ(walk("inSync=true", 1), odd);
+  EXPECT_EQ(walk("inSync=true", 3), odd);
+  EXPECT_EQ(walk("inSync=false", 1), even);
+  EXPECT_EQ(walk("inSync=false", 2), even);
+  EXPECT_EQ(walk("inSync=false", 1000), even);
+  EXPECT_EQ(InSyncCount(), 4);
+  const rapidjson::Document summary = Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"));
+  EXPECT_EQ(Int(summary["brokers"][0], "connected_count"), 7);
 }
 
 SWITCHBOARD_BOTH_BACKENDS(DeviceStateApiTest);

@@ -60,6 +60,13 @@ class MosquittoBroker {
   // `lines` (e.g. a `plugin` and its `plugin_opt_*` lines), for a broker
   // whose clients a plugin admits. Call before Start().
   void SetSecurityConfig(std::string lines) { security_config_ = std::move(lines); }
+  // The TLS listener's certificate and key (PEM file paths) from the next
+  // Start() or StartOnSamePorts() on: a broker whose operator switched its
+  // server certificate. Default: the PKI's server_cert and server_key.
+  void SetServerCertificate(std::string cert_file, std::string key_file) {
+    pki_.server_cert = std::move(cert_file);
+    pki_.server_key = std::move(key_file);
+  }
 
   // Picks free ports, starts the broker and waits until both listeners
   // accept TCP connections. Retries with new ports when one was taken.

@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "domain/ca_bundle.h"
+#include "domain/device_reports.h"
 #include "domain/domain_errors.h"
 #include "domain/validation.h"
 #include "storage/broker_rows.h"
@@ -523,19 +524,22 @@ std::vector<BrokerUsage> Brokers::Summary() {
   ReadWithRetry(storage_, [&](soci::session& sql) {
     out.clear();
     BrokerUsage row;
-    long long id = 0, devices = 0, fleets = 0, connected = 0;
+    long long id = 0, devices = 0, fleets = 0, connected = 0, in_sync = 0;
     int active = 0, is_default = 0;
     std::string ca_cert;
     soci::indicator ca_cert_ind = soci::i_null;
     soci::statement st =
-        (sql.prepare << "SELECT b.id, b.name, b.is_active, b.is_default, "
-                        "(SELECT COUNT(*) FROM devices d WHERE d.mqtt_broker_id = b.id), "
-                        "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id), "
-                        "(SELECT COUNT(*) FROM device_reports r "
-                        "WHERE r.broker_id = b.id AND r.connected = 1), "
-                        "b.ca_cert FROM mqtt_broker_config b ORDER BY b.id",
+        (sql.prepare << std::string(
+                            "SELECT b.id, b.name, b.is_active, b.is_default, "
+                            "(SELECT COUNT(*) FROM devices d WHERE d.mqtt_broker_id = b.id), "
+                            "(SELECT COUNT(*) FROM fleets f WHERE f.mqtt_broker_id = b.id), "
+                            "(SELECT COUNT(*) FROM device_reports r "
+                            "WHERE r.broker_id = b.id AND r.connected = 1), "
+                            "(SELECT COUNT(*) FROM device_reports r JOIN devices ON devices.id = "
+                            "r.device_id WHERE r.broker_id = b.id AND r.connected = 1 AND ") +
+                            kDeviceInSync + "), b.ca_cert FROM mqtt_broker_config b ORDER BY b.id",
          soci::into(id), soci::into(row.name), soci::into(active), soci::into(is_default),
-         soci::into(devices), soci::into(fleets), soci::into(connected),
+         soci::into(devices), soci::into(fleets), soci::into(connected), soci::into(in_sync),
          soci::into(ca_cert, ca_cert_ind));
     st.execute();
     const auto now = std::chrono::system_clock::now();
@@ -550,6 +554,7 @@ std::vector<BrokerUsage> Brokers::Summary() {
       row.device_count = devices;
       row.fleet_count = fleets;
       row.connected_count = connected;
+      row.in_sync_count = in_sync;
       out.push_back(row);
     }
   });

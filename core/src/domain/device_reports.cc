@@ -108,6 +108,22 @@ void DeviceReports::Record(const std::string& uuid, const std::string& presented
   }
 }
 
+void RecordServedConfig(soci::session& sql, std::int64_t device_id, const std::string& version,
+                        std::optional<std::int64_t> counter) {
+  long long at = 0;
+  if (counter) {
+    at = *counter;
+  } else {
+    sql << "SELECT version FROM config_version WHERE id = 1", soci::into(at);
+  }
+  long long id = device_id;
+  long long not_after = at;
+  std::string served = version;
+  sql << "UPDATE devices SET served_config_version = :v, served_config_counter = :c "
+         "WHERE id = :id AND (served_config_counter IS NULL OR served_config_counter <= :c2)",
+      soci::use(served), soci::use(at), soci::use(id), soci::use(not_after);
+}
+
 std::optional<StoredReport> DeviceReports::Last(const std::string& uuid) {
   const std::string key = ToLowerAscii(uuid);
   std::optional<StoredReport> out;
@@ -122,16 +138,22 @@ std::optional<StoredReport> DeviceReports::Last(const std::string& uuid) {
     StoredReport r;
     std::string last_error, agent_version;  // SOCI 4.0.3 reads no std::optional
     int connected = 0;
+    int in_sync = 0;
     long long broker_id = 0;
     soci::indicator broker_ind = soci::i_null, error_ind = soci::i_null, agent_ind = soci::i_null;
-    sql << "SELECT config_version, connected, broker, broker_id, last_error, agent_version, "
-           "reported_at FROM device_reports WHERE device_id = :d",
+    sql << std::string(
+               "SELECT r.config_version, r.connected, r.broker, r.broker_id, "
+               "r.last_error, r.agent_version, r.reported_at, CASE WHEN ") +
+               kDeviceInSync +
+               " THEN 1 ELSE 0 END FROM device_reports r JOIN devices ON devices.id = "
+               "r.device_id WHERE r.device_id = :d",
         soci::use(id), soci::into(r.report.config_version), soci::into(connected),
         soci::into(r.report.broker), soci::into(broker_id, broker_ind),
         soci::into(last_error, error_ind), soci::into(agent_version, agent_ind),
-        soci::into(r.reported_at);
+        soci::into(r.reported_at), soci::into(in_sync);
     if (!sql.got_data()) return;
     r.report.connected = connected != 0;
+    r.in_sync = in_sync != 0;
     if (broker_ind == soci::i_ok) r.broker_id = broker_id;
     if (error_ind == soci::i_ok) r.report.last_error = last_error;
     if (agent_ind == soci::i_ok) r.report.agent_version = agent_version;

@@ -11,7 +11,12 @@
 #include <optional>
 #include <string>
 
+#include "engine/resolve_context.h"
 #include "storage/storage.h"
+
+namespace soci {
+class session;
+}
 
 namespace switchboard {
 
@@ -29,7 +34,36 @@ struct StoredReport {
   StateReport report;
   std::optional<std::int64_t> broker_id;  // the stored broker `broker` names, if any
   std::string reported_at;
+  bool in_sync = false;  // kDeviceInSync, at the time of the read
 };
+
+// In sync: the device's last report carries the configVersion the server
+// last handed it (devices.served_config_version, written by
+// RecordServedConfig), and that answer was resolved at the current
+// config_version counter, so no broker or fleet has changed since. An
+// operator edit of the device clears what was handed out. What this does
+// not see until the device's next fetch: a change of broker health or of
+// the chain's YAML (docs/api.md, "inSync"). A SQL condition on a row of
+// `devices` (named `devices`), for the device read, the devices list
+// filter and the brokers summary; never NULL.
+inline constexpr char kDeviceInSync[] =
+    "(COALESCE(devices.served_config_counter, 0) = "
+    "(SELECT version FROM config_version WHERE id = 1) AND EXISTS (SELECT 1 FROM device_reports "
+    "ir WHERE ir.device_id = devices.id AND ir.config_version = devices.served_config_version))";
+
+// Records that the device `device_id` was handed `version`, resolved at
+// config_version `counter` (nullopt: read the current one first), on the
+// caller's session and transaction, if any. Never replaces what an answer
+// resolved at a later counter recorded. Throws soci::soci_error.
+void RecordServedConfig(soci::session& sql, std::int64_t device_id, const std::string& version,
+                        std::optional<std::int64_t> counter);
+
+// Whether RecordServedConfig is needed after handing out `version`
+// resolved at `counter`, given what was recorded before.
+inline bool ServedConfigChanged(const ServedConfig& recorded, const std::string& version,
+                                std::optional<std::int64_t> counter) {
+  return recorded.version != version || !counter || recorded.counter != counter;
+}
 
 // Throws ValidationError naming the first bad field.
 void ValidateStateReport(const StateReport& report);

@@ -5,6 +5,7 @@
 
 #include <climits>
 
+#include "domain/device_reports.h"
 #include "domain/domain_errors.h"
 #include "domain/fleets.h"
 #include "storage/config_snapshot.h"
@@ -183,8 +184,12 @@ DeviceRecord Devices::Update(const std::string& uuid, const DeviceUpdate& update
       sql << "UPDATE devices SET mqtt_broker_id = :broker WHERE uuid = :uuid",
           soci::use(broker_id, ind), soci::use(key);
     }
-    sql << "UPDATE devices SET updated_at = :now WHERE uuid = :uuid", soci::use(now),
-        soci::use(key);
+    // What the device was handed may no longer be what it would be handed:
+    // not in sync until its next fetch records the answer again
+    // (domain/device_reports.h).
+    sql << "UPDATE devices SET updated_at = :now, served_config_version = NULL, "
+           "served_config_counter = NULL WHERE uuid = :uuid",
+        soci::use(now), soci::use(key);
     auto updated = LoadDeviceRecord(sql, key);
     tx.Commit();
     return *updated;
@@ -223,6 +228,9 @@ DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::i
     if (filter.mqtt_broker_id) {
       where += " AND mqtt_broker_id = :broker";
       st.exchange(soci::use(broker));
+    }
+    if (filter.in_sync) {
+      where += std::string(*filter.in_sync ? " AND " : " AND NOT ") + kDeviceInSync;
     }
     st.exchange(soci::use(fetch));
     st.alloc();

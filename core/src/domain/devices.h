@@ -61,6 +61,9 @@ struct DeviceFilter {
   std::optional<std::string> fleet_id;
   std::optional<std::string> region;
   std::optional<std::int64_t> mqtt_broker_id;  // the device's own assignment
+  // In sync as device_reports.h defines it (a device that never reported
+  // is not); one comparison per row, so pages are exact.
+  std::optional<bool> in_sync;
 };
 
 // One page of `GET /api/v1/devices?limit&after`.

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "domain/device_reports.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
 #include "domain/provisioning_keys.h"
@@ -299,7 +300,7 @@ void CountAndCommit(soci::session& sql, WriteTransaction& tx, const NewDeviceRow
   throw Forbidden(refusal.empty() ? "provisioning key can register no more devices" : refusal);
 }
 
-RegistrationResult RegistrationAnswer(WrittenDevice device, PreparedRegistration prepared,
+RegistrationResult RegistrationAnswer(WrittenDevice device, PreparedRegistration& prepared,
                                       Resolution& resolution, const ProvisioningConfig& config) {
   RegistrationResult result;
   result.id = device.record.id;
@@ -355,41 +356,19 @@ OrRefusal<RegistrationResult> ProvisioningService::Register(
       if (!resolution->broker) {
         return RefuseRegistration(log_, request.uuid, std::move(*resolution));
       }
-      CountAndCommit(sql, tx, prepared.rows, key.hash, device->retried);
-      if (!device->retried) statistics_.NoteNewDevice(sql, log_);  // step 5
-      return RegistrationAnswer(std::move(*device), std::move(prepared), *resolution, topics_);
+      const bool retried = device->retried;
+      const std::optional<std::int64_t> counter = device->config_version;
+      RegistrationResult answer =
+          RegistrationAnswer(std::move(*device), prepared, *resolution, topics_);
+      // What the device is handed, in the same transaction (device_reports.h).
+      RecordServedConfig(sql, answer.id, answer.mqtt.config_version, counter);
+      CountAndCommit(sql, tx, prepared.rows, key.hash, retried);
+      if (!retried) statistics_.NoteNewDevice(sql, log_);  // step 5
+      return answer;
     } catch (const soci::soci_error&) {
       RethrowStorageFailure(sql);
     }
   }
-}
-
-OrRefusal<DeviceMqttAccess> ProvisioningService::CurrentView(const Chain& chain,
-                                                             const std::string& uuid) {
-  const std::string key = ToLowerAscii(uuid);
-  bool found = false;
-  Resolution resolution;
-  const std::shared_ptr<const HealthSnapshot> health = HealthNow(health_);
-  ReadWithRetry(storage_, [&](soci::session& sql) {
-    std::optional<std::int64_t> config_version;
-    const std::optional<Device> device = LoadDeviceAndKeyHash(sql, key, nullptr, &config_version);
-    found = device.has_value();
-    if (!found) return;
-    PreparedResolveContext context(*device, sql, log_);
-    if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
-    context.brokers().UseHealth(health.get());
-    resolution = chain.Resolve(context);
-    AddEndpoints(resolution, context.brokers(), *health);
-  });
-  if (!found) throw NotFound("no device with uuid '" + key + "'");
-  if (!resolution.broker) return RefusalOf(std::move(resolution));
-  DeviceMqttAccess access;
-  access.username = MqttUsername(key);
-  access.publish_topics = ExpandTopics(topics_.publish_topics, key);
-  access.subscribe_topics = ExpandTopics(topics_.subscribe_topics, key);
-  FillBroker(access, resolution, topics_);
-  FinishView(access);
-  return access;
 }
 
 OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
@@ -399,6 +378,9 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
   const std::string key = ToLowerAscii(uuid);
   bool authorized = false;
   Resolution resolution;
+  std::int64_t device_id = 0;
+  ServedConfig served;
+  std::optional<std::int64_t> counter;
   const std::shared_ptr<const HealthSnapshot> health = HealthNow(health_);
   if (DeviceReadPipeline* pipeline = storage_.device_reads()) {
     // PostgreSQL: the device row comes batched with other requests'
@@ -409,6 +391,9 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
         VerifyDeviceApiKey(presented_api_key, row ? row->api_key_hash : DummyApiKeyHash()) &&
         row.has_value();
     if (authorized) {
+      device_id = row->device.id;
+      served = row->served;
+      counter = row->config_version;
       StorageResolveContext context(storage_, row->device, log_);
       context.brokers().NoteConfigVersionReadElsewhere(row->config_version);
       context.brokers().UseHealth(health.get());
@@ -423,11 +408,13 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
       std::string stored_hash;
       std::optional<std::int64_t> config_version;
       const std::optional<Device> device =
-          LoadDeviceAndKeyHash(sql, key, &stored_hash, &config_version);
+          LoadDeviceAndKeyHash(sql, key, &stored_hash, &config_version, &served);
       authorized =
           VerifyDeviceApiKey(presented_api_key, device ? stored_hash : DummyApiKeyHash()) &&
           device.has_value();
       if (!authorized) return;
+      device_id = device->id;
+      counter = config_version;
       // Autocommit reads: no transaction to protect, so the plain context.
       PreparedResolveContext context(*device, sql, log_);
       if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
@@ -445,6 +432,22 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
   access.subscribe_topics = ExpandTopics(topics_.subscribe_topics, key);
   FillBroker(access, resolution, topics_);
   FinishView(access);
+  if (ServedConfigChanged(served, access.config_version, counter)) {
+    // Only when what the device is handed changed (device_reports.h): a
+    // fetch that repeats the last answer, 200 or 304, writes nothing. A
+    // failed write costs the answer nothing; the device counts as not in
+    // sync until a later fetch records it.
+    try {
+      storage_.WithRetry([&](soci::session& sql) {
+        RecordServedConfig(sql, device_id, access.config_version, counter);
+      });
+    } catch (const StorageUnavailable& error) {
+      log_.Warn("device " + key +
+                ": cannot record the config it was handed: " + std::string(error.what()));
+    } catch (const soci::soci_error&) {  // its text may hold SQL: not logged
+      log_.Warn("device " + key + ": cannot record the config it was handed: database error");
+    }
+  }
   return access;
 }
 

@@ -128,12 +128,10 @@ class ProvisioningService {
 
   // The device's current broker, freshly resolved, without a password, or
   // the chain's refusal. Unknown uuid or wrong key → Unauthorized (never
-  // says which). Throws StorageUnavailable.
-  // What DeviceMqtt() would answer the device now, for operators (no key):
-  // its configVersion says whether a report is in sync. Throws NotFound,
-  // StorageUnavailable.
-  OrRefusal<DeviceMqttAccess> CurrentView(const Chain& chain, const std::string& uuid);
-
+  // says which). Throws StorageUnavailable. When the answer's configVersion
+  // or the config_version it was resolved at differs from what the device
+  // was last handed, records it (RecordServedConfig, device_reports.h; a
+  // failed write is logged, the answer stands).
   OrRefusal<DeviceMqttAccess> DeviceMqtt(const Chain& chain, const std::string& uuid,
                                          const std::string& presented_api_key);
 

@@ -20,10 +20,13 @@ struct DeviceByUuidSelect {
                                kConfigVersionColumn + " FROM devices WHERE uuid = :uuid",
             soci::into(id), soci::into(name), soci::into(type), soci::into(fleet_id, fleet_ind),
             soci::into(region, region_ind), soci::into(broker_id, broker_ind), soci::into(key_hash),
-            soci::into(version, version_ind), soci::use(uuid))) {}
-  std::string uuid, name, type, fleet_id, region, key_hash;
-  long long id = 0, broker_id = 0, version = 0;
-  soci::indicator fleet_ind{}, region_ind{}, broker_ind{}, version_ind{};
+            soci::into(served_version, served_version_ind),
+            soci::into(served_counter, served_counter_ind), soci::into(version, version_ind),
+            soci::use(uuid))) {}
+  std::string uuid, name, type, fleet_id, region, key_hash, served_version;
+  long long id = 0, broker_id = 0, version = 0, served_counter = 0;
+  soci::indicator fleet_ind{}, region_ind{}, broker_ind{}, version_ind{}, served_version_ind{},
+      served_counter_ind{};
   soci::statement st;
 };
 
@@ -31,7 +34,8 @@ struct DeviceByUuidSelect {
 
 std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string& uuid,
                                            std::string* api_key_hash,
-                                           std::optional<std::int64_t>* config_version) {
+                                           std::optional<std::int64_t>* config_version,
+                                           ServedConfig* served) {
   SessionCache* cache = SessionCacheFor(sql);
   if (cache == nullptr) {
     std::optional<Device> device = LoadDeviceByUuid(sql, uuid);
@@ -53,6 +57,11 @@ std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string
   if (q.region_ind == soci::i_ok) device->region = q.region;
   if (q.broker_ind == soci::i_ok) device->mqtt_broker_id = q.broker_id;
   if (api_key_hash != nullptr) *api_key_hash = q.key_hash;
+  if (served != nullptr) {
+    served->version = q.served_version_ind == soci::i_ok ? q.served_version : std::string();
+    served->counter.reset();
+    if (q.served_counter_ind == soci::i_ok) served->counter = q.served_counter;
+  }
   const bool has_version = q.version_ind == soci::i_ok;
   const std::int64_t version = q.version;
   FinishSingleRow(sql, q.st);

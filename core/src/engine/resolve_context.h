@@ -24,6 +24,7 @@
 // thread; not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -51,7 +52,16 @@ class DeviceNotFound : public std::runtime_error {
 // config_version): LoadDeviceAndKeyHash on a pooled session and
 // DeviceReadPipeline on PostgreSQL both read exactly these.
 inline constexpr char kFetchDeviceColumns[] =
-    "id, device_name, device_type, fleet_id, region, mqtt_broker_id, api_key_hash";
+    "id, device_name, device_type, fleet_id, region, mqtt_broker_id, api_key_hash, "
+    "served_config_version, served_config_counter";
+
+// What the server last handed the device (migration 007_served_config):
+// the config fetch compares its answer with it and writes only on a change
+// (RecordServedConfig, domain/device_reports.h).
+struct ServedConfig {
+  std::string version;                  // configVersion; empty: none recorded
+  std::optional<std::int64_t> counter;  // the config_version it was resolved at
+};
 
 // Loads the device with this uuid; nullopt when there is none. On a pooled
 // session the same statement reads config_version into `*config_version`
@@ -65,10 +75,12 @@ std::optional<Device> LoadDeviceByUuid(soci::session& sql, const std::string& uu
 // null; for verification only, never return it). On a pooled session one
 // prepared statement reads the device, the hash and config_version: hand
 // the version to the resolution's directory for one query in all for the
-// whole config fetch.
+// whole config fetch. `*served` (when not null) receives what the device
+// was last handed; on a session Storage does not pool it is left alone.
 std::optional<Device> LoadDeviceAndKeyHash(soci::session& sql, const std::string& uuid,
                                            std::string* api_key_hash,
-                                           std::optional<std::int64_t>* config_version = nullptr);
+                                           std::optional<std::int64_t>* config_version = nullptr,
+                                           ServedConfig* served = nullptr);
 
 class StorageResolveContext : public ResolveContext {
  public:

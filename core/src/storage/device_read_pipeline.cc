@@ -224,7 +224,7 @@ void DeviceReadPipeline::SendAndReceive(const std::vector<Pending*>& batch, pg_c
   for (Pending* pending : batch) {
     PgResult result(PQgetResult(connection));
     if (result.get() == nullptr) throw ConnectionTrouble("database connection lost");
-    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQnfields(result.get()) != 8) {
+    if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQnfields(result.get()) != 10) {
       // A failed statement aborts the rest of the pipeline: start afresh.
       throw ConnectionTrouble("device lookup failed");
     }
@@ -238,8 +238,10 @@ void DeviceReadPipeline::SendAndReceive(const std::vector<Pending*>& batch, pg_c
       row.device.region = Text(result.get(), 4);
       if (!PQgetisnull(result.get(), 0, 5)) row.device.mqtt_broker_id = Integer(result.get(), 5);
       row.api_key_hash = Text(result.get(), 6);
-      if (PQgetisnull(result.get(), 0, 7)) throw ConnectionTrouble("config_version has no row");
-      row.config_version = Integer(result.get(), 7);
+      row.served.version = Text(result.get(), 7);
+      if (!PQgetisnull(result.get(), 0, 8)) row.served.counter = Integer(result.get(), 8);
+      if (PQgetisnull(result.get(), 0, 9)) throw ConnectionTrouble("config_version has no row");
+      row.config_version = Integer(result.get(), 9);
       pending->row = std::move(row);
     }
     pending->answered = true;

@@ -40,6 +40,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/resolve_context.h"
 #include "switchboard/device.h"
 
 struct pg_conn;
@@ -52,6 +53,7 @@ class DeviceReadPipeline {
     Device device;
     std::string api_key_hash;  // for verification only: never log or return it
     std::int64_t config_version = 0;
+    ServedConfig served;  // what the device was last handed
   };
 
   // `conninfo`: a libpq connection string. `redacted_url` names the database

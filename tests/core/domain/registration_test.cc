@@ -12,6 +12,7 @@
 
 #include "capturing_logger.h"
 #include "domain/brokers.h"
+#include "domain/device_reports.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
 #include "domain/provisioning.h"
@@ -691,6 +692,79 @@ TEST_P(RegistrationTest, DISABLED_Throughput) {
   EXPECT_EQ(failures, 0);
   std::printf("%s: %d registrations in %.3f s = %.0f/s\n", backend().c_str(), kThreads * kPerThread,
               seconds, kThreads * kPerThread / seconds);
+}
+
+// What the device was last handed (device_reports.h): recorded by the
+// registration, rewritten by a fetch only when it changed, never replaced by
+// an answer resolved at an older counter.
+TEST_P(RegistrationTest, RecordsWhatItHandsOutAndRewritesItOnlyOnAChange) {
+  CreateDefaultBroker();
+  auto chain = DomainChain(kDeviceThenDefault);
+  const auto r = Answer(service().Register(*chain, CreateKey(), Request(1)));
+  const auto served = [this] {
+    Storage::Lease lease = storage().Acquire();
+    std::string version;
+    long long counter = -1;
+    soci::indicator version_ind = soci::i_null, counter_ind = soci::i_null;
+    const std::string uuid = TestUuid(1);
+    *lease << "SELECT served_config_version, served_config_counter FROM devices WHERE uuid = :u",
+        soci::use(uuid), soci::into(version, version_ind), soci::into(counter, counter_ind);
+    return std::make_pair(version_ind == soci::i_ok ? version : "<null>",
+                          counter_ind == soci::i_ok ? counter : -1);
+  };
+  const auto current_counter = [this] {
+    Storage::Lease lease = storage().Acquire();
+    long long counter = -1;
+    *lease << "SELECT version FROM config_version WHERE id = 1", soci::into(counter);
+    return counter;
+  };
+  ASSERT_FALSE(r.mqtt.config_version.empty());
+  EXPECT_EQ(served(), std::make_pair(r.mqtt.config_version, current_counter()));
+
+  // A fetch with the same answer changes nothing; a tampered record is
+  // rewritten by the next fetch (it compares, it does not trust).
+  Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
+  EXPECT_EQ(served(), std::make_pair(r.mqtt.config_version, current_counter()));
+  {
+    Storage::Lease lease = storage().Acquire();
+    *lease << "UPDATE devices SET served_config_version = 'tampered'";
+  }
+  Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
+  EXPECT_EQ(served().first, r.mqtt.config_version);
+
+  // A broker write bumps the counter: the next fetch records the new one.
+  const long long before = current_counter();
+  Brokers(storage()).Create(MinimalBroker("unrelated", "unrelated.example"));
+  ASSERT_GT(current_counter(), before);
+  EXPECT_EQ(served().second, before);
+  Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
+  EXPECT_EQ(served(), std::make_pair(r.mqtt.config_version, current_counter()));
+
+  // An answer resolved at an older counter never replaces a newer record.
+  const long long newest = current_counter();
+  {
+    Storage::Lease lease = storage().Acquire();
+    RecordServedConfig(*lease, r.id, "older-answer", newest - 1);
+  }
+  EXPECT_EQ(served(), std::make_pair(r.mqtt.config_version, newest));
+
+  // An operator edit clears it; a refused fetch (wrong key) records nothing.
+  DeviceUpdate rename;
+  rename.device_name = "renamed";
+  Devices(storage()).Update(TestUuid(1), rename);
+  EXPECT_EQ(served(), std::make_pair(std::string("<null>"), -1LL));
+  EXPECT_THROW(Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0002")),
+               Unauthorized);
+  EXPECT_EQ(served().first, "<null>");
+}
+
+TEST(ServedConfigChangedTest, WritesWhenTheVersionOrTheCounterDiffersOrIsUnknown) {
+  const ServedConfig recorded{"v1", 7};
+  EXPECT_FALSE(ServedConfigChanged(recorded, "v1", 7));
+  EXPECT_TRUE(ServedConfigChanged(recorded, "v2", 7));
+  EXPECT_TRUE(ServedConfigChanged(recorded, "v1", 8));
+  EXPECT_TRUE(ServedConfigChanged(recorded, "v1", std::nullopt));
+  EXPECT_TRUE(ServedConfigChanged(ServedConfig{}, "v1", 7));
 }
 
 SWITCHBOARD_BOTH_BACKENDS(RegistrationTest);
