@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "api_test_support.h"
+#include "eventually.h"
 #include "missing_tool.h"
 #include "mosquitto_fixture.h"
 #include "util/crypto.h"
@@ -18,37 +19,16 @@
 namespace switchboard {
 namespace {
 
+using testing::Eventually;
 using testing::Int;
 using testing::Json;
+using testing::MillisOf;
 using testing::String;
 using testing::SwitchboardProcess;
 
 constexpr int kIntervalMs = 1000;
 constexpr int kUnhealthyThreshold = 2;
 constexpr int kHealthyThreshold = 2;
-
-// Milliseconds since the epoch of a stored timestamp (util/time.h).
-long long MillisOf(const std::string& stamp) {
-  std::tm tm{};
-  int millis = 0;
-  if (std::sscanf(stamp.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) != 7) {
-    ADD_FAILURE() << "not a timestamp: " << stamp;
-    return 0;
-  }
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return static_cast<long long>(timegm(&tm)) * 1000 + millis;
-}
-
-bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds bound) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
 
 std::string JsonQuoted(const std::string& text) {
   std::string out = "\"";

@@ -15,12 +15,14 @@
 
 #include "api_test_support.h"
 #include "connack_listener.h"
+#include "eventually.h"
 #include "test_certificates.h"
 
 namespace switchboard {
 namespace {
 
 using testing::ConnackListener;
+using testing::Eventually;
 using testing::ExpectAdminOnly;
 using testing::ExpectError;
 using testing::Int;
@@ -56,16 +58,6 @@ double Sample(const std::string& metrics, const std::string& series) {
     if (line.rfind(series + " ", 0) == 0) return std::atof(line.c_str() + series.size() + 1);
   }
   return -1;
-}
-
-// Polls `done` every 50 ms for at most `bound`; true when it held.
-bool Eventually(const std::function<bool()>& done, std::chrono::milliseconds bound) {
-  const auto deadline = std::chrono::steady_clock::now() + bound;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
 }
 
 class HealthApiTest : public testing::DatabaseTest {
