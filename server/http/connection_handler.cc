@@ -22,8 +22,9 @@ namespace P = Pistache;
 // The responses of one connection in request order, while a deferred one
 // is pending. Requests pipelined behind a deferred request are still read
 // and answered by the worker, but their responses wait here until every
-// response before them is on its way; whichever thread completes the head
-// sends what is ready. Writes leave in the order they are handed to the
+// response before them is on its way. Only the connection's worker thread
+// sends: a response completed on another thread wakes the worker
+// (WakeWorkerToSend). Writes leave in the order they are handed to the
 // transport (one queue per worker), so that order is the order on the wire.
 struct ResponseQueue {
   struct Slot {
@@ -36,6 +37,8 @@ struct ResponseQueue {
   std::mutex mutex;
   std::deque<std::shared_ptr<Slot>> pending;  // oldest first
   std::thread::id worker;                     // the connection's worker thread
+  std::weak_ptr<Pistache::Tcp::Peer> peer;
+  bool wake_pending = false;  // a WakeWorkerToSend is on its way
 };
 
 // Per connection; lives in the peer's data map and is only touched by the
@@ -153,14 +156,10 @@ class FixedHeader : public P::Http::Header::Header {
 // failed). Half-closes so the client reads the whole response and then EOF;
 // the transport removes the peer when the client closes its side (or the
 // keep-alive timeout does). Never close(2) here: the fd belongs to Pistache.
-void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed,
-                   std::thread::id worker = {}) {
+void ShutdownWrite(const std::weak_ptr<P::Tcp::Peer>& weak, bool write_failed) {
   const std::shared_ptr<P::Tcp::Peer> peer = weak.lock();
   if (!peer) return;
-  // The SSL object is the worker's: no close_notify from another thread (a
-  // write completed there when its callback was attached after the write).
-  const bool on_worker = worker == std::thread::id() || worker == std::this_thread::get_id();
-  if (peer->ssl() != nullptr && !write_failed && on_worker) {
+  if (peer->ssl() != nullptr && !write_failed) {
     SSL_shutdown(static_cast<SSL*>(peer->ssl()));  // best effort close_notify
     ERR_clear_error();
   }
@@ -231,10 +230,12 @@ bool ClientWantsClose(const P::Http::Request& request) {
 
 namespace {
 
-// Headers and the write. `worker`: the connection's worker thread, when the
-// caller may be another thread.
+// Headers and the write. Only on the connection's worker thread: the
+// promise ResponseWriter::send returns is resolved there without a lock
+// (Pistache 0.0.5 chains it), so its continuation must be attached there,
+// and the send marks the peer idle, which the worker's timeouts read.
 void SendOnWire(P::Http::ResponseWriter writer, bool close, const Response& response,
-                std::shared_ptr<void> token, std::thread::id worker = {}) {
+                std::shared_ptr<void> token) {
   std::weak_ptr<P::Tcp::Peer> weak = writer.getPeer();
   auto& headers = writer.headers();
   // Pistache 0.0.5 would have said Close for every request without a
@@ -250,8 +251,8 @@ void SendOnWire(P::Http::ResponseWriter writer, bool close, const Response& resp
   }
   writer.send(static_cast<P::Http::Code>(response.status()), response.body())
       .then(
-          [weak, close, token, worker](ssize_t) {
-            if (close) ShutdownWrite(weak, false, worker);
+          [weak, close, token](ssize_t) {
+            if (close) ShutdownWrite(weak, false);
           },
           // Too large for maxResponseSize, or the peer is gone: do not leave
           // a client waiting for a response that will never come.
@@ -263,15 +264,46 @@ Response InternalErrorResponse() {
 }
 
 // Sends the ready responses at the head of `queue`, in order. REQUIRES:
-// queue.mutex held, and the endpoint alive (the worker's thread, or the
-// server's deferred_mutex held with `stopped` false).
+// queue.mutex held, on the connection's worker thread.
 void SendReady(ResponseQueue& queue) {
   while (!queue.pending.empty() && queue.pending.front()->ready) {
     std::shared_ptr<ResponseQueue::Slot> slot = std::move(queue.pending.front());
     queue.pending.pop_front();
-    SendOnWire(std::move(*slot->writer), slot->close, slot->response, std::move(slot->token),
-               queue.worker);
+    SendOnWire(std::move(*slot->writer), slot->close, slot->response, std::move(slot->token));
   }
+}
+
+// Gets the worker thread of `queue`'s connection to send what is ready.
+// Pistache 0.0.5 has no way to run code on a worker, but the worker
+// resolves each write it makes, under the promise's lock: an empty write's
+// continuation runs there, unless the write was done before the
+// continuation was attached, in which case it runs here and tries again.
+// REQUIRES: queue->mutex not held (the continuation can run inside
+// `then`), and the endpoint alive (the server's deferred_mutex held with
+// `stopped` false).
+void WakeWorkerToSend(const std::shared_ptr<ResponseQueue>& queue) {
+  std::shared_ptr<P::Tcp::Peer> peer;
+  {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (queue->wake_pending) return;
+    peer = queue->peer.lock();
+    if (!peer) return;  // nothing will be read: the slots die with the queue
+    queue->wake_pending = true;
+  }
+  peer->send(P::RawBuffer(std::string(), 0))
+      .then(
+          [queue](ssize_t) {
+            {
+              std::lock_guard<std::mutex> lock(queue->mutex);
+              queue->wake_pending = false;
+              if (std::this_thread::get_id() == queue->worker) {
+                SendReady(*queue);
+                return;
+              }
+            }
+            WakeWorkerToSend(queue);
+          },
+          [](std::exception_ptr) {});  // the connection failed: nobody to answer
 }
 
 }  // namespace
@@ -324,11 +356,17 @@ struct Completion::State {
     std::lock_guard<std::mutex> server_lock(server->deferred_mutex);
     if (server->stopped) return;  // the transports are gone; the slot dies with the queue
     server->Observe(route, method, response.status(), start_time, request_id, remote);
-    std::lock_guard<std::mutex> lock(queue->mutex);
-    slot->response = response;
-    slot->response.SetHeader(std::string(kRequestIdHeader), request_id);
-    slot->ready = true;
-    internal::SendReady(*queue);
+    {
+      std::lock_guard<std::mutex> lock(queue->mutex);
+      slot->response = response;
+      slot->response.SetHeader(std::string(kRequestIdHeader), request_id);
+      slot->ready = true;
+      if (std::this_thread::get_id() == queue->worker) {
+        internal::SendReady(*queue);
+        return;
+      }
+    }
+    internal::WakeWorkerToSend(queue);
   }
 
   ~State() {
@@ -377,6 +415,7 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
     if (!connection.responses) {
       connection.responses = std::make_shared<ResponseQueue>();
       connection.responses->worker = std::this_thread::get_id();
+      connection.responses->peer = peer;
     }
     queue = connection.responses;
   } else {

@@ -182,6 +182,17 @@ TEST_F(DeferredResponseTest, ManyDeferredAndImmediateRequestsOnOneConnectionAllA
   }
 }
 
+TEST_F(DeferredResponseTest, ACloseResponseCompletedOnAnotherThreadArrivesWholeThenEof) {
+  for (int i = 0; i < 50; ++i) {
+    auto connection = HttpConnection::Connect(port());
+    connection->SendRaw("GET /auto HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    const HttpResponse r = connection->ReadResponse();
+    ASSERT_EQ(r.body, R"({"auto":true})") << "connection " << i;
+    EXPECT_EQ(r.Header("Connection"), "Close");
+    ASSERT_TRUE(connection->WaitForClose()) << "connection " << i << " was not closed";
+  }
+}
+
 TEST_F(DeferredResponseTest, ALostOrFailedCompletionIsAJson500) {
   for (const char* route : {"/dropped", "/throws"}) {
     auto connection = HttpConnection::Connect(port());
@@ -215,6 +226,34 @@ TEST_F(DeferredResponseTest, TheObserverSeesTheCompletedStatus) {
           R"(switchboard_http_requests_total{route="/deferred",method="GET",status="418"} 1)"),
       std::string::npos)
       << metrics;
+}
+
+// The worker marks a connection idle when it sends a response, and its
+// timeouts read that mark: an idle connection waits for keepalive_timeout,
+// one still serving a request gets 408 after header_timeout. A response
+// completed on another thread must leave the connection idle too.
+TEST(DeferredIdleTest, AfterADeferredResponseTheConnectionWaitsForKeepAliveNotA408) {
+  CapturingLogger logger;
+  AutoCompleter completer;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.threads = 1;
+  options.header_timeout = std::chrono::milliseconds(300);
+  options.body_timeout = std::chrono::milliseconds(300);
+  options.keepalive_timeout = std::chrono::seconds(60);
+  HttpServer server(options, logger);
+  server.Get("/ping", [](const Request&) { return Response::Json(200, R"({"ok":true})"); });
+  server.Get("/auto", [&completer](const Request&) {
+    return Response::Deferred([&completer](Completion done) { completer.Put(std::move(done)); });
+  });
+  server.Serve();
+  auto connection = HttpConnection::Connect(server.port());
+  ASSERT_EQ(connection->Request("GET", "/auto").body, R"({"auto":true})");
+  // Past header_timeout by two of Pistache's 500 ms timeout checks.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  const HttpResponse r = connection->Request("GET", "/ping");
+  EXPECT_EQ(r.status, 200) << "an idle connection was timed out as a slow request";
+  EXPECT_EQ(r.body, R"({"ok":true})");
 }
 
 TEST(DeferredShutdownTest, ShutdownWaitsForAPendingCompletion) {

@@ -213,6 +213,13 @@ class HttpsTest : public ::testing::Test {
     options.tls_key_file = key;
     server_ = new HttpServer(options, *logger_);
     server_->Get("/ping", [](const Request&) { return Response::Json(200, R"({"ok":true})"); });
+    // Completed on another thread, as the password checks of /mqtt/auth are:
+    // the TLS connection's worker must still do the writing.
+    server_->Get("/later", [](const Request&) {
+      return Response::Deferred([](Completion done) {
+        std::thread([done] { done(Response::Json(200, R"({"later":true})")); }).detach();
+      });
+    });
     server_->Serve();
   }
   static void TearDownTestSuite() {
@@ -247,6 +254,17 @@ TEST_F(HttpsTest, ClosesCleanlyOnConnectionClose) {
   // curl exits non-zero on a TLS error (e.g. EOF without close_notify).
   EXPECT_EQ(Shell("curl -sk -H 'Connection: close' " + Url("/ping") + " && echo ' ok'"),
             R"({"ok":true} ok)"
+            "\n");
+}
+
+TEST_F(HttpsTest, ADeferredResponseCompletedOnAnotherThreadIsSentOverTls) {
+  // Twice on one kept-alive connection, then with Connection: close, whose
+  // close_notify curl checks.
+  const std::string url = " " + Url("/later");
+  EXPECT_EQ(Shell("curl -sk -m 10 -w ':%{num_connects} '" + url + url),
+            R"({"later":true}:1 {"later":true}:0 )");
+  EXPECT_EQ(Shell("curl -sk -m 10 -H 'Connection: close' " + Url("/later") + " && echo ' ok'"),
+            R"({"later":true} ok)"
             "\n");
 }
 
