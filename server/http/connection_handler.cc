@@ -3,10 +3,13 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -38,7 +41,8 @@ struct ResponseQueue {
   std::deque<std::shared_ptr<Slot>> pending;  // oldest first
   std::thread::id worker;                     // the connection's worker thread
   std::weak_ptr<Pistache::Tcp::Peer> peer;
-  bool wake_pending = false;  // a WakeWorkerToSend is on its way
+  Pistache::Tcp::Transport* transport = nullptr;  // the worker's
+  bool wake_pending = false;                      // a WakeWorkerToSend is on its way
 };
 
 // Per connection; lives in the peer's data map and is only touched by the
@@ -67,6 +71,9 @@ struct ConnectionState {
   // Responses waiting behind a deferred one (created by the first deferred
   // request of the connection; shared with the threads completing them).
   std::shared_ptr<ResponseQueue> responses;
+  // The worker's transport (ConnectionHandler::transport() is only
+  // reachable from the handler).
+  Pistache::Tcp::Transport* transport = nullptr;
 
   void NextRequest() {
     head.clear();
@@ -273,37 +280,101 @@ void SendReady(ResponseQueue& queue) {
   }
 }
 
-// Gets the worker thread of `queue`'s connection to send what is ready.
-// Pistache 0.0.5 has no way to run code on a worker, but the worker
-// resolves each write it makes, under the promise's lock: an empty write's
-// continuation runs there, unless the write was done before the
-// continuation was attached, in which case it runs here and tries again.
-// REQUIRES: queue->mutex not held (the continuation can run inside
-// `then`), and the endpoint alive (the server's deferred_mutex held with
-// `stopped` false).
+// Makes an empty write to `peer` from a thread other than its worker. The
+// worker resolves the write's promise under the promise's lock, so
+// `written` runs on the worker, unless the worker made the write before
+// `written` was attached: then `written` runs here, inside this call.
+// Pistache has no other way to run code on a worker thread at once. The
+// promise's state is shared with the worker, which drops its part inside
+// libpistache.so, where ThreadSanitizer cannot see it (tests/tsan.supp
+// names this function for that reason); not inlined, so that it stays a
+// frame of its own, and the callbacks are the caller's, so that their
+// frames are not its.
+[[gnu::noinline]] void WriteNothingFromAnotherThread(
+    P::Tcp::Peer& peer, std::function<void(ssize_t)> written,
+    std::function<void(std::exception_ptr)> failed) {
+  peer.send(P::RawBuffer(std::string(), 0)).then(std::move(written), std::move(failed));
+}
+
+// A timer file descriptor, closed when the last continuation holding it
+// goes (after Pistache is done with it).
+class WakeTimer {
+ public:
+  WakeTimer() : fd_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {}
+  ~WakeTimer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  WakeTimer(const WakeTimer&) = delete;
+  WakeTimer& operator=(const WakeTimer&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Runs `fired` on `transport`'s worker thread about 1 ms from now (the
+// shortest timer Pistache 0.0.5 arms), or `failed` there if the timer
+// cannot be armed. Here the promise is ours to make, so the continuation
+// is attached before the worker can resolve it and always runs on the
+// worker; the cost is the millisecond. Not inlined, and the callbacks are
+// the caller's, as for WriteNothingFromAnotherThread (tests/tsan.supp).
+[[gnu::noinline]] void ArmWakeTimer(P::Tcp::Transport& transport, int timer_fd,
+                                    std::function<void(uint64_t)> fired,
+                                    std::function<void(std::exception_ptr)> failed) {
+  std::optional<P::Async::Deferred<uint64_t>> deferred;
+  P::Async::Promise<uint64_t> promise(
+      [&deferred](P::Async::Deferred<uint64_t> d) { deferred.emplace(std::move(d)); });
+  promise.then(std::move(fired), std::move(failed));
+  transport.armTimer(timer_fd, std::chrono::milliseconds(1), std::move(*deferred));
+}
+
+// On the worker: what a wake-up does.
+void WokenOnWorker(ResponseQueue& queue) {
+  std::lock_guard<std::mutex> lock(queue.mutex);
+  queue.wake_pending = false;
+  SendReady(queue);
+}
+
+// Gets the worker thread of `queue`'s connection to send what is ready:
+// through an empty write (at once), or, when that lands on this thread,
+// through a timer (a millisecond later). If neither can be made, the
+// slots wait until the worker queues the connection's next response
+// (Transmit), or die with the connection. REQUIRES: queue->mutex not held,
+// and the endpoint alive (the server's deferred_mutex held with `stopped`
+// false).
 void WakeWorkerToSend(const std::shared_ptr<ResponseQueue>& queue) {
   std::shared_ptr<P::Tcp::Peer> peer;
   {
     std::lock_guard<std::mutex> lock(queue->mutex);
-    if (queue->wake_pending) return;
+    if (queue->wake_pending || queue->transport == nullptr) return;
     peer = queue->peer.lock();
     if (!peer) return;  // nothing will be read: the slots die with the queue
     queue->wake_pending = true;
   }
-  peer->send(P::RawBuffer(std::string(), 0))
-      .then(
-          [queue](ssize_t) {
-            {
-              std::lock_guard<std::mutex> lock(queue->mutex);
-              queue->wake_pending = false;
-              if (std::this_thread::get_id() == queue->worker) {
-                SendReady(*queue);
-                return;
-              }
-            }
-            WakeWorkerToSend(queue);
-          },
-          [](std::exception_ptr) {});  // the connection failed: nobody to answer
+  const auto give_up = [queue](std::exception_ptr) {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    queue->wake_pending = false;
+  };
+  auto landed_here = std::make_shared<bool>(false);  // read and written by this thread only
+  WriteNothingFromAnotherThread(
+      *peer,
+      [queue, landed_here](ssize_t) {
+        if (std::this_thread::get_id() == queue->worker) {
+          WokenOnWorker(*queue);
+        } else {
+          *landed_here = true;
+        }
+      },
+      give_up);
+  if (!*landed_here) return;
+  auto timer = std::make_shared<WakeTimer>();
+  if (timer->fd() < 0) {
+    give_up(nullptr);
+    return;
+  }
+  ArmWakeTimer(
+      *queue->transport, timer->fd(), [queue, timer](uint64_t) { WokenOnWorker(*queue); },
+      [give_up, timer](std::exception_ptr e) { give_up(e); });
 }
 
 }  // namespace
@@ -328,6 +399,9 @@ void Transmit(P::Http::ResponseWriter writer, bool close, const Response& respon
       slot->response = response;
       slot->token = std::move(token);
       queue->pending.push_back(std::move(slot));
+      // On the worker: whatever is ready at the head goes now, in case a
+      // wake-up could not be made (WakeWorkerToSend).
+      SendReady(*queue);
       return;
     }
   }
@@ -416,6 +490,7 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
       connection.responses = std::make_shared<ResponseQueue>();
       connection.responses->worker = std::this_thread::get_id();
       connection.responses->peer = peer;
+      connection.responses->transport = connection.transport;
     }
     queue = connection.responses;
   } else {
@@ -544,6 +619,7 @@ void ConnectionHandler::onInput(const char* buffer, std::size_t length,
   // Nothing may escape into Pistache's reactor loop: it would end the worker.
   try {
     ConnectionState& connection = StateOf(*peer);
+    connection.transport = transport();
     FeedAll(std::string_view(buffer, length), connection, peer);
   } catch (const std::exception& e) {
     state_->logger->Error(std::string("http: closing a connection after an internal error: ") +
