@@ -413,9 +413,16 @@ test('10. untrusted text renders as text and nothing runs', async () => {
   const dom = await page.evaluate(() => ({
     images: document.getElementsByTagName('img').length,
     scripts: [...document.scripts].map((s) => s.src),
+    // Every module and the stylesheet came from the versioned address
+    // (docs/admin-panel.md, "Caching"), relative imports included.
+    assets: performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname)
+        .filter((p) => /\.(js|css)$/.test(p)),
   }));
   assert.equal(dom.images, 0, 'no <img> was injected');
-  assert.deepEqual(dom.scripts, [`${BASE}/admin/js/app.js`]);
+  assert.equal(dom.scripts.length, 1, JSON.stringify(dom.scripts));
+  assert.match(dom.scripts[0], new RegExp(`^${BASE}/admin/v/[0-9a-f]{12}/js/app\\.js$`));
+  assert.ok(dom.assets.some((p) => p.endsWith('/js/pages/device.js')), JSON.stringify(dom.assets));
+  for (const asset of dom.assets) assert.match(asset, /^\/admin\/v\/[0-9a-f]{12}\//, asset);
   assert.deepEqual(dialogs, [], 'no dialog opened');
 });
 
