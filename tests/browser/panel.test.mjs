@@ -4,13 +4,14 @@
 // starts a real `switchboard serve` and a real Mosquitto and passes them in
 // SB_* variables. Controls are found by role and accessible name only, as a
 // screen reader finds them. The tests run in order and share one logged-in
-// page; the last one stops the server.
+// page; the last two take storage away, then stop the server.
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import {execFileSync} from 'node:child_process';
 import {chromium} from 'playwright-core';
 
 function required(name) {
@@ -30,6 +31,7 @@ const CA_BUNDLE = required('SB_CA_BUNDLE');
 const CHROMIUM = required('SB_CHROMIUM');
 const OUTPUT = required('SB_OUTPUT_DIR');
 const SERVER_PID = Number(required('SB_SERVER_PID'));
+const BACKEND = required('SB_BACKEND');
 
 // How long the panel may take to show what a step waits for. A bound on
 // waiting, not an assertion about speed: a miss fails with what was shown.
@@ -702,7 +704,62 @@ test('16. no CSP violation and no script error on any page', () => {
   assert.deepEqual(dialogs, []);
 });
 
-test('17. the server going away: a banner, not a blank page', async () => {
+// Storage faults the server really meets (docs/reliability.md). SQLite: the
+// server's file-size limit at 0 (prlimit(2)), so every write fails while
+// reads go on. PostgreSQL: the test's own database refuses connections and
+// the server's are ended, so storage is unreachable. Returns the undo.
+function storageFault() {
+  if (BACKEND === 'sqlite') {
+    const soft = execFileSync('prlimit', ['--pid', String(SERVER_PID), '--fsize', '--raw',
+      '--noheadings', '--output=SOFT']).toString().trim();
+    execFileSync('prlimit', ['--pid', String(SERVER_PID), '--fsize=0:']);
+    return () => execFileSync('prlimit', ['--pid', String(SERVER_PID), `--fsize=${soft}:`]);
+  }
+  const admin = required('SB_PG_ADMIN');
+  const database = required('SB_PG_DATABASE');
+  const psql = (sql) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', admin,
+    '-c', sql]);
+  psql(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+  psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}'`);
+  return () => psql(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+}
+
+test('17. storage down: a banner, not a blank page', async () => {
+  await go(page, 'Fleets');
+  await heading(page, 'Fleets');
+  const banner = page.getByRole('alert').filter({hasText: 'Switchboard'});
+  const restore = storageFault();
+  try {
+    // A change fails with the server's 503, and the banner says so.
+    const create = page.getByRole('region', {name: 'Create a fleet'});
+    await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant-12');
+    await create.getByRole('textbox', {name: 'Fleet name'}).fill('Plant twelve');
+    await create.getByRole('button', {name: 'Create fleet'}).click();
+    await expectText(banner, /^Switchboard is unavailable: .+\. Changes fail until it is back\.$/);
+    // A fresh load asks /readyz, which tells the two faults apart.
+    await page.reload();
+    await heading(page, 'Fleets');
+    if (BACKEND === 'sqlite') {
+      await expectText(banner, /^Switchboard cannot save changes: .*storage cannot write/);
+      // Reads go on: the page still lists what is stored.
+      await expectText(page.getByRole('main'), 'Plant eleven');
+    } else {
+      await expectText(banner, /^Switchboard is not ready: storage unavailable\./);
+      await expectText(page.getByRole('main'), 'Fleets');
+    }
+    await screenshot(page, 'storage-down');
+  } finally {
+    restore();
+  }
+  // Back: the next readiness check lowers the banner, and the refused
+  // change was not stored.
+  await page.reload();
+  await page.locator('#banner').waitFor({state: 'hidden', timeout: WAIT_MS});
+  await expectText(page.getByRole('main'), 'Plant eleven');
+  assert.equal((await api('GET', '/fleets/plant-12')).status, 404);
+});
+
+test('18. the server going away: a banner, not a blank page', async () => {
   await go(page, 'Brokers');
   await heading(page, 'Brokers');
   process.kill(SERVER_PID, 'SIGTERM');
