@@ -570,6 +570,12 @@ test('12. a device that reported: in sync in the list, on its page, connected on
         agentVersion: 'browser-test/1',
       }, deviceKey);
       assert.equal(reported.status, 204, JSON.stringify(reported.data));
+      // sensor-07 says it is connected there too, but runs a version the
+      // server never issued: connected, not in sync.
+      const stale = state.sensors[7];
+      assert.equal((await api('PUT', `/device/${stale}/state`, {
+        configVersion: 'never-issued', connected: true, broker: fetched.data.broker,
+      }, `device-secret-${stale}`)).status, 204);
 
       await go(page, 'Devices');
       await heading(page, 'Devices');
@@ -604,8 +610,17 @@ test('12. a device that reported: in sync in the list, on its page, connected on
       assert.ok(connected >= 0, JSON.stringify(headers));
       const cell = (broker) => table.getByRole('row').filter({hasText: broker}).getByRole('cell')
           .nth(connected);
-      await expectText(cell('tls-broker'), /^1$/);
-      await expectText(cell('plain-broker'), /^0$/);
+      // Connected, and of those in sync, beside the device count.
+      assert.ok(connected === headers.findIndex((text) => text.startsWith('Devices')) + 1,
+          JSON.stringify(headers));
+      await expectText(cell('tls-broker'), /^2 \(1 in sync\)$/);
+      await expectText(cell('plain-broker'), /^0 \(0 in sync\)$/);
+      await table.getByLabel('2 devices connected to tls-broker, 1 in sync', {exact: true})
+          .waitFor({timeout: WAIT_MS});
+      const summary = (await api('GET', '/mqtt/brokers/summary')).data.brokers
+          .find((b) => b.id === state.tlsBroker.id);
+      assert.equal(summary.connected_count, 2, JSON.stringify(summary));
+      assert.equal(summary.in_sync_count, 1, JSON.stringify(summary));
       await page.getByRole('link', {name: '3 devices assigned to plain-broker'}).click();
       await heading(page, 'Devices');
       assert.deepEqual(await listedDevices(page, '3 devices on this page matching the filters.'),
