@@ -52,6 +52,9 @@ std::string MissingTool() {
     return "playwright-core is not installed (npm ci in tests/browser)";
   }
   if (!testing::MosquittoAvailable()) return "mosquitto is not installed";
+  // The storage-fault step: prlimit (util-linux) on SQLite, psql on PostgreSQL.
+  if (RunCommand("command -v prlimit && command -v psql").exit_code != 0)
+    return "prlimit or psql is missing";
   return "";
 }
 
