@@ -87,8 +87,10 @@ export const post = (path, body) => call('POST', path, body);
 export const put = (path, body) => call('PUT', path, body);
 export const del = (path) => call('DELETE', path);
 
-// GET /readyz (no authentication): {ready, reason}; throws ApiError(0) when
-// the server is unreachable.
+// GET /readyz (no authentication): {ready, writable, reason}; throws
+// ApiError(0) when the server is unreachable. `ready` is the status (200);
+// `writable` is false while storage answers reads but refuses writes (200
+// with status "degraded", docs/api.md).
 export async function readiness() {
   let response;
   try {
@@ -102,7 +104,8 @@ export async function readiness() {
   } catch {
     data = null;
   }
-  return {ready: response.ok, reason: typeof data?.reason === 'string' ? data.reason : ''};
+  return {ready: response.ok, writable: data?.writable !== false,
+    reason: typeof data?.reason === 'string' ? data.reason : ''};
 }
 
 export const path = {

@@ -47,7 +47,8 @@ function showBanner() {
 }
 
 // After each API call. A 503 raises the "unavailable" banner; only a ready
-// /readyz lowers it (another route may answer while storage is down).
+// and writable /readyz lowers it (another route may answer while storage is
+// down, and reads go on while it cannot write).
 api.hooks.onConnectivity = ({reachable, unavailable, message}) => {
   problems.unreachable = reachable ? '' :
     `${message} The panel keeps what it last showed and checks again every 10 s.`;
@@ -59,10 +60,17 @@ api.hooks.onConnectivity = ({reachable, unavailable, message}) => {
 
 async function checkReadiness() {
   try {
-    const {ready, reason} = await api.readiness();
+    const {ready, writable, reason} = await api.readiness();
     problems.unreachable = '';
-    problems.unavailable = ready ? '' :
-      `Switchboard is not ready: ${reason || 'unknown reason'}. Changes fail until it is back.`;
+    if (!ready) {
+      problems.unavailable =
+        `Switchboard is not ready: ${reason || 'unknown reason'}. Changes fail until it is back.`;
+    } else if (!writable) {
+      problems.unavailable = `Switchboard cannot save changes: ${reason || 'storage cannot write'}. ` +
+          'Pages still show what is stored; changes fail until it is back.';
+    } else {
+      problems.unavailable = '';
+    }
   } catch (e) {
     problems.unreachable = `${e.message} The panel keeps what it last showed and checks again ` +
         'every 10 s.';

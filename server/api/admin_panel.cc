@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <string_view>
@@ -12,6 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::string_view kIndex = "index.html";
+constexpr std::string_view kVersioned = "v";
+constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 
 // Directory of the running executable, from /proc/self/exe; empty when
 // unknown.
@@ -47,19 +50,57 @@ bool EtagMatches(std::string_view header, std::string_view etag) {
   return false;
 }
 
-http::Response ServeFile(const http::StaticFiles::File& file, const http::Request& request) {
-  // No file has a content hash in its name (there is no build step), so
-  // every file is revalidated: a new release is picked up on the next load,
-  // and an unchanged file costs a 304.
+http::Response ServeFile(const http::StaticFiles::File& file, const http::Request& request,
+                         std::string_view cache_control = "no-cache") {
   const std::optional<std::string_view> condition = request.Header("If-None-Match");
   if (condition && EtagMatches(*condition, file.etag)) {
     return WithPanelHeaders(http::Response(304, "", "")
                                 .SetHeader("ETag", file.etag)
-                                .SetHeader("Cache-Control", "no-cache"));
+                                .SetHeader("Cache-Control", std::string(cache_control)));
   }
   return WithPanelHeaders(http::Response(200, file.content_type, file.body)
                               .SetHeader("ETag", file.etag)
-                              .SetHeader("Cache-Control", "no-cache"));
+                              .SetHeader("Cache-Control", std::string(cache_control)));
+}
+
+// A path segment for a Location header: RFC 3986 pchar, the rest escaped.
+std::string EncodeSegment(std::string_view segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const char c : segment) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+        std::string_view("-._~!$&'()*+,;=:@").find(c) != std::string_view::npos) {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
+  }
+  return out;
+}
+
+// /admin/v/<version>/<file>: the file, cached for a year, because the
+// version changes whenever any file does. index.html is never served here:
+// it must be revalidated to learn a new version. An older (or made-up)
+// version of a file that exists is sent to the current one, and neither
+// the redirect nor a 404 may be stored, so a client is never stuck with
+// an answer from another release.
+http::Response ServeVersioned(const http::StaticFiles& files,
+                              const std::vector<std::string>& segments,
+                              const http::Request& request) {
+  const std::vector<std::string> rest(segments.begin() + std::min<std::size_t>(2, segments.size()),
+                                      segments.end());
+  const http::StaticFiles::File* file =
+      rest.size() == 1 && rest[0] == kIndex ? nullptr : files.Find(rest);
+  if (file == nullptr) return NotFound();
+  if (segments[1] == files.version()) return ServeFile(*file, request, kImmutable);
+  std::string location = "/admin/v/" + files.version();
+  for (const std::string& segment : rest) location.append("/").append(EncodeSegment(segment));
+  return WithPanelHeaders(http::Response::Text(302, "moved to " + location + "\n")
+                              .SetHeader("Location", location)
+                              .SetHeader("Cache-Control", "no-store"));
 }
 
 http::Response Handle(const http::StaticFiles& files, const http::Request& request, int depth) {
@@ -76,12 +117,50 @@ http::Response Handle(const http::StaticFiles& files, const http::Request& reque
     if (!http::StaticFiles::SafeSegment(segment)) return NotFound();
     segments.push_back(segment);
   }
+  if (!segments.empty() && segments[0] == kVersioned)
+    return ServeVersioned(files, segments, request);
   if (const http::StaticFiles::File* file = files.Find(segments)) return ServeFile(*file, request);
   // A missing file is a 404; any other path is one of the panel's own
   // routes, which index.html handles in the browser.
   if (!segments.empty() && segments.back().find('.') != std::string::npos) return NotFound();
   const http::StaticFiles::File* index = files.Find({std::string(kIndex)});
   return index != nullptr ? ServeFile(*index, request) : NotFound();
+}
+
+// index.html with every quoted "/admin/<file>" that names a loaded file
+// (other than index.html) pointed at "/admin/v/<version>/<file>". The
+// panel's own routes ("/admin/brokers") name no file and stay as they are;
+// modules imported from a versioned file by relative path resolve under
+// the same prefix, so only the page itself needs rewriting.
+std::string VersionAssetReferences(std::string_view html, const http::StaticFiles& files) {
+  constexpr std::string_view kPrefix = "/admin/";
+  std::string out;
+  std::size_t done = 0;
+  for (std::size_t at = html.find(kPrefix); at != std::string_view::npos;
+       at = html.find(kPrefix, at + 1)) {
+    if (at == 0 || (html[at - 1] != '"' && html[at - 1] != '\'')) continue;
+    const std::size_t end = html.find(html[at - 1], at);
+    if (end == std::string_view::npos) break;
+    const std::string_view relative = html.substr(at + kPrefix.size(), end - at - kPrefix.size());
+    std::vector<std::string> segments;
+    for (std::size_t from = 0;;) {
+      const std::size_t slash = relative.find('/', from);
+      segments.emplace_back(relative.substr(from, slash - from));
+      if (slash == std::string_view::npos) break;
+      from = slash + 1;
+    }
+    if (relative == kIndex || files.Find(segments) == nullptr) continue;
+    out.append(html.substr(done, at - done))
+        .append("/admin/")
+        .append(kVersioned)
+        .append("/")
+        .append(files.version())
+        .append("/")
+        .append(relative);
+    done = end;
+  }
+  out.append(html.substr(done));
+  return out;
 }
 
 }  // namespace
@@ -122,9 +201,9 @@ std::unique_ptr<const http::StaticFiles> LoadAdminPanel(const ServerConfig& serv
     for (const std::string& name : skipped) {
       log.Warn("admin panel: not serving " + name + ": it resolves outside " + *dir);
     }
-    if (files->Find({std::string(kIndex)}) == nullptr) {
-      throw std::runtime_error(*dir + " has no " + std::string(kIndex));
-    }
+    const http::StaticFiles::File* index = files->Find({std::string(kIndex)});
+    if (index == nullptr) throw std::runtime_error(*dir + " has no " + std::string(kIndex));
+    files->SetBody(kIndex, VersionAssetReferences(index->body, *files));
     return files;
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("server.admin_panel_dir: ") + e.what());

@@ -79,6 +79,13 @@ StaticFiles StaticFiles::Load(const std::string& root, std::vector<std::string>*
     file.etag = '"' + Sha256Hex(file.body).substr(0, 32) + '"';
     files.files_.emplace(relative, std::move(file));
   }
+  // Over the map, which is ordered by path, so the directory's listing order
+  // does not matter; the NUL and newline keep "a"+"bc" apart from "ab"+"c".
+  std::string listing;
+  for (const auto& [path, file] : files.files_) {
+    listing.append(path).append(1, '\0').append(Sha256Hex(file.body)).append(1, '\n');
+  }
+  files.version_ = Sha256Hex(listing).substr(0, kVersionLength);
   return files;
 }
 
@@ -92,6 +99,14 @@ const StaticFiles::File* StaticFiles::Find(const std::vector<std::string>& segme
   }
   const auto it = files_.find(key);
   return it == files_.end() ? nullptr : &it->second;
+}
+
+bool StaticFiles::SetBody(std::string_view relative, std::string body) {
+  const auto it = files_.find(relative);
+  if (it == files_.end()) return false;
+  it->second.etag = '"' + Sha256Hex(body).substr(0, 32) + '"';
+  it->second.body = std::move(body);
+  return true;
 }
 
 bool StaticFiles::SafeSegment(std::string_view segment) {

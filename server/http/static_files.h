@@ -8,7 +8,8 @@
 // could mean traversal however they were encoded ("..", "%2e%2e" decoded
 // once or twice, '/', '\', control characters).
 //
-// Thread safety: immutable after Load(); Find() may be called from any
+// Thread safety: Load() and SetBody() build the set; once it is shared it
+// must not change, and Find() and version() may then be called from any
 // number of threads at once.
 #pragma once
 
@@ -43,6 +44,17 @@ class StaticFiles {
   // or nullptr when there is none or a segment is unsafe.
   const File* Find(const std::vector<std::string>& segments) const;
 
+  // Replaces the body of the file at `relative` ("index.html"), keeping its
+  // type and recomputing its ETag; version() is left as Load() computed it.
+  // Returns false when there is no such file.
+  bool SetBody(std::string_view relative, std::string body);
+
+  // kVersionLength lowercase hex digits of a digest over every loaded file's
+  // path and bytes, as Load() read them: any added, removed, renamed or
+  // edited file changes it. Names a release of the folder in URLs.
+  const std::string& version() const { return version_; }
+  static constexpr std::size_t kVersionLength = 12;
+
   // False for "", ".", "..", names starting with '.', and any segment with
   // '/', '\', '%' (a second encoding layer) or a control character.
   static bool SafeSegment(std::string_view segment);
@@ -56,6 +68,7 @@ class StaticFiles {
 
  private:
   std::string root_;
+  std::string version_;
   std::map<std::string, File, std::less<>> files_;  // "js/app.js" -> file
 };
 

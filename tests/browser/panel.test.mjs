@@ -4,13 +4,14 @@
 // starts a real `switchboard serve` and a real Mosquitto and passes them in
 // SB_* variables. Controls are found by role and accessible name only, as a
 // screen reader finds them. The tests run in order and share one logged-in
-// page; the last one stops the server.
+// page; the last two take storage away, then stop the server.
 
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import {execFileSync} from 'node:child_process';
 import {chromium} from 'playwright-core';
 
 function required(name) {
@@ -30,6 +31,7 @@ const CA_BUNDLE = required('SB_CA_BUNDLE');
 const CHROMIUM = required('SB_CHROMIUM');
 const OUTPUT = required('SB_OUTPUT_DIR');
 const SERVER_PID = Number(required('SB_SERVER_PID'));
+const BACKEND = required('SB_BACKEND');
 
 // How long the panel may take to show what a step waits for. A bound on
 // waiting, not an assertion about speed: a miss fails with what was shown.
@@ -413,9 +415,16 @@ test('10. untrusted text renders as text and nothing runs', async () => {
   const dom = await page.evaluate(() => ({
     images: document.getElementsByTagName('img').length,
     scripts: [...document.scripts].map((s) => s.src),
+    // Every module and the stylesheet came from the versioned address
+    // (docs/admin-panel.md, "Caching"), relative imports included.
+    assets: performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname)
+        .filter((p) => /\.(js|css)$/.test(p)),
   }));
   assert.equal(dom.images, 0, 'no <img> was injected');
-  assert.deepEqual(dom.scripts, [`${BASE}/admin/js/app.js`]);
+  assert.equal(dom.scripts.length, 1, JSON.stringify(dom.scripts));
+  assert.match(dom.scripts[0], new RegExp(`^${BASE}/admin/v/[0-9a-f]{12}/js/app\\.js$`));
+  assert.ok(dom.assets.some((p) => p.endsWith('/js/pages/device.js')), JSON.stringify(dom.assets));
+  for (const asset of dom.assets) assert.match(asset, /^\/admin\/v\/[0-9a-f]{12}\//, asset);
   assert.deepEqual(dialogs, [], 'no dialog opened');
 });
 
@@ -561,6 +570,12 @@ test('12. a device that reported: in sync in the list, on its page, connected on
         agentVersion: 'browser-test/1',
       }, deviceKey);
       assert.equal(reported.status, 204, JSON.stringify(reported.data));
+      // sensor-07 says it is connected there too, but runs a version the
+      // server never issued: connected, not in sync.
+      const stale = state.sensors[7];
+      assert.equal((await api('PUT', `/device/${stale}/state`, {
+        configVersion: 'never-issued', connected: true, broker: fetched.data.broker,
+      }, `device-secret-${stale}`)).status, 204);
 
       await go(page, 'Devices');
       await heading(page, 'Devices');
@@ -595,8 +610,17 @@ test('12. a device that reported: in sync in the list, on its page, connected on
       assert.ok(connected >= 0, JSON.stringify(headers));
       const cell = (broker) => table.getByRole('row').filter({hasText: broker}).getByRole('cell')
           .nth(connected);
-      await expectText(cell('tls-broker'), /^1$/);
-      await expectText(cell('plain-broker'), /^0$/);
+      // Connected, and of those in sync, beside the device count.
+      assert.ok(connected === headers.findIndex((text) => text.startsWith('Devices')) + 1,
+          JSON.stringify(headers));
+      await expectText(cell('tls-broker'), /^2 \(1 in sync\)$/);
+      await expectText(cell('plain-broker'), /^0 \(0 in sync\)$/);
+      await table.getByLabel('2 devices connected to tls-broker, 1 in sync', {exact: true})
+          .waitFor({timeout: WAIT_MS});
+      const summary = (await api('GET', '/mqtt/brokers/summary')).data.brokers
+          .find((b) => b.id === state.tlsBroker.id);
+      assert.equal(summary.connected_count, 2, JSON.stringify(summary));
+      assert.equal(summary.in_sync_count, 1, JSON.stringify(summary));
       await page.getByRole('link', {name: '3 devices assigned to plain-broker'}).click();
       await heading(page, 'Devices');
       assert.deepEqual(await listedDevices(page, '3 devices on this page matching the filters.'),
@@ -695,7 +719,62 @@ test('16. no CSP violation and no script error on any page', () => {
   assert.deepEqual(dialogs, []);
 });
 
-test('17. the server going away: a banner, not a blank page', async () => {
+// Storage faults the server really meets (docs/reliability.md). SQLite: the
+// server's file-size limit at 0 (prlimit(2)), so every write fails while
+// reads go on. PostgreSQL: the test's own database refuses connections and
+// the server's are ended, so storage is unreachable. Returns the undo.
+function storageFault() {
+  if (BACKEND === 'sqlite') {
+    const soft = execFileSync('prlimit', ['--pid', String(SERVER_PID), '--fsize', '--raw',
+      '--noheadings', '--output=SOFT']).toString().trim();
+    execFileSync('prlimit', ['--pid', String(SERVER_PID), '--fsize=0:']);
+    return () => execFileSync('prlimit', ['--pid', String(SERVER_PID), `--fsize=${soft}:`]);
+  }
+  const admin = required('SB_PG_ADMIN');
+  const database = required('SB_PG_DATABASE');
+  const psql = (sql) => execFileSync('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', admin,
+    '-c', sql]);
+  psql(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
+  psql(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${database}'`);
+  return () => psql(`ALTER DATABASE ${database} ALLOW_CONNECTIONS true`);
+}
+
+test('17. storage down: a banner, not a blank page', async () => {
+  await go(page, 'Fleets');
+  await heading(page, 'Fleets');
+  const banner = page.getByRole('alert').filter({hasText: 'Switchboard'});
+  const restore = storageFault();
+  try {
+    // A change fails with the server's 503, and the banner says so.
+    const create = page.getByRole('region', {name: 'Create a fleet'});
+    await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant-12');
+    await create.getByRole('textbox', {name: 'Fleet name'}).fill('Plant twelve');
+    await create.getByRole('button', {name: 'Create fleet'}).click();
+    await expectText(banner, /^Switchboard is unavailable: .+\. Changes fail until it is back\.$/);
+    // A fresh load asks /readyz, which tells the two faults apart.
+    await page.reload();
+    await heading(page, 'Fleets');
+    if (BACKEND === 'sqlite') {
+      await expectText(banner, /^Switchboard cannot save changes: .*storage cannot write/);
+      // Reads go on: the page still lists what is stored.
+      await expectText(page.getByRole('main'), 'Plant eleven');
+    } else {
+      await expectText(banner, /^Switchboard is not ready: storage unavailable\./);
+      await expectText(page.getByRole('main'), 'Fleets');
+    }
+    await screenshot(page, 'storage-down');
+  } finally {
+    restore();
+  }
+  // Back: the next readiness check lowers the banner, and the refused
+  // change was not stored.
+  await page.reload();
+  await page.locator('#banner').waitFor({state: 'hidden', timeout: WAIT_MS});
+  await expectText(page.getByRole('main'), 'Plant eleven');
+  assert.equal((await api('GET', '/fleets/plant-12')).status, 404);
+});
+
+test('18. the server going away: a banner, not a blank page', async () => {
   await go(page, 'Brokers');
   await heading(page, 'Brokers');
   process.kill(SERVER_PID, 'SIGTERM');

@@ -3,8 +3,11 @@
 // the backend under test) and runs panel.test.mjs, which drives Debian's
 // Chromium with playwright-core through the operator flows. Its output is
 // this test's output; its screenshots go to
-// build/test-output/browser/<backend>/. The last step stops the server (the
-// panel must then show a banner, not a blank page).
+// build/test-output/browser/<backend>/. The last two steps take storage
+// away (SQLite: the server's file-size limit at 0, so no write succeeds;
+// PostgreSQL: the test's own database refuses connections and the server's
+// are ended), then the server itself; the panel must show a banner each
+// time, not a blank page.
 //
 // Needs node, /usr/bin/chromium and tests/browser/node_modules (all from
 // scripts/setup). Without them the test is skipped, or fails when CI=true.
@@ -12,8 +15,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <random>
+#include <regex>
 
 #include "missing_tool.h"
 #include "mosquitto_fixture.h"
@@ -46,8 +52,44 @@ std::string MissingTool() {
     return "playwright-core is not installed (npm ci in tests/browser)";
   }
   if (!testing::MosquittoAvailable()) return "mosquitto is not installed";
+  // The storage-fault step: prlimit (util-linux) on SQLite, psql on PostgreSQL.
+  if (RunCommand("command -v prlimit && command -v psql").exit_code != 0)
+    return "prlimit or psql is missing";
   return "";
 }
+
+// PostgreSQL: a database of the test's own on the shared cluster (not the
+// scratch schema other tests' databases sit beside), so the storage-fault
+// step can cut the server off from it without touching anyone else. Dropped
+// on destruction.
+class OwnPostgresDatabase {
+ public:
+  OwnPostgresDatabase() {
+    const char* url = std::getenv("SWITCHBOARD_TEST_POSTGRES_URL");
+    if (url == nullptr) throw std::runtime_error("SWITCHBOARD_TEST_POSTGRES_URL is not set");
+    std::string conninfo = url;
+    if (conninfo.rfind("postgresql://", 0) == 0) conninfo.erase(0, std::strlen("postgresql://"));
+    std::random_device random;
+    name_ = "sb_browser_" + std::to_string(random()) + std::to_string(random());
+    admin_ = std::regex_replace(conninfo, std::regex(R"(dbname=\S+)"), "dbname=postgres");
+    url_ = "postgresql://" +
+           std::regex_replace(conninfo, std::regex(R"(dbname=\S+)"), "dbname=" + name_);
+    const auto created = Psql("CREATE DATABASE " + name_);
+    if (created.exit_code != 0) throw std::runtime_error("CREATE DATABASE: " + created.output);
+  }
+  ~OwnPostgresDatabase() { Psql("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"); }
+
+  const std::string& url() const { return url_; }
+  const std::string& admin() const { return admin_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  testing::CommandResult Psql(const std::string& sql) const {
+    return RunCommand("psql -X -q -v ON_ERROR_STOP=1 -d " + ShellQuote(admin_) + " -c " +
+                      ShellQuote(sql) + " 2>&1");
+  }
+  std::string name_, admin_, url_;
+};
 
 class AdminPanelBrowserTest : public testing::DatabaseTest {
  protected:
@@ -71,7 +113,9 @@ TEST_P(AdminPanelBrowserTest, OperatorFlowsInChromium) {
   testing::MosquittoBroker mosquitto(pki, password_file, dir.path() + "/mosquitto/acl");
   mosquitto.Start();
 
-  auto server = testing::SwitchboardProcess::Start(testing::ServeOptions(url()));
+  std::unique_ptr<OwnPostgresDatabase> own;
+  if (backend() == "postgresql") own = std::make_unique<OwnPostgresDatabase>();
+  auto server = testing::SwitchboardProcess::Start(testing::ServeOptions(own ? own->url() : url()));
 
   // A CA bundle of two certificates: the one that signed Mosquitto's, and
   // an unrelated one (as during a rotation).
@@ -88,7 +132,9 @@ TEST_P(AdminPanelBrowserTest, OperatorFlowsInChromium) {
       " SB_MQTT_PLAIN_PORT=" + std::to_string(mosquitto.plain_port()) +
       " SB_MQTT_USER=" + ShellQuote(kMqttUser) + " SB_MQTT_PASSWORD=" + ShellQuote(kMqttPassword) +
       " SB_CA_BUNDLE=" + ShellQuote(bundle) + " SB_CHROMIUM=" + ShellQuote(kChromium) +
-      " SB_OUTPUT_DIR=" + ShellQuote(output) + " SB_SERVER_PID=" + std::to_string(server->pid());
+      " SB_OUTPUT_DIR=" + ShellQuote(output) + " SB_SERVER_PID=" + std::to_string(server->pid()) +
+      " SB_BACKEND=" + ShellQuote(backend()) +
+      (own ? " SB_PG_ADMIN=" + ShellQuote(own->admin()) + " SB_PG_DATABASE=" + own->name() : "");
   const auto result = RunCommand("cd " + ShellQuote(kBrowserDir) + " && " + environment +
                                  " node --test-reporter=spec panel.test.mjs");
   EXPECT_EQ(result.exit_code, 0) << result.output << "\n--- switchboard log ---\n" << server->Log();

@@ -49,6 +49,17 @@ TEST_P(AdminPanelTest, AdminWithoutSlashRedirectsToTheApp) {
   ExpectSecurityHeaders(r, "/admin");
 }
 
+// The version in the index's script address, "" when there is none.
+std::string PanelVersion(const std::string& index) {
+  std::smatch match;
+  if (!std::regex_search(index, match, std::regex(R"(src="/admin/v/([0-9a-f]{12})/js/app\.js")"))) {
+    return "";
+  }
+  return match[1];
+}
+
+constexpr char kImmutable[] = "public, max-age=31536000, immutable";
+
 TEST_P(AdminPanelTest, IndexComesWithSecurityAndNoCacheHeadersAndNoInlineScript) {
   const HttpResponse r = Get("/admin/");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -56,18 +67,108 @@ TEST_P(AdminPanelTest, IndexComesWithSecurityAndNoCacheHeadersAndNoInlineScript)
   EXPECT_EQ(r.Header("Cache-Control").value_or(""), "no-cache");
   EXPECT_FALSE(r.Header("ETag").value_or("").empty());
   ExpectSecurityHeaders(r, "/admin/");
-  EXPECT_EQ(r.body, testing::ReadFile(std::string(kSourcePanel) + "/index.html"));
   // Every script is an external module: the CSP would block any other.
   std::size_t scripts = 0;
   for (std::size_t at = r.body.find("<script"); at != std::string::npos;
        at = r.body.find("<script", at + 1)) {
     ++scripts;
-    const std::string external = R"(<script type="module" src="/admin/js/)";
+    const std::string external = R"(<script type="module" src="/admin/v/)";
     EXPECT_EQ(r.body.compare(at, external.size(), external), 0) << r.body.substr(at, 80);
   }
   EXPECT_EQ(scripts, 1u);
   EXPECT_FALSE(std::regex_search(r.body, std::regex(R"(<[^>]*\son[a-z]+\s*=)")))
       << "no inline event handler attributes";
+}
+
+TEST_P(AdminPanelTest, IndexPointsAtItsAssetsThroughTheVersionAndKeepsItsRoutes) {
+  const std::string index = Get("/admin/").body;
+  const std::string version = PanelVersion(index);
+  ASSERT_FALSE(version.empty()) << index;
+  const std::string base = "/admin/v/" + version;
+  EXPECT_NE(index.find("href=\"" + base + "/css/panel.css\""), std::string::npos) << index;
+  EXPECT_NE(index.find("href=\"" + base + "/favicon.svg\""), std::string::npos) << index;
+  // No asset is left at its unversioned address, and the panel's own
+  // routes are not assets: they stay as written.
+  for (const std::string stale : {"\"/admin/js/", "\"/admin/css/", "\"/admin/favicon"}) {
+    EXPECT_EQ(index.find(stale), std::string::npos) << stale;
+  }
+  EXPECT_NE(index.find(R"(href="/admin/brokers")"), std::string::npos) << index;
+  EXPECT_NE(index.find(R"(href="/admin/devices")"), std::string::npos) << index;
+  // Apart from the addresses, the page is the file as written.
+  std::string unversioned = index;
+  for (std::size_t at = unversioned.find(base); at != std::string::npos;
+       at = unversioned.find(base, at)) {
+    unversioned.replace(at, base.size(), "/admin");
+  }
+  EXPECT_EQ(unversioned, testing::ReadFile(std::string(kSourcePanel) + "/index.html"));
+  // Client-side routes get the same rewritten page, revalidated each time.
+  const HttpResponse route = Get("/admin/devices/3f2b8c1e-9a4d-4e6b-8f0a-1c2d3e4f5a6b");
+  EXPECT_EQ(route.body, index);
+  EXPECT_EQ(route.Header("Cache-Control").value_or(""), "no-cache");
+}
+
+TEST_P(AdminPanelTest, VersionedAssetsAreCachedForAYearWithTheirTypesAndBytes) {
+  const std::string version = PanelVersion(Get("/admin/").body);
+  ASSERT_FALSE(version.empty());
+  const std::string base = "/admin/v/" + version;
+  const struct {
+    std::string file, type;
+  } assets[] = {{"/js/app.js", "text/javascript; charset=utf-8"},
+                {"/js/pages/device.js", "text/javascript; charset=utf-8"},
+                {"/css/panel.css", "text/css; charset=utf-8"},
+                {"/favicon.svg", "image/svg+xml"}};
+  for (const auto& asset : assets) {
+    const HttpResponse r = Get(base + asset.file);
+    ASSERT_EQ(r.status, 200) << asset.file;
+    EXPECT_EQ(r.Header("Content-Type").value_or(""), asset.type) << asset.file;
+    EXPECT_EQ(r.Header("Cache-Control").value_or(""), kImmutable) << asset.file;
+    EXPECT_EQ(r.body, testing::ReadFile(std::string(kSourcePanel) + asset.file)) << asset.file;
+    ExpectSecurityHeaders(r, asset.file);
+  }
+  // The unversioned address still works, revalidated each time.
+  EXPECT_EQ(Get("/admin/js/app.js").Header("Cache-Control").value_or(""), "no-cache");
+}
+
+TEST_P(AdminPanelTest, AnotherVersionIsNeverCachedLong) {
+  const std::string version = PanelVersion(Get("/admin/").body);
+  ASSERT_FALSE(version.empty());
+  // An older release's address of a file that exists: to the current one.
+  const HttpResponse old = Get("/admin/v/000000000000/js/pages/device.js");
+  EXPECT_EQ(old.status, 302);
+  EXPECT_EQ(old.Header("Location").value_or(""), "/admin/v/" + version + "/js/pages/device.js");
+  EXPECT_EQ(old.Header("Cache-Control").value_or(""), "no-store");
+  ExpectSecurityHeaders(old, "old version");
+  EXPECT_EQ(Get("/admin/v/not-a-version/css/panel.css").status, 302);
+  // Nothing else under /admin/v/: no file, no version, or index.html (which
+  // must be revalidated) is a 404 that is not stored either.
+  for (const std::string& target : std::vector<std::string>{
+           "/admin/v/" + version + "/js/missing.js", "/admin/v/" + version + "/index.html",
+           "/admin/v/" + version + "/", "/admin/v/" + version + "/brokers", "/admin/v/",
+           "/admin/v/000000000000/js/missing.js"}) {
+    const HttpResponse r = Get(target);
+    EXPECT_EQ(r.status, 404) << target;
+    EXPECT_EQ(r.Header("Cache-Control").value_or(""), "no-store") << target;
+    EXPECT_EQ(r.body.find("<!doctype"), std::string::npos) << target;
+    ExpectSecurityHeaders(r, target);
+  }
+}
+
+TEST_P(AdminPanelTest, TraversalUnderTheVersionIs404) {
+  const std::string version = PanelVersion(Get("/admin/").body);
+  ASSERT_FALSE(version.empty());
+  const std::string base = "/admin/v/" + version;
+  for (const std::string& target : std::vector<std::string>{
+           base + "/../index.html", base + "/../../../api/v1/admin/chain", base + "/js/../app.js",
+           base + "/%2e%2e/index.html", base + "/js/..%2f..%2findex.html",
+           base + "/%252e%252e/x.js", base + "/..%5cindex.html", base + "/.hidden",
+           base + "/./js/app.js", "/admin/v/..%2f" + version + "/js/app.js",
+           std::string("/admin/v/%2e%2e/js/app.js")}) {
+    const HttpResponse r = OneShot(server_->port(), "GET", target);
+    EXPECT_TRUE(r.status == 404 || r.status == 400) << target << " -> " << r.status;
+    EXPECT_NE(r.Header("Cache-Control").value_or(""), kImmutable) << target;
+    EXPECT_EQ(r.body.find("<!doctype"), std::string::npos) << target;
+    EXPECT_EQ(r.body.find("\"chain\""), std::string::npos) << target;
+  }
 }
 
 TEST_P(AdminPanelTest, UnchangedFileAnswers304ToItsEtag) {
@@ -191,6 +292,36 @@ TEST_P(AdminPanelTest, AConfiguredFolderWithoutIndexStopsStartup) {
     EXPECT_NE(what.find("server.admin_panel_dir"), std::string::npos) << what;
     EXPECT_NE(what.find("has no index.html"), std::string::npos) << what;
   }
+}
+
+TEST_P(AdminPanelTest, AChangedFileChangesTheVersionAndTheOldOneLeadsToTheNew) {
+  server_.reset();  // one `serve` per SQLite file: this test starts its own
+  testing::TempDir dir;
+  const std::string panel = dir.path() + "/panel";
+  fs::copy(kSourcePanel, panel, fs::copy_options::recursive);
+  auto options = testing::ServeOptions(url());
+  options.server_yaml = "  admin_panel_dir: \"" + panel + "\"\n";
+  std::string before;
+  {
+    auto server = SwitchboardProcess::Start(options);
+    before = PanelVersion(OneShot(server->port(), "GET", "/admin/").body);
+    ASSERT_FALSE(before.empty());
+  }
+  // A module that index.html does not name: the version covers every file.
+  const std::string edited = testing::ReadFile(panel + "/js/dom.js") + "// edited\n";
+  testing::WriteFile(panel + "/js/dom.js", edited);
+  auto server = SwitchboardProcess::Start(options);
+  const std::string after = PanelVersion(OneShot(server->port(), "GET", "/admin/").body);
+  ASSERT_FALSE(after.empty());
+  EXPECT_NE(after, before);
+  const HttpResponse fresh = OneShot(server->port(), "GET", "/admin/v/" + after + "/js/dom.js");
+  EXPECT_EQ(fresh.status, 200);
+  EXPECT_EQ(fresh.body, edited);
+  EXPECT_EQ(fresh.Header("Cache-Control").value_or(""), kImmutable);
+  const HttpResponse stale = OneShot(server->port(), "GET", "/admin/v/" + before + "/js/dom.js");
+  EXPECT_EQ(stale.status, 302);
+  EXPECT_EQ(stale.Header("Location").value_or(""), "/admin/v/" + after + "/js/dom.js");
+  EXPECT_EQ(stale.Header("Cache-Control").value_or(""), "no-store");
 }
 
 SWITCHBOARD_BOTH_BACKENDS(AdminPanelTest);

@@ -1,6 +1,6 @@
 // Brokers: every broker with its health, latency, last check, devices
-// assigned and connected (GET /api/v1/mqtt/brokers/summary), default marker
-// and CA expiry. Refreshes itself while open.
+// assigned, connected and in sync (GET /api/v1/mqtt/brokers/summary),
+// default marker and CA expiry. Refreshes itself while open.
 
 import * as api from '../api.js';
 import {h, clear, dataTable, brokerAddress, statusLine, errorBox, loading, localTime, DASH, fill,
@@ -103,7 +103,7 @@ function columns() {
     {
       key: 'connected', label: 'Connected', sortable: true,
       value: (b) => b.summary?.connected_count ?? null,
-      cell: (b) => connectedCell(b.summary),
+      cell: (b) => connectedCell(b),
     },
     {
       key: 'default', label: 'Default', sortable: true, value: (b) => (b.is_default ? 0 : 1),
@@ -130,8 +130,18 @@ function devicesCell(broker) {
       String(count)), fleets);
 }
 
-// Devices whose last state report says they are connected to this broker.
-function connectedCell(summary) {
+// Devices whose last state report says they are connected to this broker,
+// and how many of them run the configuration the server last handed them
+// (in the same cell: a column of its own pushes the table past a laptop's
+// width). Without in_sync_count from the server, the count alone.
+function connectedCell(broker) {
+  const summary = broker.summary;
   if (!summary || typeof summary.connected_count !== 'number') return DASH;
-  return String(summary.connected_count);
+  const connected = summary.connected_count;
+  if (typeof summary.in_sync_count !== 'number') return String(connected);
+  const inSync = summary.in_sync_count;
+  const label = `${connected} device${connected === 1 ? '' : 's'} connected to ${broker.name}, ` +
+      `${inSync} in sync`;
+  return h('span', {'aria-label': label},
+      String(connected), h('span', {class: 'muted'}, ` (${inSync} in sync)`));
 }

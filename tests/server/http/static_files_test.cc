@@ -52,6 +52,43 @@ TEST_F(StaticFilesTest, EtagIsAQuotedDigestThatChangesWithTheContent) {
   EXPECT_NE(StaticFiles::Load(root_).Find({"js", "app.js"})->etag, before);
 }
 
+TEST_F(StaticFilesTest, VersionIsShortHexStableAndChangesWithAnyFile) {
+  const std::string first = StaticFiles::Load(root_).version();
+  ASSERT_EQ(first.size(), StaticFiles::kVersionLength);
+  EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos) << first;
+  EXPECT_EQ(StaticFiles::Load(root_).version(), first);
+
+  WriteFile(root_ + "/js/pages/one.js", "export {};\n// edited\n");
+  const std::string edited = StaticFiles::Load(root_).version();
+  EXPECT_NE(edited, first);
+
+  WriteFile(root_ + "/js/pages/two.js", "export {};\n");
+  const std::string added = StaticFiles::Load(root_).version();
+  EXPECT_NE(added, edited);
+
+  fs::rename(root_ + "/js/pages/two.js", root_ + "/js/pages/three.js");
+  EXPECT_NE(StaticFiles::Load(root_).version(), added);
+
+  // Hidden files are not served, so they are not part of the version.
+  const std::string before_hidden = StaticFiles::Load(root_).version();
+  WriteFile(root_ + "/.env", "SECRET=2\n");
+  EXPECT_EQ(StaticFiles::Load(root_).version(), before_hidden);
+}
+
+TEST_F(StaticFilesTest, SetBodyReplacesTheBodyAndEtagButNotTheVersion) {
+  StaticFiles files = StaticFiles::Load(root_);
+  const std::string version = files.version();
+  const std::string etag = files.Find({"index.html"})->etag;
+  ASSERT_TRUE(files.SetBody("index.html", "<!doctype html><title>y</title>"));
+  const StaticFiles::File* index = files.Find({"index.html"});
+  EXPECT_EQ(index->body, "<!doctype html><title>y</title>");
+  EXPECT_EQ(index->content_type, "text/html; charset=utf-8");
+  EXPECT_NE(index->etag, etag);
+  EXPECT_EQ(files.version(), version);
+  EXPECT_FALSE(files.SetBody("missing.html", "x"));
+  EXPECT_EQ(files.Find({"missing.html"}), nullptr);
+}
+
 TEST_F(StaticFilesTest, HiddenFilesAndFoldersAreNotLoaded) {
   const StaticFiles files = StaticFiles::Load(root_);
   EXPECT_EQ(files.Find({".env"}), nullptr);
