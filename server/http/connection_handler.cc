@@ -391,7 +391,9 @@ void Transmit(P::Http::ResponseWriter writer, bool close, const Response& respon
   if (queue) {
     std::lock_guard<std::mutex> lock(queue->mutex);
     if (!queue->pending.empty()) {
-      // Behind a deferred response: wait for it (its completion sends this).
+      // Behind a deferred response: wait for it (its completion sends
+      // this). Idle meanwhile, as in StartDeferred.
+      if (const auto peer = writer.getPeer()) peer->setIdle(true);
       auto slot = std::make_shared<ResponseQueue::Slot>();
       slot->ready = true;
       slot->writer.emplace(std::move(writer));
@@ -483,6 +485,11 @@ void StartDeferred(ServerState& state, std::string route, std::string method,
   const std::shared_ptr<P::Tcp::Peer> peer = writer.getPeer();
   std::shared_ptr<ResponseQueue> queue;
   if (peer) {
+    // Pistache's timeouts see a connection that is not idle, with its
+    // parser waiting for a request line, as a slow client: after
+    // header_timeout it would write a 408 ahead of the pending response.
+    // Idle, the connection has keepalive_timeout for the response to come.
+    peer->setIdle(true);
     ConnectionState& connection = StateOf(*peer);
     close = close || connection.close_after_response;
     connection.closing = connection.closing || close;

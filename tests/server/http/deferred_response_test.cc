@@ -256,6 +256,38 @@ TEST(DeferredIdleTest, AfterADeferredResponseTheConnectionWaitsForKeepAliveNotA4
   EXPECT_EQ(r.body, R"({"ok":true})");
 }
 
+// While its response is pending, a connection is not a slow client either:
+// no 408 ahead of the response, however long past header_timeout it comes
+// (within keepalive_timeout), and a request pipelined behind it waits too.
+TEST(DeferredIdleTest, ALongPendingResponseGetsNo408AheadOfIt) {
+  CapturingLogger logger;
+  Parked parked;
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.threads = 1;
+  options.header_timeout = std::chrono::milliseconds(300);
+  options.body_timeout = std::chrono::milliseconds(300);
+  options.keepalive_timeout = std::chrono::seconds(60);
+  HttpServer server(options, logger);
+  server.Get("/ping", [](const Request&) { return Response::Json(200, R"({"ok":true})"); });
+  server.Get("/deferred", [&parked](const Request&) {
+    return Response::Deferred([&parked](Completion done) { parked.Put(std::move(done)); });
+  });
+  server.Serve();
+  auto connection = HttpConnection::Connect(server.port());
+  connection->SendRaw(testing::FormatRequest("GET", "/deferred") +
+                      testing::FormatRequest("GET", "/ping"));
+  Completion done = parked.Take();
+  // Past header_timeout by two of Pistache's 500 ms timeout checks.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  std::thread([done] { done(Response::Json(200, R"({"late":true})")); }).join();
+  const HttpResponse first = connection->ReadResponse();
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(first.body, R"({"late":true})");
+  EXPECT_EQ(connection->ReadResponse().body, R"({"ok":true})");
+  EXPECT_EQ(connection->Request("GET", "/ping").status, 200);
+}
+
 TEST(DeferredShutdownTest, ShutdownWaitsForAPendingCompletion) {
   CapturingLogger logger;
   Parked parked;
