@@ -357,6 +357,31 @@ def admin(token):
     return {"Authorization": f"Bearer {token}"}
 
 
+def wait_for_health(port, token, cap_s=60):
+    """Returns once this instance's health view knows every active broker
+    (no `unknown` state left; at once when health monitoring is off).
+
+    The endpoint order, so each device's configVersion, follows broker
+    health (core/src/engine/endpoint_list.h), and a fetch whose answer
+    changed records it (one write per device,
+    core/src/domain/device_reports.h). Until the monitor has probed a new
+    broker the answers are those of an unknown broker; its first probe
+    changes them (here every bench broker is unreachable: unknown →
+    unhealthy), and each device walked before that would write again in
+    the measured run. Returns the seconds waited."""
+    started = time.monotonic()
+    while True:
+        brokers = api(port, admin(token), "GET", "/api/v1/mqtt/brokers")["brokers"]
+        unknown = [b["name"] for b in brokers
+                   if b.get("is_active", True) and "health" in b
+                   and b["health"].get("state") == "unknown"]
+        if not unknown:
+            return time.monotonic() - started
+        if time.monotonic() - started > cap_s:
+            raise RuntimeError(f"health: still unknown after {cap_s} s: {', '.join(unknown)}")
+        time.sleep(0.2)
+
+
 def add_backups(port, token):
     """Two more brokers (active, no region, not the default: no step of the
     chain picks them) named as the backups of every broker of the dataset,
@@ -408,8 +433,11 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
         # Every device fetches once first: the steady state of a fleet that
         # has fetched since the last configuration change (a device's first
         # fetch records what it was handed: core/src/domain/device_reports.h),
-        # and the ETags fetch304.lua sends.
-        log(f"bench: {backend} {label}: every device fetches once")
+        # and the ETags fetch304.lua sends. First the monitor's first probe
+        # of every broker, which changes answers (wait_for_health).
+        settled = wait_for_health(server.port, env["SWITCHBOARD_ADMIN_TOKEN"])
+        log(f"bench: {backend} {label}: broker health known after {settled:.1f} s; "
+            f"every device fetches once")
         versions_dir = os.path.join(work, f"versions-{backend}-{label}-{os.getpid()}")
         os.makedirs(versions_dir, exist_ok=True)
         walk = wrk_walk(args, "fetch_all.lua", server.port,
@@ -467,7 +495,9 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
             # The backups changed every device's answer: each device's first
             # fetch after that records what it was handed (one write). Walk
             # once, as before the plain fetch, so that this measures the
-            # longer answers and not that write.
+            # longer answers and not that write; after the new brokers' first
+            # probe, which changes the answers again (wait_for_health).
+            wait_for_health(server.port, token)
             walk3_dir = os.path.join(work, f"versions3-{backend}-{label}-{os.getpid()}")
             os.makedirs(walk3_dir, exist_ok=True)
             wrk_walk(args, "fetch_all.lua", server.port,

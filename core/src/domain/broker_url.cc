@@ -90,14 +90,23 @@ std::string QuotedScheme(std::string_view scheme) {
 }  // namespace
 
 std::string BrokerUrl(const BrokerConfig& broker) {
-  std::string protocol = Lower(broker.protocol);
-  std::string url = protocol + "://";
+  // Built in one buffer: every config fetch writes one URL per endpoint.
+  const std::string port = std::to_string(broker.port);
+  std::string url;
+  url.reserve(broker.protocol.size() + broker.host.size() + port.size() + broker.path.size() + 8);
+  url += broker.protocol;
+  for (char& c : url) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // ASCII, as in the C locale
+  }
+  const bool web_socket = IsWebSocket(url);
+  url += "://";
   bool needs_brackets = broker.host.find(':') != std::string::npos && broker.host.front() != '[';
   if (needs_brackets) url += '[';
   url += broker.host;
   if (needs_brackets) url += ']';
-  url += ':' + std::to_string(broker.port);
-  if (IsWebSocket(protocol) && !broker.path.empty()) {
+  url += ':';
+  url += port;
+  if (web_socket && !broker.path.empty()) {
     if (broker.path.front() != '/') url += '/';
     url += broker.path;
   }

@@ -58,8 +58,11 @@ struct ClientBrokerConfig {
   std::string client_cert;
 };
 
-// The whitelist: copies only device-visible fields.
+// The whitelist: copies only device-visible fields. The rvalue overload
+// moves them instead (no copy of the PEMs); `broker` is left with those
+// fields moved from, its secrets untouched.
 ClientBrokerConfig ToClientBrokerConfig(const BrokerConfig& broker);
+ClientBrokerConfig ToClientBrokerConfig(BrokerConfig&& broker);
 
 // Writes the `brokerConfig` object (StartObject … EndObject) with any
 // RapidJSON writer (Writer, PrettyWriter), so the HTTP layer can embed it in

@@ -31,10 +31,32 @@ std::string Quoted(const std::string& value) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+// Bytes of a `brokerConfig` object, rounded up: its names and numbers
+// (about 200 bytes) and its strings, PEM line breaks written as `\n`.
+std::size_t ConfigBytes(const std::optional<ClientBrokerConfig>& c) {
+  if (!c) return 0;
+  const std::size_t pem = c->ca_cert.size() + c->client_cert.size();
+  return 256 + c->protocol.size() + c->host.size() + c->path.size() + c->client_id_prefix.size() +
+         pem + pem / 32;
+}
+
+// Enough for the whole view, so the buffer never grows while it is written
+// (each growth copies what was written so far).
+std::size_t ViewBytes(const DeviceView& view) {
+  std::size_t bytes =
+      512 + view.username.size() + view.broker.size() + ConfigBytes(view.broker_config);
+  for (const std::string& topic : view.publish_topics) bytes += topic.size() + 8;
+  for (const std::string& topic : view.subscribe_topics) bytes += topic.size() + 8;
+  for (const FailoverEndpoint& endpoint : view.failover) {
+    bytes += 32 + endpoint.broker.size() + ConfigBytes(endpoint.broker_config);
+  }
+  return bytes;
+}
+
 }  // namespace
 
 std::string DeviceViewJson(const DeviceView& view) {
-  rapidjson::StringBuffer buffer;
+  rapidjson::StringBuffer buffer(nullptr, ViewBytes(view));
   Writer w(buffer);
   w.StartObject();
   w.Key("username");

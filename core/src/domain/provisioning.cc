@@ -55,20 +55,22 @@ std::shared_ptr<const HealthSnapshot> HealthNow(const HealthView* view) {
 
 // Fills the broker part of `access` from a Resolved resolution whose
 // endpoint list is built (AddEndpoints), and the settings every device is
-// told.
+// told. Consumes the endpoint list: each endpoint's device-visible fields
+// (PEMs included) are moved into the view, not copied.
 void FillBroker(DeviceMqttAccess& access, Resolution& resolution,
                 const ProvisioningConfig& config) {
   if (resolution.endpoints.empty()) resolution.endpoints.push_back({*resolution.broker, {}});
-  const BrokerConfig& broker = resolution.endpoints.front().broker;
+  BrokerConfig& broker = resolution.endpoints.front().broker;
   access.broker = BrokerUrl(broker);
-  if (broker.from_storage) access.broker_config = ToClientBrokerConfig(broker);
+  if (broker.from_storage) access.broker_config = ToClientBrokerConfig(std::move(broker));
   access.failover.reserve(resolution.endpoints.size() - 1);
   for (std::size_t i = 1; i < resolution.endpoints.size(); ++i) {
-    const BrokerConfig& endpoint = resolution.endpoints[i].broker;
+    BrokerConfig& endpoint = resolution.endpoints[i].broker;
     FailoverEndpoint& out = access.failover.emplace_back();
     out.broker = BrokerUrl(endpoint);
-    if (endpoint.from_storage) out.broker_config = ToClientBrokerConfig(endpoint);
+    if (endpoint.from_storage) out.broker_config = ToClientBrokerConfig(std::move(endpoint));
   }
+  resolution.endpoints.clear();
   access.reconnect = config.reconnect;
   access.refresh_after_seconds = config.refresh_after.count() / 1000;
   access.resolved_by = resolution.resolved_by;

@@ -24,7 +24,10 @@ void AddEndpoints(Resolution& resolution, BrokerDirectory& directory,
   if (!resolution.broker) return;
   std::vector<Endpoint>& endpoints = resolution.endpoints;
   endpoints.clear();
-  endpoints.reserve(1 + resolution.alternates.size());
+  // Room for the primary's own backups too (the usual list), so that adding
+  // them moves no BrokerConfig already listed.
+  endpoints.reserve(std::min(kMaxEndpoints, 1 + resolution.alternates.size() +
+                                                resolution.broker->backup_broker_ids.size()));
   Add(endpoints, *resolution.broker, health);
   for (BrokerConfig& alternate : resolution.alternates) {
     if (endpoints.size() == kMaxEndpoints) break;

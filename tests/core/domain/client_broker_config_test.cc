@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace switchboard {
@@ -21,8 +22,10 @@ const char kCaPem[] =
     "\t\x01tail\n-----END CERTIFICATE-----\n";
 const char kClientPem[] = "-----BEGIN CERTIFICATE-----\nCLIENTCERT\n-----END CERTIFICATE-----\n";
 
-// The `brokerConfig` object as a compact JSON string.
-std::string ClientBrokerConfigJson(const BrokerConfig& broker) {
+// The `brokerConfig` object as a compact JSON string (of a BrokerConfig or
+// of a ClientBrokerConfig).
+template <typename Broker>
+std::string ClientBrokerConfigJson(const Broker& broker) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   WriteClientBrokerConfig(writer, broker);
@@ -153,6 +156,25 @@ TEST(ClientBrokerConfigTest, ProjectionCopiesOnlyTheWhitelist) {
   BrokerConfig upper;
   upper.protocol = "MQTTS";
   EXPECT_EQ(ToClientBrokerConfig(upper).protocol, "mqtts");
+}
+
+// The config fetch moves each endpoint into its view (provisioning.cc): the
+// moving overload must hand out exactly what the copying one does, and
+// leave the secrets where they were.
+TEST(ClientBrokerConfigTest, MovingProjectionEqualsCopyingProjection) {
+  BrokerConfig source = FullBroker();
+  source.protocol = "WSS";
+  source.path = "mqtt";  // written with its leading '/'
+  const ClientBrokerConfig copied = ToClientBrokerConfig(source);
+  const ClientBrokerConfig moved = ToClientBrokerConfig(std::move(source));
+  EXPECT_EQ(moved.protocol, "wss");
+  EXPECT_EQ(moved.path, "/mqtt");
+  EXPECT_EQ(ClientBrokerConfigJson(moved), ClientBrokerConfigJson(copied));
+  EXPECT_EQ(moved.ca_cert, kCaPem);
+  EXPECT_EQ(moved.client_cert, kClientPem);
+  // NOLINTNEXTLINE(bugprone-use-after-move): only the whitelist was moved
+  EXPECT_EQ(source.password, "pass-SECRET-PASSWORD");
+  EXPECT_EQ(source.client_key, FullBroker().client_key);
 }
 
 }  // namespace
