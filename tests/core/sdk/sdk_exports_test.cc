@@ -180,10 +180,29 @@ std::vector<std::string> SymbolsOutside(const std::vector<std::string>& symbols,
 
 const std::string kHeaders = std::string(SWITCHBOARD_SOURCE_DIR) + "/core/include/switchboard";
 
+// Without optimization (the sanitizer passes build at -O0) the compiler
+// does not inline libstdc++'s small templates, and their instantiations
+// for SDK types (std::__addressof<switchboard::ParamValue>, …) are emitted
+// as weak symbols with the default visibility libstdc++ declares for
+// namespace std. An optimized build, what ships, inlines them and must
+// export none; an unoptimized one is only checked for everything else.
+#ifdef __OPTIMIZE__
+constexpr bool kOptimized = true;
+#else
+constexpr bool kOptimized = false;
+#endif
+
+bool IsUninlinedLibstdcxxTemplate(const std::string& symbol) {
+  const std::string name = symbol.substr(0, symbol.find('<'));
+  return name.find("std::") != std::string::npos && symbol.rfind("vtable for ", 0) != 0 &&
+         symbol.rfind("typeinfo", 0) != 0;
+}
+
 TEST(SdkExportsTest, TheSdkLibraryExportsOnlyWhatTheSdkHeadersDeclare) {
   const SdkSurface surface = SurfaceOfHeaders(kHeaders);
-  const auto symbols = DefinedDynamicSymbols(SWITCHBOARD_SDK_LIBRARY);
+  auto symbols = DefinedDynamicSymbols(SWITCHBOARD_SDK_LIBRARY);
   ASSERT_FALSE(symbols.empty());
+  if (!kOptimized) std::erase_if(symbols, IsUninlinedLibstdcxxTemplate);
   EXPECT_THAT(SymbolsOutside(symbols, surface), IsEmpty());
 }
 

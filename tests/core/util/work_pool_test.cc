@@ -26,10 +26,11 @@ TEST(BoundedWorkPoolTest, RefusesBeyondTheQueueAndNeverRunsMoreThanItsThreads) {
   testing::CapturingLogger log;
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
-  std::atomic<int> running{0}, most{0}, done{0};
+  // Declared before the pool: its destructor runs the queued jobs, which
+  // count here.
+  std::atomic<int> running{0}, most{0}, done{0}, started{0};
   {
     BoundedWorkPool pool(2, 3, "test", log);
-    std::atomic<int> started{0};
     auto make = [&] {
       return std::function<void()>([&] {
         const int now = ++running;
