@@ -425,8 +425,8 @@ TEST_P(AgentE2eTest, LostRegistrationAnswerIsRetriedWithTheSameIdentityAndCounte
                            .Add("deviceApiKey", device_key)
                            .Take());
   ASSERT_EQ(lost.status, 200) << lost.body;
-  const std::string lost_password =
-      JsonString(*JsonMember(ParseJsonObject(lost.body), "mqtt"), "password");
+  const rapidjson::Document lost_answer = ParseJsonObject(lost.body);
+  const std::string lost_password = JsonString(*JsonMember(lost_answer, "mqtt"), "password");
   ASSERT_EQ(DevicesProvisioned(), 1);
 
   // The restarted agent retries with the same uuid and key: the same device,
@@ -435,7 +435,8 @@ TEST_P(AgentE2eTest, LostRegistrationAnswerIsRetriedWithTheSameIdentityAndCounte
   EXPECT_EQ(BootAndConnect(observer), uuid);
   EXPECT_EQ(DeviceCount(), 1);
   EXPECT_EQ(DevicesProvisioned(), 1);
-  const rapidjson::Value* mqtt = JsonMember(State(), "mqtt");
+  const rapidjson::Document state = State();  // JsonMember points into it
+  const rapidjson::Value* mqtt = JsonMember(state, "mqtt");
   ASSERT_NE(mqtt, nullptr);
   EXPECT_NE(JsonString(*mqtt, "password"), lost_password) << "the retry re-issues the password";
   ExpectNoSecretsInAgentLog();
@@ -611,7 +612,8 @@ TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupAndBackAfterFailbackAf
   MqttTestClient observer;
   const std::string uuid = BootAndConnect(observer);
   ASSERT_FALSE(HasFailure());
-  const rapidjson::Value* config = JsonMember(State(), "config");
+  const rapidjson::Document state = State();  // JsonMember points into it
+  const rapidjson::Value* config = JsonMember(state, "config");
   ASSERT_NE(config, nullptr);
   const rapidjson::Value* failover = JsonMember(*config, "failover");
   ASSERT_TRUE(failover != nullptr && failover->IsArray() && failover->Size() == 1)

@@ -21,6 +21,9 @@ namespace switchboard::testing {
 
 // --- JSON reads: nullptr / "" / nullopt / {} when absent or of another type.
 const rapidjson::Value* JsonMember(const rapidjson::Value& object, const char* name);
+// The result points into `object`: not into a temporary document, which
+// would be gone by the next statement (AddressSanitizer found two).
+const rapidjson::Value* JsonMember(rapidjson::Document&& object, const char* name) = delete;
 std::string JsonString(const rapidjson::Value& object, const char* name);
 std::optional<std::int64_t> JsonInt(const rapidjson::Value& object, const char* name);
 std::optional<bool> JsonBool(const rapidjson::Value& object, const char* name);
