@@ -228,6 +228,18 @@ TEST_F(DeferredResponseTest, TheObserverSeesTheCompletedStatus) {
       << metrics;
 }
 
+// One worker; a header timeout short enough to pass within a test, a
+// keep-alive timeout that never does.
+HttpServerOptions ShortHeaderTimeoutOptions() {
+  HttpServerOptions options;
+  options.address = "127.0.0.1:0";
+  options.threads = 1;
+  options.header_timeout = std::chrono::milliseconds(300);
+  options.body_timeout = std::chrono::milliseconds(300);
+  options.keepalive_timeout = std::chrono::seconds(60);
+  return options;
+}
+
 // The worker marks a connection idle when it sends a response, and its
 // timeouts read that mark: an idle connection waits for keepalive_timeout,
 // one still serving a request gets 408 after header_timeout. A response
@@ -235,13 +247,7 @@ TEST_F(DeferredResponseTest, TheObserverSeesTheCompletedStatus) {
 TEST(DeferredIdleTest, AfterADeferredResponseTheConnectionWaitsForKeepAliveNotA408) {
   CapturingLogger logger;
   AutoCompleter completer;
-  HttpServerOptions options;
-  options.address = "127.0.0.1:0";
-  options.threads = 1;
-  options.header_timeout = std::chrono::milliseconds(300);
-  options.body_timeout = std::chrono::milliseconds(300);
-  options.keepalive_timeout = std::chrono::seconds(60);
-  HttpServer server(options, logger);
+  HttpServer server(ShortHeaderTimeoutOptions(), logger);
   server.Get("/ping", [](const Request&) { return Response::Json(200, R"({"ok":true})"); });
   server.Get("/auto", [&completer](const Request&) {
     return Response::Deferred([&completer](Completion done) { completer.Put(std::move(done)); });
@@ -262,13 +268,7 @@ TEST(DeferredIdleTest, AfterADeferredResponseTheConnectionWaitsForKeepAliveNotA4
 TEST(DeferredIdleTest, ALongPendingResponseGetsNo408AheadOfIt) {
   CapturingLogger logger;
   Parked parked;
-  HttpServerOptions options;
-  options.address = "127.0.0.1:0";
-  options.threads = 1;
-  options.header_timeout = std::chrono::milliseconds(300);
-  options.body_timeout = std::chrono::milliseconds(300);
-  options.keepalive_timeout = std::chrono::seconds(60);
-  HttpServer server(options, logger);
+  HttpServer server(ShortHeaderTimeoutOptions(), logger);
   server.Get("/ping", [](const Request&) { return Response::Json(200, R"({"ok":true})"); });
   server.Get("/deferred", [&parked](const Request&) {
     return Response::Deferred([&parked](Completion done) { parked.Put(std::move(done)); });
