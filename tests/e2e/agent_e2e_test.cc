@@ -646,8 +646,7 @@ TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupAndBackAfterFailbackAf
   EXPECT_EQ(backup_observer.WaitForMessage(StatusTopic(uuid), 5s), "offline") << Diagnostics();
   EXPECT_TRUE(agent_->WaitForLog("failback: the primary broker accepts connections again", 1s))
       << Diagnostics();
-  EXPECT_NE(backup.Log().find("Client " + uuid + " disconnected."), std::string::npos)
-      << backup.Log();
+  EXPECT_TRUE(backup.WaitForLog("Client " + uuid + " disconnected.", 5s)) << backup.Log();
   // Its report names the primary again.
   const auto reported_primary = [&] {
     const HttpResponse read = server_->Admin("GET", "/api/v1/devices/" + uuid);

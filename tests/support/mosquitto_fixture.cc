@@ -286,6 +286,16 @@ std::string MosquittoBroker::Log() const {
   return std::filesystem::exists(log_path_) ? ReadFile(log_path_) : "";
 }
 
+bool MosquittoBroker::WaitForLog(const std::string& needle,
+                                 std::chrono::milliseconds timeout) const {
+  const auto deadline = Clock::now() + timeout;
+  while (Log().find(needle) == std::string::npos) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 int MosquittoBroker::CountInLog(const std::string& needle) const {
   const std::string log = Log();
   int count = 0;

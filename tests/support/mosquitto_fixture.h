@@ -16,6 +16,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 
 namespace switchboard::testing {
@@ -88,6 +89,10 @@ class MosquittoBroker {
   int tls_port() const { return tls_port_; }
   const std::string& log_path() const { return log_path_; }
   std::string Log() const;  // the broker's log so far
+  // Whether `needle` is in the log within `timeout`: Mosquitto logs a
+  // client's DISCONNECT after it forwarded the messages before it, so a
+  // test that saw the last message must still wait for the line.
+  bool WaitForLog(const std::string& needle, std::chrono::milliseconds timeout) const;
 
  private:
   bool TryStart(std::string* why, bool keep_ports = false);
