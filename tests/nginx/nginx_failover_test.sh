@@ -59,8 +59,6 @@ pg_start "$work/pg" || fail "cannot start PostgreSQL"
 admin=nginx-test-admin-token-0123456789abcdef01
 port_a=$(free_port)
 port_b=$(free_port)
-port_ng=$(free_port)
-port_one=$(free_port)
 
 start_instance() {  # name port
   cat >"$work/$1.yaml" <<YAML
@@ -90,6 +88,12 @@ start_instance b "$port_b"
 # The shipped recipe, with this run's addresses, certificate and temp paths.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
   -subj /CN=localhost -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 || fail "openssl req"
+# nginx's two ports are taken just before it starts, and again if another
+# process got one first (ctest runs other tests at the same time, each
+# picking free ports the same way).
+start_nginx() {
+port_ng=$(free_port)
+port_one=$(free_port)
 sed -e "s|server 127.0.0.1:4002 |server 127.0.0.1:$port_a |" \
     -e "s|server 127.0.0.1:4003 |server 127.0.0.1:$port_b |" \
     -e "s|listen 443 ssl http2;|listen 127.0.0.1:$port_ng ssl http2;|" \
@@ -134,10 +138,24 @@ http {
 CONF
 "$nginx_bin" -t -c "$work/nginx.conf" -e "$work/nginx-error.log" >/dev/null 2>&1 || fail "nginx -t: $(cat "$work/nginx-error.log")"
 "$nginx_bin" -c "$work/nginx.conf" -e "$work/nginx-error.log" -g 'daemon off;' &
-pids+=($!)
+nginx_pid=$!
+pids+=($nginx_pid)
 api=https://127.0.0.1:$port_ng
 tls=(--cacert "$work/cert.pem")
-for _ in $(seq 1 50); do curl -s "${tls[@]}" "$api/healthz" >/dev/null && break; sleep 0.1; done
+# An answer verified with this run's certificate comes from this nginx.
+for _ in $(seq 1 50); do
+  curl -s "${tls[@]}" "$api/healthz" >/dev/null && return 0
+  sleep 0.1
+done
+kill "$nginx_pid" 2>/dev/null
+return 1
+}
+for attempt in 1 2 3; do
+  start_nginx && break
+  grep -q "Address already in use" "$work/nginx-error.log" && ((attempt < 3)) ||
+    fail "nginx did not start"
+  : >"$work/nginx-error.log"
+done
 
 json='Content-Type: application/json'
 code() { curl -s "${tls[@]}" -o "$work/body" -w '%{http_code}' "$@"; }
