@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include "util/crypto.h"
@@ -99,7 +100,11 @@ std::string DeviceViewJson(const DeviceView& view) {
   for (const FailoverEndpoint& endpoint : view.failover) {
     if (endpoint.json != nullptr) {
       // Written by FailoverEntry() too, once per snapshot: the same bytes.
-      w.RawValue(endpoint.json->data(), endpoint.json->size(), rapidjson::kObjectType);
+      // RawValue copies byte by byte: it writes only the separator here,
+      // and the entry is copied in one go.
+      const std::string& json = *endpoint.json;
+      w.RawValue("", 0, rapidjson::kObjectType);
+      std::memcpy(buffer.Push(json.size()), json.data(), json.size());
     } else {
       FailoverEntry(w, endpoint);
     }
