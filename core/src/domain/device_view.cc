@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstring>
 #include <stdexcept>
 
 #include "util/crypto.h"
@@ -40,6 +41,22 @@ std::size_t ConfigBytes(const std::optional<ClientBrokerConfig>& c) {
          pem + pem / 32;
 }
 
+void FailoverEntry(Writer& w, const FailoverEndpoint& endpoint) {
+  w.StartObject();
+  w.Key("broker");
+  String(w, endpoint.broker);
+  if (endpoint.broker_config) {
+    w.Key("brokerConfig");
+    WriteClientBrokerConfig(w, *endpoint.broker_config);
+  }
+  w.EndObject();
+}
+
+std::size_t FailoverEntryBytes(const FailoverEndpoint& endpoint) {
+  if (endpoint.json != nullptr) return endpoint.json->size();
+  return 32 + endpoint.broker.size() + ConfigBytes(endpoint.broker_config);
+}
+
 // Enough for the whole view, so the buffer never grows while it is written
 // (each growth copies what was written so far).
 std::size_t ViewBytes(const DeviceView& view) {
@@ -47,13 +64,19 @@ std::size_t ViewBytes(const DeviceView& view) {
       512 + view.username.size() + view.broker.size() + ConfigBytes(view.broker_config);
   for (const std::string& topic : view.publish_topics) bytes += topic.size() + 8;
   for (const std::string& topic : view.subscribe_topics) bytes += topic.size() + 8;
-  for (const FailoverEndpoint& endpoint : view.failover) {
-    bytes += 32 + endpoint.broker.size() + ConfigBytes(endpoint.broker_config);
-  }
+  for (const FailoverEndpoint& endpoint : view.failover) bytes += FailoverEntryBytes(endpoint);
   return bytes;
 }
 
 }  // namespace
+
+std::string FailoverEntryJson(const FailoverEndpoint& endpoint) {
+  rapidjson::StringBuffer buffer(nullptr,
+                                 32 + endpoint.broker.size() + ConfigBytes(endpoint.broker_config));
+  Writer w(buffer);
+  FailoverEntry(w, endpoint);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
 
 std::string DeviceViewJson(const DeviceView& view) {
   rapidjson::StringBuffer buffer(nullptr, ViewBytes(view));
@@ -75,14 +98,16 @@ std::string DeviceViewJson(const DeviceView& view) {
   w.Key("failover");
   w.StartArray();
   for (const FailoverEndpoint& endpoint : view.failover) {
-    w.StartObject();
-    w.Key("broker");
-    String(w, endpoint.broker);
-    if (endpoint.broker_config) {
-      w.Key("brokerConfig");
-      WriteClientBrokerConfig(w, *endpoint.broker_config);
+    if (endpoint.json != nullptr) {
+      // Written by FailoverEntry() too, once per snapshot: the same bytes.
+      // RawValue copies byte by byte: it writes only the separator here,
+      // and the entry is copied in one go.
+      const std::string& json = *endpoint.json;
+      w.RawValue("", 0, rapidjson::kObjectType);
+      std::memcpy(buffer.Push(json.size()), json.data(), json.size());
+    } else {
+      FailoverEntry(w, endpoint);
     }
-    w.EndObject();
   }
   w.EndArray();
   const ReconnectConfig& r = view.reconnect;

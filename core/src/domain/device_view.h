@@ -19,6 +19,7 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +29,14 @@
 
 namespace switchboard {
 
-// One entry of `failover`.
+// One entry of `failover`: either its fields, or (`json` set, the fields
+// left empty) its JSON text as FailoverEntryJson wrote it, shared with every
+// view of the same broker (domain/failover_entries.h).
 struct FailoverEndpoint {
   std::string broker;                               // BrokerUrl()
   std::optional<ClientBrokerConfig> broker_config;  // iff the broker came from storage
+  // Not owned: DeviceView::shared_entries keeps it alive.
+  const std::string* json = nullptr;
 };
 
 // Everything the view holds, as the response writes it (in this order).
@@ -44,7 +49,15 @@ struct DeviceView {
   std::vector<FailoverEndpoint> failover;
   ReconnectConfig reconnect;
   std::int64_t refresh_after_seconds = 300;
+  // Owns what every FailoverEndpoint::json points at (a config snapshot);
+  // copies of the view share it.
+  std::shared_ptr<const void> shared_entries;
 };
+
+// One `failover` entry as DeviceViewJson writes it:
+//   {"broker":…,"brokerConfig":{…}?}
+// (`endpoint.json` ignored).
+std::string FailoverEntryJson(const FailoverEndpoint& endpoint);
 
 // The view as one compact JSON object, without password and configVersion:
 //   {"username":…,"broker":…,"brokerConfig":{…}?,"topics":{…},

@@ -11,6 +11,7 @@
 #include "domain/device_reports.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
+#include "domain/failover_entries.h"
 #include "domain/provisioning_keys.h"
 #include "domain/validation.h"
 #include "engine/endpoint_list.h"
@@ -71,6 +72,47 @@ void FillBroker(DeviceMqttAccess& access, Resolution& resolution,
     if (endpoint.from_storage) out.broker_config = ToClientBrokerConfig(std::move(endpoint));
   }
   resolution.endpoints.clear();
+  access.reconnect = config.reconnect;
+  access.refresh_after_seconds = config.refresh_after.count() / 1000;
+  access.resolved_by = resolution.resolved_by;
+  access.trace = std::move(resolution.trace);
+}
+
+// FillBroker for the config fetch, from the list by reference
+// (ListEndpoints): the resolution's brokers are moved from, and a backup read
+// from the config snapshot is handed as its cached `failover` entry
+// (failover_entries.h), never copied. Consumes `resolution` and `list`.
+void FillBrokerFromList(DeviceMqttAccess& access, Resolution& resolution, EndpointRefs& list,
+                        const ProvisioningConfig& config) {
+  const EndpointRef& first = list.list.front();
+  access.broker = BrokerUrl(first.broker());
+  if (first.broker().from_storage) {
+    // A backup leads only when the resolved broker is down: a copy then.
+    access.broker_config = first.own != nullptr ? ToClientBrokerConfig(std::move(*first.own))
+                                                : ToClientBrokerConfig(*first.row);
+  }
+  const FailoverEntries* entries = nullptr;
+  access.failover.resize(list.list.size() - 1);
+  for (std::size_t i = 1; i < list.list.size(); ++i) {
+    const EndpointRef& endpoint = list.list[i];
+    FailoverEndpoint& out = access.failover[i - 1];
+    if (endpoint.row != nullptr) {
+      if (entries == nullptr) entries = &FailoverEntriesOf(*list.snapshot);
+      const auto it = entries->json.find(endpoint.row->id);
+      if (it != entries->json.end()) {
+        out.json = &it->second;
+        continue;
+      }
+    }
+    const BrokerConfig& broker = endpoint.broker();
+    out.broker = BrokerUrl(broker);
+    if (broker.from_storage) {
+      out.broker_config = endpoint.own != nullptr ? ToClientBrokerConfig(std::move(*endpoint.own))
+                                                  : ToClientBrokerConfig(broker);
+    }
+  }
+  if (entries != nullptr) access.shared_entries = std::move(list.snapshot);
+  list.list.clear();
   access.reconnect = config.reconnect;
   access.refresh_after_seconds = config.refresh_after.count() / 1000;
   access.resolved_by = resolution.resolved_by;
@@ -380,6 +422,7 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
   const std::string key = ToLowerAscii(uuid);
   bool authorized = false;
   Resolution resolution;
+  EndpointRefs endpoints;  // points into `resolution`
   std::int64_t device_id = 0;
   ServedConfig served;
   std::optional<std::int64_t> counter;
@@ -400,7 +443,7 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
       context.brokers().NoteConfigVersionReadElsewhere(row->config_version);
       context.brokers().UseHealth(health.get());
       resolution = chain.Resolve(context);
-      AddEndpoints(resolution, context.brokers(), *health);
+      endpoints = ListEndpoints(resolution, context.brokers(), *health);
     }
   } else {
     ReadWithRetry(storage_, [&](soci::session& sql) {
@@ -422,7 +465,7 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
       if (config_version) context.brokers().NoteConfigVersion(sql, *config_version);
       context.brokers().UseHealth(health.get());
       resolution = chain.Resolve(context);
-      AddEndpoints(resolution, context.brokers(), *health);
+      endpoints = ListEndpoints(resolution, context.brokers(), *health);
     });
   }
   if (!authorized) throw Unauthorized("unknown device or wrong device API key");
@@ -432,7 +475,7 @@ OrRefusal<DeviceMqttAccess> ProvisioningService::DeviceMqtt(const Chain& chain,
   access.username = MqttUsername(key);
   access.publish_topics = ExpandTopics(topics_.publish_topics, key);
   access.subscribe_topics = ExpandTopics(topics_.subscribe_topics, key);
-  FillBroker(access, resolution, topics_);
+  FillBrokerFromList(access, resolution, endpoints, topics_);
   FinishView(access);
   if (ServedConfigChanged(served, access.config_version, counter)) {
     // Only when what the device is handed changed (device_reports.h): a

@@ -20,15 +20,24 @@
 // endpoint is unhealthy the order above stands and the step's outcome is
 // "panic". Never an empty list: the resolved broker is always in it.
 //
+// Two forms of the same list (one algorithm, the same order and trace step):
+// AddEndpoints copies each broker into Resolution::endpoints (explain, the
+// MQTT auth, the export, registration); ListEndpoints only points at them,
+// for the config fetch, which reads each backup from the config snapshot
+// without copying it (domain/failover_entries.h holds its cached JSON).
+//
 // Pure over its arguments except for the directory's reads (in-memory on the
 // hot path: config_snapshot.h). Not thread-safe per resolution, like the
 // directory it reads.
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <vector>
 
 #include "engine/chain.h"
 #include "health/health_view.h"
+#include "storage/config_snapshot.h"
 #include "switchboard/broker_directory.h"
 
 namespace switchboard {
@@ -41,5 +50,38 @@ inline constexpr std::size_t kMaxEndpoints = 16;
 // answer (endpoints[0] is what the device gets). Throws what the
 // directory's reads throw.
 void AddEndpoints(Resolution& resolution, BrokerDirectory& directory, const HealthSnapshot& health);
+
+// One endpoint of ListEndpoints: exactly one of `own` and `row` is set.
+struct EndpointRef {
+  // The resolution's broker or one of its alternates, or a backup read
+  // without a snapshot (EndpointRefs::read): the caller may move from it.
+  BrokerConfig* own = nullptr;
+  // A backup: a row of EndpointRefs::snapshot, shared, never copied.
+  const BrokerConfig* row = nullptr;
+  HealthState health = HealthState::kUnknown;
+
+  const BrokerConfig& broker() const { return own != nullptr ? *own : *row; }
+};
+
+// The list of AddEndpoints by reference. Move-only. Its pointers stay valid
+// while this object lives and the Resolution it was built from is neither
+// destroyed nor changed (its `broker` and `alternates` are pointed at); the
+// snapshot's rows stay valid as long as `snapshot` is held, even after the
+// resolution's directory is gone.
+struct EndpointRefs {
+  std::vector<EndpointRef> list;  // in the order AddEndpoints gives; empty iff nothing resolved
+  // The snapshot the backups were read from; null when the list has no
+  // backup or the directory reads storage directly.
+  std::shared_ptr<const ConfigSnapshot> snapshot;
+  std::vector<std::unique_ptr<BrokerConfig>> read;  // backups read without a snapshot
+};
+
+// AddEndpoints for the config fetch: the same list and the same `health`
+// trace step, but `resolution.endpoints` stays empty, the alternates stay in
+// `resolution`, and each backup is read from the resolution's config
+// snapshot (StorageBrokerDirectory::SharedSnapshot) without a copy, or from
+// the directory when it has none. Throws what the directory's reads throw.
+EndpointRefs ListEndpoints(Resolution& resolution, StorageBrokerDirectory& directory,
+                           const HealthSnapshot& health);
 
 }  // namespace switchboard

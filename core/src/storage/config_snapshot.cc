@@ -181,6 +181,11 @@ std::optional<FleetRow> StorageBrokerDirectory::Fleet(const std::string& id) {
   return LoadFleet(sql, id);
 }
 
+std::shared_ptr<const ConfigSnapshot> StorageBrokerDirectory::SharedSnapshot() {
+  if (Snapshot(context_.sql()) == nullptr) return nullptr;
+  return snapshot_;
+}
+
 BrokerHealthState StorageBrokerDirectory::Health(std::int64_t id) {
   if (health_ == nullptr) return BrokerHealthState::kUnknown;
   switch (health_->Of(id).state) {

@@ -21,9 +21,9 @@
 // ResolveContext, so one per resolution), on a session the Storage pool
 // owns, use the snapshot. Every read of broker_rows.h runs its SELECT.
 //
-// Thread safety: a ConfigSnapshot is immutable and shared. The holder is
-// safe from any thread. A StorageBrokerDirectory belongs to its resolution's
-// thread.
+// Thread safety: a ConfigSnapshot is immutable and shared (its `derived`
+// slot is built once, under std::call_once). The holder is safe from any
+// thread. A StorageBrokerDirectory belongs to its resolution's thread.
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <typeinfo>
 #include <unordered_map>
 #include <vector>
 
@@ -46,6 +48,32 @@ class session;
 
 namespace switchboard {
 
+// What a layer above storage derives from one snapshot's rows and keeps for
+// as long as the snapshot lives: the device view's `failover` entries
+// (domain/failover_entries.h), its one user. Storage cannot build it (it
+// knows no JSON), so it is built on first use, once, and freed with the
+// snapshot; a broker edit makes a new snapshot, hence a new build.
+// Thread-safe: concurrent first users wait for the one build.
+class SnapshotDerived {
+ public:
+  // The value, built by `build()` (returning a T) on the first call. Every
+  // call must name the same T; another throws std::logic_error.
+  template <typename T, typename Build>
+  const T& Get(Build&& build) const {
+    std::call_once(once_, [&] {
+      value_ = std::make_shared<const T>(build());
+      type_ = &typeid(T);
+    });
+    if (*type_ != typeid(T)) throw std::logic_error("SnapshotDerived: asked for another type");
+    return *static_cast<const T*>(value_.get());
+  }
+
+ private:
+  mutable std::once_flag once_;
+  mutable std::shared_ptr<const void> value_;
+  mutable const std::type_info* type_ = nullptr;
+};
+
 struct ConfigSnapshot {
   std::int64_t version = 0;
   std::unordered_map<std::int64_t, BrokerConfig> brokers;  // every row, by id
@@ -53,6 +81,7 @@ struct ConfigSnapshot {
   // Active brokers by region (rows whose region is NULL are in none), by id.
   std::map<std::string, std::vector<const BrokerConfig*>, std::less<>> active_by_region;
   std::unordered_map<std::string, FleetRow> fleets;  // every fleet, by id
+  SnapshotDerived derived;                           // built from the rows above on first use
 };
 
 // The current version as a scalar subquery: statements that read a device
@@ -136,6 +165,14 @@ class StorageBrokerDirectory final : public BrokerDirectory {
   std::optional<FleetRow> Fleet(const std::string& id) override;
   // From the snapshot handed to UseHealth(); kUnknown without one.
   BrokerHealthState Health(std::int64_t id) override;
+
+  // The snapshot ById() and the other reads answer from, shared: its rows
+  // stay valid for as long as the caller holds it, past this directory.
+  // nullptr when the reads run their SELECT (the same rule as above; may
+  // read the version and load a snapshot, like the first read). For the
+  // endpoint list (engine/endpoint_list.h, ListEndpoints), which points at
+  // backups instead of copying them. Throws what ById() throws.
+  std::shared_ptr<const ConfigSnapshot> SharedSnapshot();
 
   // The health view's snapshot this resolution answers Health() from.
   // `health` must outlive the resolution; nullptr: every broker unknown.

@@ -15,10 +15,13 @@
 #include "domain/device_reports.h"
 #include "domain/devices.h"
 #include "domain/domain_errors.h"
+#include "domain/failover_entries.h"
 #include "domain/provisioning.h"
 #include "domain/provisioning_keys.h"
 #include "domain_test_support.h"
+#include "storage/broker_rows.h"
 #include "storage/config_snapshot.h"
+#include "storage/session_cache.h"
 #include "test_certificates.h"
 #include "test_database.h"
 #include "util/crypto.h"
@@ -555,6 +558,106 @@ TEST_P(RegistrationTest, DeviceMqttResolvesFreshly) {
   EXPECT_FALSE(unknown.empty());
   EXPECT_EQ(unknown, wrong);
   EXPECT_THROW(Answer(service().DeviceMqtt(*chain, TestUuid(1), "")), Unauthorized);
+}
+
+// The config fetch hands each backup as its `failover` entry written once per
+// config snapshot (failover_entries.h): the same bytes as the entry written
+// from the row, the same view and configVersion as registration (which
+// copies every broker and writes each entry itself), and new entries after
+// an edit of the broker.
+TEST_P(RegistrationTest, FetchReusesEachBackupsEntryAndRebuildsItAfterAnEdit) {
+  const PublicBroker primary = CreateDefaultBroker();
+  BrokerInput tls = MinimalBroker("backup-tls", "backup-tls.example");
+  tls.protocol = "mqtts";
+  tls.port = 8883;
+  tls.use_tls = true;
+  tls.ca_cert = testing::kTestCaA;
+  tls.client_cert = testing::kTestCaA;  // any PEM: only its bytes matter here
+  tls.client_key = "-----BEGIN PRIVATE KEY-----\nK\n-----END PRIVATE KEY-----\n";
+  tls.password = "backup-secret-password";
+  const PublicBroker b1 = Brokers(storage()).Create(tls);
+  BrokerInput ws = MinimalBroker("backup-ws", "backup-ws.example");
+  ws.protocol = "wss";
+  ws.port = 443;
+  ws.path = "/mqtt";
+  const PublicBroker b2 = Brokers(storage()).Create(ws);
+  BrokerInput backups;
+  backups.backup_broker_ids = std::vector<std::int64_t>{b1.id, b2.id};
+  Brokers(storage()).Update(primary.id, backups);
+
+  auto chain = DomainChain(kDeviceThenDefault);
+  const std::string key = CreateKey();
+  const auto r = Answer(service().Register(*chain, key, Request(1)));
+  ASSERT_EQ(r.mqtt.failover.size(), 2u);
+  EXPECT_EQ(r.mqtt.failover[0].json, nullptr);  // registration writes its own
+
+  const auto snapshot = [this] {
+    Storage::Lease lease = storage().Acquire();
+    SessionCache* cache = SessionCacheFor(*lease);
+    EXPECT_NE(cache, nullptr);
+    return cache->snapshots()->AtLeast(*lease, ReadConfigVersion(*lease));
+  };
+  const auto row = [this](std::int64_t id) {
+    Storage::Lease lease = storage().Acquire();
+    return *LoadBrokerById(*lease, id);
+  };
+  const auto fetch = [&] {
+    return Answer(service().DeviceMqtt(*chain, TestUuid(1), "device-api-key-0001"));
+  };
+
+  DeviceMqttAccess access = fetch();
+  EXPECT_EQ(access.view_json, r.mqtt.view_json);
+  EXPECT_EQ(access.config_version, r.mqtt.config_version);
+  ASSERT_EQ(access.failover.size(), 2u);
+  const std::shared_ptr<const ConfigSnapshot> first = snapshot();
+  ASSERT_NE(first, nullptr);
+  const FailoverEntries& entries = FailoverEntriesOf(*first);
+  EXPECT_EQ(&FailoverEntriesOf(*first), &entries);  // built once per snapshot
+  for (std::size_t i = 0; i < 2; ++i) {
+    const std::int64_t id = i == 0 ? b1.id : b2.id;
+    // Shared, not copied: the answer points at the snapshot's entry.
+    EXPECT_EQ(access.failover[i].json, &entries.json.at(id)) << i;
+    EXPECT_EQ(entries.json.at(id), FailoverEntryOf(row(id))) << i;
+    // The entry from scratch, through the view's own writer.
+    FailoverEndpoint scratch;
+    scratch.broker = BrokerUrl(row(id));
+    scratch.broker_config = ToClientBrokerConfig(row(id));
+    EXPECT_EQ(entries.json.at(id), FailoverEntryJson(scratch)) << i;
+    EXPECT_NE(access.view_json.find(entries.json.at(id)), std::string::npos) << i;
+  }
+  EXPECT_NE(entries.json.at(b1.id).find("\"caCert\""), std::string::npos);
+  EXPECT_EQ(entries.json.at(b1.id).find("backup-secret-password"), std::string::npos);
+  EXPECT_EQ(entries.json.at(b1.id).find("PRIVATE KEY"), std::string::npos);
+  // A second fetch reuses the same entries and answers the same bytes.
+  EXPECT_EQ(fetch().view_json, access.view_json);
+  EXPECT_EQ(snapshot(), first);
+
+  // An edit of a backup: a new snapshot, new entries, a new answer.
+  BrokerInput moved;
+  moved.host = "backup-tls-2.example";
+  Brokers(storage()).Update(b1.id, moved);
+  const DeviceMqttAccess after = fetch();
+  const std::shared_ptr<const ConfigSnapshot> second = snapshot();
+  ASSERT_NE(second, first);
+  const FailoverEntries& rebuilt = FailoverEntriesOf(*second);
+  EXPECT_EQ(rebuilt.json.at(b1.id), FailoverEntryOf(row(b1.id)));
+  EXPECT_NE(rebuilt.json.at(b1.id).find("backup-tls-2.example"), std::string::npos);
+  EXPECT_EQ(entries.json.at(b1.id).find("backup-tls-2.example"), std::string::npos);
+  EXPECT_EQ(after.failover[0].json, &rebuilt.json.at(b1.id));
+  EXPECT_NE(after.config_version, access.config_version);
+  // The same view registration would hand out now (a re-registration
+  // writes each entry from the broker rows).
+  const auto again = Answer(service().Register(*chain, key, Request(1)));
+  EXPECT_EQ(after.view_json, again.mqtt.view_json);
+  EXPECT_EQ(after.config_version, again.mqtt.config_version);
+
+  // A deactivated backup leaves the list, and the cache has no entry for it.
+  BrokerInput off;
+  off.is_active = false;
+  Brokers(storage()).Update(b2.id, off);
+  const DeviceMqttAccess without = fetch();
+  ASSERT_EQ(without.failover.size(), 1u);
+  EXPECT_EQ(FailoverEntriesOf(*snapshot()).json.count(b2.id), 0u);
 }
 
 TEST_P(RegistrationTest, DeviceMqttReturnsTheChainsRefusals) {
