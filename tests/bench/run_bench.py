@@ -227,7 +227,11 @@ def prewarm(paths):
 
 def wrk_walk(args, script, port, script_args, connections, out_dir, lines, cap_s):
     """A wrk run stopped (SIGINT: wrk then reports as usual) once the files in
-    `out_dir` hold `lines` lines, or after `cap_s` seconds."""
+    `out_dir` hold `lines` lines, or after `cap_s` seconds. `out_dir` is
+    made empty first: the files of an earlier round (--repeat) would count
+    as answers, and wrk would be stopped before it started."""
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.makedirs(out_dir)
     cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{connections}", f"-d{cap_s}s", "--latency",
            "-s", os.path.join(BENCH, script), f"http://127.0.0.1:{port}", "--"] + script_args
     COMMANDS.append(shown(cmd))
@@ -439,7 +443,6 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
         log(f"bench: {backend} {label}: broker health known after {settled:.1f} s; "
             f"every device fetches once")
         versions_dir = os.path.join(work, f"versions-{backend}-{label}-{os.getpid()}")
-        os.makedirs(versions_dir, exist_ok=True)
         walk = wrk_walk(args, "fetch_all.lua", server.port,
                         [str(devices), str(args.wrk_threads), versions_dir], c, versions_dir,
                         devices, 900)
@@ -499,7 +502,6 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
             # probe, which changes the answers again (wait_for_health).
             wait_for_health(server.port, token)
             walk3_dir = os.path.join(work, f"versions3-{backend}-{label}-{os.getpid()}")
-            os.makedirs(walk3_dir, exist_ok=True)
             wrk_walk(args, "fetch_all.lua", server.port,
                      [str(devices), str(args.wrk_threads), walk3_dir], c, walk3_dir, devices, 900)
             if not args.smoke:
