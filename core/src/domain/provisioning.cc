@@ -54,6 +54,16 @@ std::shared_ptr<const HealthSnapshot> HealthNow(const HealthView* view) {
   return view != nullptr ? view->Current() : kNone;
 }
 
+// The settings every device is told, and how its broker was chosen: the
+// part of the view both FillBroker forms share. Moves the trace out.
+void FillSettings(DeviceMqttAccess& access, Resolution& resolution,
+                  const ProvisioningConfig& config) {
+  access.reconnect = config.reconnect;
+  access.refresh_after_seconds = config.refresh_after.count() / 1000;
+  access.resolved_by = resolution.resolved_by;
+  access.trace = std::move(resolution.trace);
+}
+
 // Fills the broker part of `access` from a Resolved resolution whose
 // endpoint list is built (AddEndpoints), and the settings every device is
 // told. Consumes the endpoint list: each endpoint's device-visible fields
@@ -72,10 +82,7 @@ void FillBroker(DeviceMqttAccess& access, Resolution& resolution,
     if (endpoint.from_storage) out.broker_config = ToClientBrokerConfig(std::move(endpoint));
   }
   resolution.endpoints.clear();
-  access.reconnect = config.reconnect;
-  access.refresh_after_seconds = config.refresh_after.count() / 1000;
-  access.resolved_by = resolution.resolved_by;
-  access.trace = std::move(resolution.trace);
+  FillSettings(access, resolution, config);
 }
 
 // FillBroker for the config fetch, from the list by reference
@@ -113,10 +120,7 @@ void FillBrokerFromList(DeviceMqttAccess& access, Resolution& resolution, Endpoi
   }
   if (entries != nullptr) access.shared_entries = std::move(list.snapshot);
   list.list.clear();
-  access.reconnect = config.reconnect;
-  access.refresh_after_seconds = config.refresh_after.count() / 1000;
-  access.resolved_by = resolution.resolved_by;
-  access.trace = std::move(resolution.trace);
+  FillSettings(access, resolution, config);
 }
 
 // Last, once every field of the view is set.

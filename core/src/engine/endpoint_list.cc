@@ -50,6 +50,16 @@ void OrderByHealth(std::vector<EndpointRef>& list, const HealthSnapshot& health,
   trace.push_back(std::move(step));
 }
 
+// A backup read from the directory (its SELECT or its copy), kept in `read`
+// for as long as the list points at it; empty when there is none.
+EndpointRef ReadOwned(BrokerDirectory& directory, std::int64_t id,
+                      std::vector<std::unique_ptr<BrokerConfig>>& read) {
+  std::optional<BrokerConfig> backup = directory.ById(id);
+  if (!backup) return {};
+  read.push_back(std::make_unique<BrokerConfig>(std::move(*backup)));
+  return {read.back().get(), nullptr};
+}
+
 // The list of both forms, from a resolution that resolved. `read(id)` is
 // the broker with that id, active or not, as a reference (`own` or `row`
 // set), or an empty reference when there is none.
@@ -92,14 +102,7 @@ void AddEndpoints(Resolution& resolution, BrokerDirectory& directory,
   if (!resolution.broker) return;
   std::vector<std::unique_ptr<BrokerConfig>> read;
   const std::vector<EndpointRef> list = Build(
-      resolution,
-      [&](std::int64_t id) -> EndpointRef {
-        std::optional<BrokerConfig> backup = directory.ById(id);
-        if (!backup) return {};
-        read.push_back(std::make_unique<BrokerConfig>(std::move(*backup)));
-        return {read.back().get(), nullptr};
-      },
-      health);
+      resolution, [&](std::int64_t id) { return ReadOwned(directory, id, read); }, health);
   std::vector<Endpoint>& endpoints = resolution.endpoints;
   endpoints.clear();
   endpoints.reserve(list.size());
@@ -130,10 +133,7 @@ EndpointRefs ListEndpoints(Resolution& resolution, StorageBrokerDirectory& direc
           if (it == refs.snapshot->brokers.end()) return {};
           return {nullptr, &it->second};
         }
-        std::optional<BrokerConfig> backup = directory.ById(id);
-        if (!backup) return {};
-        refs.read.push_back(std::make_unique<BrokerConfig>(std::move(*backup)));
-        return {refs.read.back().get(), nullptr};
+        return ReadOwned(directory, id, refs.read);
       },
       health);
   return refs;
