@@ -66,10 +66,10 @@ http::Response DeviceMqtt(App& app, const http::Request& request, const std::str
   // name a broker. Handing a broker to an unauthenticated caller would turn
   // this route into an oracle; the agent keeps its current broker and
   // retries.
-  const OrRefusal<DeviceMqttAccess> outcome =
+  OrRefusal<DeviceMqttAccess> outcome =
       app.provisioning().DeviceMqtt(*chain, request.PathParam("uuid"), api_key);
   if (outcome.refused()) return RefusalResponse(app, outcome.refusal());
-  const DeviceMqttAccess& mqtt = outcome.value();
+  DeviceMqttAccess& mqtt = outcome.value();
   app.RecordResolution(mqtt.trace);
   std::string etag = http::StrongEntityTag(mqtt.config_version);
   // The chain ran either way (the version is what it decides): a 304 saves
@@ -78,7 +78,7 @@ http::Response DeviceMqtt(App& app, const http::Request& request, const std::str
   http::Response response =
       none_match && http::IfNoneMatchMatches(*none_match, etag)
           ? http::Response(304, "", "")
-          : http::Response::Json(200, FetchJson(mqtt.view_json, mqtt.config_version));
+          : http::Response::Json(200, FetchJson(std::move(mqtt.view_json), mqtt.config_version));
   response.SetHeader("ETag", std::move(etag));
   response.SetHeader("X-Switchboard-Resolver", ResolverHeader(mqtt.resolved_by, mqtt.trace));
   // no-store as before: the answer is per device and behind its key. The

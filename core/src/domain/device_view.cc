@@ -13,6 +13,9 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
+// What FetchJson appends: `,"configVersion":"` (18), 32 hex digits, `"}`.
+constexpr std::size_t kFetchSuffixBytes = 18 + 32 + 2;
+
 void String(Writer& w, const std::string& value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
@@ -127,20 +130,23 @@ std::string DeviceViewJson(const DeviceView& view) {
   w.Key("refreshAfterSeconds");
   w.Int64(view.refresh_after_seconds);
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  // Room for FetchJson's suffix, so the fetch's answer is this string
+  // extended in place rather than a second copy of it.
+  std::string out;
+  out.reserve(buffer.GetSize() + kFetchSuffixBytes);
+  out.assign(buffer.GetString(), buffer.GetSize());
+  return out;
 }
 
 std::string ConfigVersionOf(const std::string& view_json) {
   return Sha256Hex(view_json).substr(0, 32);
 }
 
-std::string FetchJson(const std::string& view_json, const std::string& config_version) {
+std::string FetchJson(std::string view_json, const std::string& config_version) {
   // The view ends with '}': reopen it for one more member.
-  std::string out;
-  out.reserve(view_json.size() + config_version.size() + 20);
-  out.append(view_json, 0, view_json.size() - 1);
-  out.append(",\"configVersion\":\"").append(config_version).append("\"}");
-  return out;
+  view_json.pop_back();
+  view_json.append(",\"configVersion\":\"").append(config_version).append("\"}");
+  return view_json;
 }
 
 std::string RegistrationMqttJson(const std::string& view_json, const std::string& password,

@@ -73,7 +73,9 @@ std::string ConfigVersionOf(const std::string& view_json);
 // The response objects built from DeviceViewJson's text without writing it
 // again: the view with `"configVersion":"…"` appended (the device's fetch),
 // and the same with `"password":"…"` after `username` (registration).
-std::string FetchJson(const std::string& view_json, const std::string& config_version);
+// FetchJson takes the view by value: moved in, it is extended in place
+// (DeviceViewJson leaves room for the member).
+std::string FetchJson(std::string view_json, const std::string& config_version);
 std::string RegistrationMqttJson(const std::string& view_json, const std::string& password,
                                  const std::string& config_version);
 
