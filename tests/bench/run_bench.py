@@ -376,6 +376,9 @@ def count_answers(port, status):
 BACKUP_NAMES = ("bench-backup-1", "bench-backup-2")
 
 
+ADMIN_TOKEN = "bench-admin-token-" + "0" * 32  # the servers' SWITCHBOARD_ADMIN_TOKEN
+
+
 def admin(token):
     return {"Authorization": f"Bearer {token}"}
 
@@ -436,11 +439,37 @@ def remove_backups(port, token, ids):
         api(port, admin(token), "DELETE", f"/api/v1/mqtt/brokers/{broker_id}")
 
 
+def settled_fetch(args, server, baseline, baseline_before, devices, walk_dir):
+    """The config fetch after a change of every device's answer, and the
+    baseline again after it. First the monitor's first probe of any new
+    broker (it reorders lists: wait_for_health), then every device fetches
+    once (its first fetch records what it was handed, one write), so the
+    window measures the answers and not those writes. `baseline_before` is
+    the (figures, cpu) of the baseline run just before. Returns the window's
+    figures, its CPU µs/request, the mean baseline around it and the (figures,
+    cpu) of the baseline run after it."""
+    c = args.fetch_connections
+    fetch_args = [str(devices)]
+    wait_for_health(server.port, ADMIN_TOKEN)
+    walk_dir = f"{walk_dir}-{os.getpid()}"
+    wrk_walk(args, "fetch_all.lua", server.port,
+             [str(devices), str(args.wrk_threads), walk_dir], c, walk_dir, devices, 900)
+    if not args.smoke:
+        wrk(args, "fetch.lua", server.port, fetch_args, 3, c)
+    window, window_cpu = measured(args, server, "fetch.lua", fetch_args, args.duration, c)
+    after = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
+    around = (baseline_before, after)
+    mean = {"rps": sum(b["rps"] for b, _ in around) / 2,
+            "runs": [b["rps"] for b, _ in around],
+            "cpu_us": sum(cpu for _, cpu in around) / 2}
+    return window, window_cpu, mean, after
+
+
 def http_round(args, backend, label, url, devices, config_path, work, db):
     """Starts both servers, measures config fetch and registration, stops
     them and checks every acknowledged registration is stored."""
     result = {}
-    env = {"SWITCHBOARD_ADMIN_TOKEN": "bench-admin-token-" + "0" * 32}
+    env = {"SWITCHBOARD_ADMIN_TOKEN": ADMIN_TOKEN}
     baseline = Server([os.path.join(args.bin_dir, "bench_baseline_server"), "--config",
                        config_path], env, os.path.join(work, "baseline.log"),
                       r"listening on (\d+)")
@@ -517,27 +546,14 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
         backup_ids = add_backups(server.port, token)
         try:
             # The backups changed every device's answer: each device's first
-            # fetch after that records what it was handed (one write). Walk
-            # once, as before the plain fetch, so that this measures the
-            # longer answers and not that write; after the new brokers' first
-            # probe, which changes the answers again (wait_for_health).
-            wait_for_health(server.port, token)
-            walk3_dir = os.path.join(work, f"versions3-{backend}-{label}-{os.getpid()}")
-            wrk_walk(args, "fetch_all.lua", server.port,
-                     [str(devices), str(args.wrk_threads), walk3_dir], c, walk3_dir, devices, 900)
-            if not args.smoke:
-                wrk(args, "fetch.lua", server.port, fetch_args, 3, c)
-            real3, real3_cpu = measured(args, server, "fetch.lua", fetch_args, args.duration, c)
-            b3, b3_cpu = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
+            # fetch after that records what it was handed (one write).
+            real3, real3_cpu, result["fetch3_baseline"], b3 = settled_fetch(
+                args, server, baseline, (b2, b2_cpu), devices,
+                os.path.join(work, f"versions3-{backend}-{label}"))
         finally:
             remove_backups(server.port, token, backup_ids)
         result["fetch3"] = real3
         result["fetch3_cpu_us"] = real3_cpu
-        result["fetch3_baseline"] = {
-            "rps": (b2["rps"] + b3["rps"]) / 2,
-            "runs": [b2["rps"], b3["rps"]],
-            "cpu_us": (b2_cpu + b3_cpu) / 2,
-        }
         if real3["requests"] <= 0 or real3["status_errors"] > 0:
             raise RuntimeError(f"3-endpoint fetch: {real3['status_errors']:.0f} error statuses "
                                f"of {real3['requests']:.0f} (log {server.log_path})")
@@ -548,21 +564,11 @@ def http_round(args, backend, label, url, devices, config_path, work, db):
         # Two plain windows of one round differ by up to 15 % on this
         # machine, more than target 6's margin.
         log(f"bench: {backend} {label}: config fetch again without the backups, {c} connections")
-        wait_for_health(server.port, token)
-        after_dir = os.path.join(work, f"versions-after-{backend}-{label}-{os.getpid()}")
-        wrk_walk(args, "fetch_all.lua", server.port,
-                 [str(devices), str(args.wrk_threads), after_dir], c, after_dir, devices, 900)
-        if not args.smoke:
-            wrk(args, "fetch.lua", server.port, fetch_args, 3, c)
-        after, after_cpu = measured(args, server, "fetch.lua", fetch_args, args.duration, c)
-        b4, b4_cpu = measured(args, baseline, "fetch.lua", fetch_args, args.duration, c)
+        after, after_cpu, result["fetch_after_baseline"], _ = settled_fetch(
+            args, server, baseline, b3, devices,
+            os.path.join(work, f"versions-after-{backend}-{label}"))
         result["fetch_after"] = after
         result["fetch_after_cpu_us"] = after_cpu
-        result["fetch_after_baseline"] = {
-            "rps": (b3["rps"] + b4["rps"]) / 2,
-            "runs": [b3["rps"], b4["rps"]],
-            "cpu_us": (b3_cpu + b4_cpu) / 2,
-        }
         if after["requests"] <= 0 or after["status_errors"] > 0:
             raise RuntimeError(f"fetch after the backups: {after['status_errors']:.0f} error "
                                f"statuses of {after['requests']:.0f} (log {server.log_path})")
