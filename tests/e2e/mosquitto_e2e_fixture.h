@@ -54,9 +54,9 @@ class MosquittoE2eTest : public DatabaseTest {
   // dir_/<name>, created; owned by brokers_, stopped by TearDown(). `name`
   // must be new in this test.
   MosquittoBroker& AddBroker(const std::string& name);
-  // AddBroker(name), with one user in its password file, allowed to read
-  // $SYS/# (what a health probe logging in as that user subscribes to), and
-  // started.
+  // AddBroker(name) with one user in its password file, whose ACL grants
+  // reading $SYS/# and nothing else, started: a broker the health probe
+  // logs in to as that user (it only connects).
   MosquittoBroker& StartBrokerWithUser(const std::string& name, const std::string& user,
                                        const std::string& password);
 
