@@ -71,10 +71,7 @@ class AgentE2eTest : public testing::MosquittoE2eTest {
   static void SetUpTestSuite() {
     MosquittoE2eTest::SetUpTestSuite();
     if (!testing::MosquittoAvailable()) return;
-    const auto made = testing::RunCommand(
-        "mosquitto_passwd -c -b " + testing::ShellQuote(ObserverPasswordFile()) + " " +
-        kObserverUser + " " + testing::ShellQuote(kObserverPassword));
-    if (made.exit_code != 0) throw std::runtime_error("mosquitto_passwd: " + made.output);
+    MakePasswordFile(ObserverPasswordFile(), kObserverUser, kObserverPassword);
   }
   static std::string ObserverPasswordFile() { return suite_dir_->path() + "/observer.passwd"; }
 

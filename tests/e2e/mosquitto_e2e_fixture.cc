@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <stdexcept>
 
 #include "missing_tool.h"
 #include "process.h"
@@ -59,6 +60,13 @@ std::int64_t MosquittoE2eTest::CreateBroker(const std::string& body) {
   const std::int64_t id = JsonInt(ParseJsonObject(response.body), "id").value_or(0);
   EXPECT_GT(id, 0) << response.body;
   return id;
+}
+
+void MosquittoE2eTest::MakePasswordFile(const std::string& path, const std::string& user,
+                                        const std::string& password) {
+  const CommandResult made = RunCommand("mosquitto_passwd -c -b " + ShellQuote(path) + " " +
+                                        ShellQuote(user) + " " + ShellQuote(password));
+  if (made.exit_code != 0) throw std::runtime_error("mosquitto_passwd: " + made.output);
 }
 
 void MosquittoE2eTest::ExportMosquittoFiles(const std::string& config_path,

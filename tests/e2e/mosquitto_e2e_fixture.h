@@ -64,6 +64,11 @@ class MosquittoE2eTest : public DatabaseTest {
   // status other than 201 or no id fails the test (0 is returned).
   std::int64_t CreateBroker(const std::string& body);
 
+  // Writes `path` with `mosquitto_passwd -c -b`: one user, for a static user
+  // an operator appends to each export (docs/mosquitto.md). Throws
+  // std::runtime_error with the tool's output when it fails.
+  static void MakePasswordFile(const std::string& path, const std::string& user,
+                               const std::string& password);
   // The real `switchboard export mosquitto` with `config_path`, writing
   // `broker`'s password and ACL files (no reload: the caller decides when).
   // A failed export is a fatal failure (ASSERT_NO_FATAL_FAILURE to stop).

@@ -69,10 +69,7 @@ class ProvisioningE2eTest : public testing::MosquittoE2eTest {
     MosquittoE2eTest::SetUpTestSuite();
     if (!testing::MosquittoAvailable()) return;
     // docs/mosquitto.md section 5: a static probe user, appended after each export.
-    const auto made =
-        testing::RunCommand("mosquitto_passwd -c -b " + testing::ShellQuote(ProbePasswordFile()) +
-                            " " + kProbeUser + " " + testing::ShellQuote(kProbePassword));
-    if (made.exit_code != 0) throw std::runtime_error("mosquitto_passwd: " + made.output);
+    MakePasswordFile(ProbePasswordFile(), kProbeUser, kProbePassword);
   }
   static std::string ProbePasswordFile() { return suite_dir_->path() + "/probe.passwd"; }
 
