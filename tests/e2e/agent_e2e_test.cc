@@ -43,20 +43,10 @@
 #include "mosquitto_e2e_fixture.h"
 #include "process.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::AgentProcess;
-using testing::Headers;
-using testing::HttpResponse;
-using testing::JsonBody;
-using testing::JsonInt;
-using testing::JsonMember;
-using testing::JsonString;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
-using testing::ParseJsonObject;
 
 constexpr char kObserverUser[] = "agent-e2e-observer";
 constexpr char kObserverPassword[] = "observer-Secret-71c2d9e04b";
@@ -710,4 +700,4 @@ TEST_P(AgentE2eTest, CaRotationKeepsTheAgentConnectedExceptForTheBrokerRestart) 
 SWITCHBOARD_BOTH_BACKENDS(AgentE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

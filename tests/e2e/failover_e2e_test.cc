@@ -21,16 +21,8 @@
 #include "mosquitto_e2e_fixture.h"
 #include "util/time.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::Eventually;
-using testing::HttpResponse;
-using testing::Int;
-using testing::Json;
-using testing::MillisOf;
-using testing::String;
-using testing::SwitchboardProcess;
 
 // Short health intervals; the bounds below follow from them (docs/health.md,
 // "The numbers"). jitter 0%: a broker is due exactly one interval after its
@@ -269,4 +261,4 @@ TEST_P(FailoverE2eTest, EveryBrokerDownHandsOutTheOriginalOrderAndTheTraceSaysSo
 SWITCHBOARD_BOTH_BACKENDS(FailoverE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

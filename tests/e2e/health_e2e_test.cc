@@ -14,16 +14,8 @@
 #include "mosquitto_e2e_fixture.h"
 #include "util/time.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::Eventually;
-using testing::Int;
-using testing::Json;
-using testing::JsonQuoted;
-using testing::MillisOf;
-using testing::String;
-using testing::SwitchboardProcess;
 
 constexpr int kIntervalMs = 1000;
 constexpr int kUnhealthyThreshold = 2;
@@ -109,4 +101,4 @@ TEST_P(HealthE2eTest, TlsBrokerIsProbedAgainstItsCaBundle) {
 SWITCHBOARD_BOTH_BACKENDS(HealthE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -11,12 +11,10 @@
 #include "test_database.h"
 #include "util/crypto.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
 
 // How long a message that must NOT arrive is waited for. Delivery on
 // loopback takes about a millisecond.
@@ -207,4 +205,4 @@ TEST_P(MosquittoAclTest, PatternLinesGiveEachDeviceItsOwnTopicsOnly) {
 SWITCHBOARD_BOTH_BACKENDS(MosquittoAclTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

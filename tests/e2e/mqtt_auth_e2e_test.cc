@@ -31,21 +31,11 @@
 #include "mosquitto_e2e_fixture.h"
 #include "process.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
-using testing::Headers;
-using testing::HttpResponse;
-using testing::JsonBody;
-using testing::JsonInt;
-using testing::JsonString;
-using testing::MqttAccess;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
-using testing::ParseJsonObject;
-using testing::ReadMqttAccess;
 
 constexpr char kSharedToken[] = "e2e-shared-hook-token-0123456789abcdef0123";
 // The plugin's cache, short so that the tests can pass its TTLs.
@@ -503,4 +493,4 @@ TEST_P(MqttAuthE2eTest, LoadConnectsThroughThePluginAndTheAuthRoute) {
 SWITCHBOARD_BOTH_BACKENDS(MqttAuthE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

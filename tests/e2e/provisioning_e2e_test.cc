@@ -27,24 +27,10 @@
 #include "mosquitto_e2e_fixture.h"
 #include "process.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::ConnectOptionsFrom;
-using testing::Headers;
-using testing::HttpResponse;
-using testing::JsonBody;
-using testing::JsonBool;
-using testing::JsonInt;
-using testing::JsonMember;
-using testing::JsonString;
-using testing::MqttAccess;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
-using testing::ParseJsonObject;
-using testing::ReadMqttAccess;
-using testing::TopicUnder;
 
 constexpr char kProbeUser[] = "switchboard-probe";
 constexpr char kProbePassword[] = "probe-Secret-4be1d0c2a7f9";
@@ -328,4 +314,4 @@ TEST_P(ProvisioningE2eTest, BrokerTestRouteReportsReachableTcpAndTlsFailures) {
 SWITCHBOARD_BOTH_BACKENDS(ProvisioningE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing
