@@ -40,26 +40,13 @@
 #include "agent_process.h"
 #include "device_agent.h"
 #include "missing_tool.h"
-#include "mosquitto_fixture.h"
-#include "mqtt_test_client.h"
+#include "mosquitto_e2e_fixture.h"
 #include "process.h"
-#include "switchboard_process.h"
-#include "test_database.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::AgentProcess;
-using testing::Headers;
-using testing::HttpResponse;
-using testing::JsonBody;
-using testing::JsonInt;
-using testing::JsonMember;
-using testing::JsonString;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
-using testing::ParseJsonObject;
 
 constexpr char kObserverUser[] = "agent-e2e-observer";
 constexpr char kObserverPassword[] = "observer-Secret-71c2d9e04b";
@@ -69,36 +56,22 @@ constexpr char kObserverPassword[] = "observer-Secret-71c2d9e04b";
 // machine.
 constexpr auto kConnectBound = 30s;
 
-class AgentE2eTest : public testing::DatabaseTest {
+class AgentE2eTest : public testing::MosquittoE2eTest {
  protected:
   static void SetUpTestSuite() {
+    MosquittoE2eTest::SetUpTestSuite();
     if (!testing::MosquittoAvailable()) return;
-    suite_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(testing::TestPki::Generate(suite_dir_->path() + "/pki"));
-    const auto made = testing::RunCommand(
-        "mosquitto_passwd -c -b " + testing::ShellQuote(ObserverPasswordFile()) + " " +
-        kObserverUser + " " + testing::ShellQuote(kObserverPassword));
-    if (made.exit_code != 0) throw std::runtime_error("mosquitto_passwd: " + made.output);
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete suite_dir_;
-    pki_ = nullptr;
-    suite_dir_ = nullptr;
+    MakePasswordFile(ObserverPasswordFile(), kObserverUser, kObserverPassword);
   }
   static std::string ObserverPasswordFile() { return suite_dir_->path() + "/observer.passwd"; }
 
   void SetUp() override {
-    if (!testing::MosquittoAvailable()) {
-      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
-    }
     if (!std::filesystem::exists(testing::AgentBinary())) {
       SWITCHBOARD_MISSING_TOOL("switchboard-agent is not built: " + testing::AgentBinary());
     }
-    DatabaseTest::SetUp();
+    MosquittoE2eTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, dir_.path() + "/passwd",
-                                                         dir_.path() + "/acl");
+    broker_ = &AddBroker("broker");
     broker_->Start();
   }
   void TearDown() override {
@@ -107,9 +80,7 @@ class AgentE2eTest : public testing::DatabaseTest {
       const std::string log = server_->Log();
       EXPECT_EQ(log.find(provisioning_key_), std::string::npos) << "a key in the server log";
     }
-    server_.reset();
-    broker_.reset();
-    DatabaseTest::TearDown();
+    MosquittoE2eTest::TearDown();
   }
 
   void StartServer(const std::string& extra_yaml = "") {
@@ -122,19 +93,11 @@ class AgentE2eTest : public testing::DatabaseTest {
   std::string StatePath() const { return StateDir() + "/state.json"; }
   std::string KeyFile() const { return dir_.path() + "/provisioning.key"; }
 
-  std::string Diagnostics() const {
-    std::string text;
-    if (agent_) text += "\n--- agent log ---\n" + agent_->Log();
-    if (server_) text += "\n--- switchboard log ---\n" + server_->Log();
-    if (broker_) text += "\n--- mosquitto log ---\n" + broker_->Log();
-    return text;
+  std::string Diagnostics() const override {
+    return (agent_ ? "\n--- agent log ---\n" + agent_->Log() : std::string()) +
+           MosquittoE2eTest::Diagnostics();
   }
 
-  std::int64_t CreateBroker(const std::string& body) {
-    const HttpResponse response = server_->Admin("POST", "/api/v1/mqtt/brokers", body);
-    EXPECT_EQ(response.status, 201) << response.body;
-    return JsonInt(ParseJsonObject(response.body), "id").value_or(0);
-  }
   std::int64_t CreatePlainDefaultBroker(const testing::MosquittoBroker& broker,
                                         const std::string& name = "plain") {
     return CreateBroker(JsonBody()
@@ -215,23 +178,17 @@ class AgentE2eTest : public testing::DatabaseTest {
   }
 
   // The real export, the observer appended to both files, SIGHUP.
-  void ExportAndReload(testing::MosquittoBroker& broker, const std::string& passwd,
-                       const std::string& acl) {
-    const auto exported = testing::RunCommand(
-        testing::SwitchboardBinary() + " export mosquitto --config " +
-        testing::ShellQuote(server_->config_path()) + " --password-file " +
-        testing::ShellQuote(passwd) + " --acl-file " + testing::ShellQuote(acl));
-    ASSERT_EQ(exported.exit_code, 0) << exported.output;
-    const auto appended = testing::RunCommand("cat " + testing::ShellQuote(ObserverPasswordFile()) +
-                                              " >> " + testing::ShellQuote(passwd) +
-                                              " && printf '\\nuser %s\\ntopic read iot/#\\n' " +
-                                              kObserverUser + " >> " + testing::ShellQuote(acl));
+  void ExportAndReload(testing::MosquittoBroker& broker) {
+    ASSERT_NO_FATAL_FAILURE(ExportMosquittoFiles(server_->config_path(), broker));
+    const auto appended =
+        testing::RunCommand("cat " + testing::ShellQuote(ObserverPasswordFile()) + " >> " +
+                            testing::ShellQuote(broker.password_file()) +
+                            " && printf '\\nuser %s\\ntopic read iot/#\\n' " + kObserverUser +
+                            " >> " + testing::ShellQuote(broker.acl_file()));
     ASSERT_EQ(appended.exit_code, 0) << appended.output;
     broker.Reload();
   }
-  void ExportAndReload() {
-    ExportAndReload(*broker_, dir_.path() + "/passwd", dir_.path() + "/acl");
-  }
+  void ExportAndReload() { ExportAndReload(*broker_); }
 
   void ConnectObserver(MqttTestClient& observer, int port) {
     MqttConnectOptions options;
@@ -308,18 +265,11 @@ class AgentE2eTest : public testing::DatabaseTest {
     }
   }
 
-  static testing::TempDir* suite_dir_;
-  static testing::TestPki* pki_;
-  testing::TempDir dir_;
-  std::unique_ptr<testing::MosquittoBroker> broker_;
-  std::unique_ptr<testing::SwitchboardProcess> server_;
+  testing::MosquittoBroker* broker_ = nullptr;  // in brokers_
   std::unique_ptr<AgentProcess> agent_;
   std::string provisioning_key_;
   std::int64_t key_id_ = 0;
 };
-
-testing::TempDir* AgentE2eTest::suite_dir_ = nullptr;
-testing::TestPki* AgentE2eTest::pki_ = nullptr;
 
 TEST_P(AgentE2eTest, FirstBootRegistersConnectsPublishesOnlineAndStopsCleanlyOnSigterm) {
   StartServer();
@@ -553,8 +503,7 @@ TEST_P(AgentE2eTest, ReassignedDeviceMovesToTheNewBrokerWithinTheRefreshInterval
     }
     throw;
   }
-  testing::TempDir second_dir;
-  testing::MosquittoBroker second(*pki_, second_dir.path() + "/passwd", second_dir.path() + "/acl");
+  testing::MosquittoBroker& second = AddBroker("second");
   second.Start();
   CreatePlainDefaultBroker(*broker_, "first");
   const std::int64_t second_id = CreateBroker(JsonBody()
@@ -567,7 +516,7 @@ TEST_P(AgentE2eTest, ReassignedDeviceMovesToTheNewBrokerWithinTheRefreshInterval
   MqttTestClient observer;
   const std::string uuid = BootAndConnect(observer);
   ASSERT_FALSE(HasFailure());
-  ExportAndReload(second, second_dir.path() + "/passwd", second_dir.path() + "/acl");
+  ExportAndReload(second);
   MqttTestClient second_observer;
   ConnectObserver(second_observer, second.plain_port());
   ASSERT_TRUE(second_observer.Subscribe(StatusTopic(uuid)));
@@ -594,8 +543,7 @@ TEST_P(AgentE2eTest, ReassignedDeviceMovesToTheNewBrokerWithinTheRefreshInterval
 TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupAndBackAfterFailbackAfterSeconds) {
   constexpr auto kFailbackAfter = 4s;
   StartServer("provisioning:\n  reconnect:\n    failback_after: 4s\n");
-  testing::TempDir backup_dir;
-  testing::MosquittoBroker backup(*pki_, backup_dir.path() + "/passwd", backup_dir.path() + "/acl");
+  testing::MosquittoBroker& backup = AddBroker("backup");
   backup.Start();
   const std::int64_t primary_id = CreatePlainDefaultBroker(*broker_, "primary");
   const std::int64_t backup_id = CreateBroker(JsonBody()
@@ -621,7 +569,7 @@ TEST_P(AgentE2eTest, KilledPrimaryMovesTheAgentToItsBackupAndBackAfterFailbackAf
   const rapidjson::Value* reconnect = JsonMember(*config, "reconnect");
   ASSERT_NE(reconnect, nullptr) << testing::ReadFile(StatePath());
   ASSERT_EQ(JsonInt(*reconnect, "failbackAfterSeconds"), 4);
-  ExportAndReload(backup, backup_dir.path() + "/passwd", backup_dir.path() + "/acl");
+  ExportAndReload(backup);
   MqttTestClient backup_observer;
   ConnectObserver(backup_observer, backup.plain_port());
   ASSERT_TRUE(backup_observer.Subscribe(StatusTopic(uuid)));
@@ -752,4 +700,4 @@ TEST_P(AgentE2eTest, CaRotationKeepsTheAgentConnectedExceptForTheBrokerRestart) 
 SWITCHBOARD_BOTH_BACKENDS(AgentE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

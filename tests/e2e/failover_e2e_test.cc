@@ -18,21 +18,11 @@
 
 #include "api_test_support.h"
 #include "eventually.h"
-#include "missing_tool.h"
-#include "mosquitto_fixture.h"
-#include "util/crypto.h"
+#include "mosquitto_e2e_fixture.h"
 #include "util/time.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::Eventually;
-using testing::HttpResponse;
-using testing::Int;
-using testing::Json;
-using testing::MillisOf;
-using testing::String;
-using testing::SwitchboardProcess;
 
 // Short health intervals; the bounds below follow from them (docs/health.md,
 // "The numbers"). jitter 0%: a broker is due exactly one interval after its
@@ -60,42 +50,15 @@ struct Answer {
   long long received_at = 0;  // ms since the epoch, when the answer was in
 };
 
-class FailoverE2eTest : public testing::DatabaseTest {
+class FailoverE2eTest : public testing::MosquittoE2eTest {
  protected:
-  static void SetUpTestSuite() {
-    if (!testing::MosquittoAvailable()) return;
-    pki_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(testing::TestPki::Generate(pki_dir_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete pki_dir_;
-    pki_ = nullptr;
-    pki_dir_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!testing::MosquittoAvailable())
-      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
-    DatabaseTest::SetUp();
+    MosquittoE2eTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    // Each broker in a directory of its own (its config and log live beside
-    // its password file); the probe logs in as `svc`.
-    for (int i = 0; i < 3; ++i) {
-      dirs_.push_back(std::make_unique<testing::TempDir>());
-      const std::string dir = dirs_.back()->path();
-      testing::WriteFile(dir + "/passwd",
-                         std::string("svc:") + MosquittoPasswordHash(kProbePassword) + "\n");
-      testing::WriteFile(dir + "/acl", "user svc\ntopic read $SYS/#\n");
-      brokers_.push_back(
-          std::make_unique<testing::MosquittoBroker>(*pki_, dir + "/passwd", dir + "/acl"));
-      brokers_.back()->Start();
-    }
+    // Three brokers, each in a directory of its own; the probe logs in as `svc`.
+    for (const char* name : {"a", "b", "c"}) StartBrokerWithUser(name, "svc", kProbePassword);
     auto options = testing::ServeOptions(url());
-    options.extra_yaml =
-        "health:\n  interval: " + std::to_string(kIntervalMs) +
-        "ms\n  timeout: 500ms\n  unhealthy_threshold: " + std::to_string(kUnhealthyThreshold) +
-        "\n  healthy_threshold: " + std::to_string(kHealthyThreshold) + "\n  jitter: 0%\n";
+    options.extra_yaml = HealthYaml(kIntervalMs, kUnhealthyThreshold, kHealthyThreshold);
     server_ = SwitchboardProcess::Start(options);
 
     // A → [B], B → [C]: C reaches the list as a backup of a backup.
@@ -110,12 +73,6 @@ class FailoverE2eTest : public testing::DatabaseTest {
                                                      R"({"mqtt_broker_id":)" + Id(a_) + "}");
     ASSERT_EQ(assigned.status, 200) << assigned.body;
   }
-  void TearDown() override {
-    server_.reset();
-    brokers_.clear();
-    dirs_.clear();
-    DatabaseTest::TearDown();
-  }
 
   static std::string Id(std::int64_t id) { return std::to_string(id); }
   static std::string Uuid() { return testing::TestUuid(13); }
@@ -126,15 +83,13 @@ class FailoverE2eTest : public testing::DatabaseTest {
   std::string UrlB() const { return Url(*brokers_[1]); }
   std::string UrlC() const { return Url(*brokers_[2]); }
 
+  using MosquittoE2eTest::CreateBroker;
   std::int64_t CreateBroker(const std::string& name, const testing::MosquittoBroker& broker,
                             const std::string& backups, const std::string& extra = "") {
-    const HttpResponse r = server_->Admin(
-        "POST", "/api/v1/mqtt/brokers",
-        R"({"name":")" + name + R"(","host":"127.0.0.1","port":)" +
-            std::to_string(broker.plain_port()) + R"(,"username":"svc","password":")" +
-            kProbePassword + R"(","backup_broker_ids":[)" + backups + "]" + extra + "}");
-    EXPECT_EQ(r.status, 201) << r.body;
-    return Int(Json(r), "id");
+    return CreateBroker(R"({"name":")" + name + R"(","host":"127.0.0.1","port":)" +
+                        std::to_string(broker.plain_port()) + R"(,"username":"svc","password":")" +
+                        kProbePassword + R"(","backup_broker_ids":[)" + backups + "]" + extra +
+                        "}");
   }
 
   // Waits (20 s at most: this is not a bound under test) until explain
@@ -207,16 +162,9 @@ class FailoverE2eTest : public testing::DatabaseTest {
     return out;
   }
 
-  static testing::TempDir* pki_dir_;
-  static testing::TestPki* pki_;
-  std::vector<std::unique_ptr<testing::TempDir>> dirs_;
-  std::vector<std::unique_ptr<testing::MosquittoBroker>> brokers_;  // A, B, C
-  std::unique_ptr<SwitchboardProcess> server_;
+  // brokers_: A, B, C.
   std::int64_t a_ = 0, b_ = 0, c_ = 0;
 };
-
-testing::TempDir* FailoverE2eTest::pki_dir_ = nullptr;
-testing::TestPki* FailoverE2eTest::pki_ = nullptr;
 
 TEST_P(FailoverE2eTest, StoppedPrimaryFailsOverToItsBackupAndBackAfterHealthyThreshold) {
   ASSERT_TRUE(WaitForEndpoints({"a:healthy", "b:healthy", "c:healthy"})) << server_->Log();
@@ -313,4 +261,4 @@ TEST_P(FailoverE2eTest, EveryBrokerDownHandsOutTheOriginalOrderAndTheTraceSaysSo
 SWITCHBOARD_BOTH_BACKENDS(FailoverE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

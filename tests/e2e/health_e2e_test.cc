@@ -11,81 +11,26 @@
 
 #include "api_test_support.h"
 #include "eventually.h"
-#include "missing_tool.h"
-#include "mosquitto_fixture.h"
-#include "util/crypto.h"
+#include "mosquitto_e2e_fixture.h"
 #include "util/time.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::Eventually;
-using testing::Int;
-using testing::Json;
-using testing::MillisOf;
-using testing::String;
-using testing::SwitchboardProcess;
 
 constexpr int kIntervalMs = 1000;
 constexpr int kUnhealthyThreshold = 2;
 constexpr int kHealthyThreshold = 2;
 
-std::string JsonQuoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-class HealthE2eTest : public testing::DatabaseTest {
+class HealthE2eTest : public testing::MosquittoE2eTest {
  protected:
-  static void SetUpTestSuite() {
-    if (!testing::MosquittoAvailable()) return;
-    pki_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(testing::TestPki::Generate(pki_dir_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete pki_dir_;
-    pki_ = nullptr;
-    pki_dir_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!testing::MosquittoAvailable())
-      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
-    DatabaseTest::SetUp();
+    MosquittoE2eTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     // The probe logs in with the broker's server-side credentials.
-    testing::WriteFile(dir_.path() + "/passwd",
-                       "svc:" + MosquittoPasswordHash("svc-broker-password-5e2a") + "\n");
-    testing::WriteFile(dir_.path() + "/acl", "user svc\ntopic read $SYS/#\n");
-    broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, dir_.path() + "/passwd",
-                                                         dir_.path() + "/acl");
-    broker_->Start();
+    broker_ = &StartBrokerWithUser("broker", "svc", "svc-broker-password-5e2a");
     auto options = testing::ServeOptions(url());
-    options.extra_yaml =
-        "health:\n  interval: " + std::to_string(kIntervalMs) +
-        "ms\n  timeout: 500ms\n  unhealthy_threshold: " + std::to_string(kUnhealthyThreshold) +
-        "\n  healthy_threshold: " + std::to_string(kHealthyThreshold) + "\n  jitter: 0%\n";
+    options.extra_yaml = HealthYaml(kIntervalMs, kUnhealthyThreshold, kHealthyThreshold);
     server_ = SwitchboardProcess::Start(options);
-  }
-  void TearDown() override {
-    server_.reset();
-    broker_.reset();
-    DatabaseTest::TearDown();
-  }
-
-  std::int64_t CreateBroker(const std::string& json) {
-    const auto r = server_->Admin("POST", "/api/v1/mqtt/brokers", json);
-    EXPECT_EQ(r.status, 201) << r.body;
-    return Int(Json(r), "id");
   }
 
   rapidjson::Document Health(std::int64_t id) {
@@ -97,15 +42,8 @@ class HealthE2eTest : public testing::DatabaseTest {
                       std::chrono::seconds(20));
   }
 
-  static testing::TempDir* pki_dir_;
-  static testing::TestPki* pki_;
-  testing::TempDir dir_;
-  std::unique_ptr<testing::MosquittoBroker> broker_;
-  std::unique_ptr<SwitchboardProcess> server_;
+  testing::MosquittoBroker* broker_ = nullptr;  // in brokers_
 };
-
-testing::TempDir* HealthE2eTest::pki_dir_ = nullptr;
-testing::TestPki* HealthE2eTest::pki_ = nullptr;
 
 TEST_P(HealthE2eTest, StoppedBrokerTurnsUnhealthyAndHealthyAgainWhenBack) {
   const std::int64_t id = CreateBroker(
@@ -163,4 +101,4 @@ TEST_P(HealthE2eTest, TlsBrokerIsProbedAgainstItsCaBundle) {
 SWITCHBOARD_BOTH_BACKENDS(HealthE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -7,19 +7,14 @@
 
 #include <memory>
 
-#include "missing_tool.h"
-#include "mosquitto_fixture.h"
-#include "mqtt_test_client.h"
-#include "process.h"
+#include "mosquitto_e2e_fixture.h"
 #include "test_database.h"
 #include "util/crypto.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
 
 // How long a message that must NOT arrive is waited for. Delivery on
 // loopback takes about a millisecond.
@@ -32,34 +27,15 @@ struct Device {
   std::string Topic(const std::string& leaf) const { return "iot/device/" + uuid + "/" + leaf; }
 };
 
-class MosquittoAclTest : public testing::DatabaseTest {
+class MosquittoAclTest : public testing::MosquittoE2eTest {
  protected:
-  static void SetUpTestSuite() {
-    if (!testing::MosquittoAvailable()) return;
-    pki_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(testing::TestPki::Generate(pki_dir_->path()));
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete pki_dir_;
-    pki_ = nullptr;
-    pki_dir_ = nullptr;
-  }
-
   void SetUp() override {
-    if (!testing::MosquittoAvailable())
-      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
-    DatabaseTest::SetUp();
+    MosquittoE2eTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, PasswordFile(), AclFile());
-  }
-  void TearDown() override {
-    broker_.reset();  // stops and reaps mosquitto
-    DatabaseTest::TearDown();
+    broker_ = &AddBroker("broker");
   }
 
-  std::string PasswordFile() const { return dir_.path() + "/passwd"; }
-  std::string AclFile() const { return dir_.path() + "/acl"; }
+  std::string AclFile() const { return broker_->acl_file(); }
 
   // What registration writes: the device, its MQTT user (hashed password)
   // and the ACL of the default topic templates.
@@ -81,11 +57,7 @@ class MosquittoAclTest : public testing::DatabaseTest {
   void Export(const std::string& extra_yaml = "") {
     const std::string config = dir_.path() + "/switchboard.yaml";
     testing::WriteFile(config, "storage:\n  url: \"" + url() + "\"\n" + extra_yaml);
-    const auto result = testing::RunCommand(
-        testing::SwitchboardBinary() + " export mosquitto --config " + testing::ShellQuote(config) +
-        " --password-file " + testing::ShellQuote(PasswordFile()) + " --acl-file " +
-        testing::ShellQuote(AclFile()));
-    ASSERT_EQ(result.exit_code, 0) << result.output;
+    ASSERT_NO_FATAL_FAILURE(ExportMosquittoFiles(config, *broker_));
   }
 
   // Connection settings as a device would build them from its registration
@@ -106,14 +78,8 @@ class MosquittoAclTest : public testing::DatabaseTest {
     ASSERT_TRUE(connected.ok) << connected.error << "\n" << broker_->Log();
   }
 
-  static testing::TempDir* pki_dir_;
-  static testing::TestPki* pki_;
-  testing::TempDir dir_;
-  std::unique_ptr<testing::MosquittoBroker> broker_;
+  testing::MosquittoBroker* broker_ = nullptr;  // in brokers_; not started
 };
-
-testing::TempDir* MosquittoAclTest::pki_dir_ = nullptr;
-testing::TestPki* MosquittoAclTest::pki_ = nullptr;
 
 TEST_P(MosquittoAclTest, ExportedDeviceRoundTripsOnItsOwnTopicAfterAReload) {
   broker_->Start();  // with empty password and ACL files
@@ -239,4 +205,4 @@ TEST_P(MosquittoAclTest, PatternLinesGiveEachDeviceItsOwnTopicsOnly) {
 SWITCHBOARD_BOTH_BACKENDS(MosquittoAclTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -24,31 +24,13 @@
 #include <string>
 
 #include "device_agent.h"
-#include "missing_tool.h"
-#include "mosquitto_fixture.h"
-#include "mqtt_test_client.h"
+#include "mosquitto_e2e_fixture.h"
 #include "process.h"
-#include "switchboard_process.h"
-#include "test_database.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
 using std::chrono::milliseconds;
-using testing::ConnectOptionsFrom;
-using testing::Headers;
-using testing::HttpResponse;
-using testing::JsonBody;
-using testing::JsonBool;
-using testing::JsonInt;
-using testing::JsonMember;
-using testing::JsonString;
-using testing::MqttAccess;
-using testing::MqttConnectOptions;
-using testing::MqttTestClient;
-using testing::ParseJsonObject;
-using testing::ReadMqttAccess;
-using testing::TopicUnder;
 
 constexpr char kProbeUser[] = "switchboard-probe";
 constexpr char kProbePassword[] = "probe-Secret-4be1d0c2a7f9";
@@ -67,34 +49,21 @@ struct Device {
   }
 };
 
-class ProvisioningE2eTest : public testing::DatabaseTest {
+class ProvisioningE2eTest : public testing::MosquittoE2eTest {
  protected:
   static void SetUpTestSuite() {
+    MosquittoE2eTest::SetUpTestSuite();
     if (!testing::MosquittoAvailable()) return;
-    suite_dir_ = new testing::TempDir();
-    pki_ = new testing::TestPki(testing::TestPki::Generate(suite_dir_->path() + "/pki"));
     // docs/mosquitto.md section 5: a static probe user, appended after each export.
-    const auto made =
-        testing::RunCommand("mosquitto_passwd -c -b " + testing::ShellQuote(ProbePasswordFile()) +
-                            " " + kProbeUser + " " + testing::ShellQuote(kProbePassword));
-    if (made.exit_code != 0) throw std::runtime_error("mosquitto_passwd: " + made.output);
-  }
-  static void TearDownTestSuite() {
-    delete pki_;
-    delete suite_dir_;
-    pki_ = nullptr;
-    suite_dir_ = nullptr;
+    MakePasswordFile(ProbePasswordFile(), kProbeUser, kProbePassword);
   }
   static std::string ProbePasswordFile() { return suite_dir_->path() + "/probe.passwd"; }
 
   void SetUp() override {
-    if (!testing::MosquittoAvailable())
-      SWITCHBOARD_MISSING_TOOL("mosquitto is not installed (scripts/setup)");
-    DatabaseTest::SetUp();
+    MosquittoE2eTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     // Empty password and ACL files: nobody can log in yet.
-    broker_ = std::make_unique<testing::MosquittoBroker>(*pki_, dir_.path() + "/passwd",
-                                                         dir_.path() + "/acl");
+    broker_ = &AddBroker("broker");
     broker_->Start();
     server_ = testing::SwitchboardProcess::Start(testing::ServeOptions(url()));
   }
@@ -108,25 +77,9 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
         EXPECT_EQ(log.find(device->api_key), std::string::npos) << log;
       }
     }
-    server_.reset();  // SIGKILL + reap
-    broker_.reset();  // SIGTERM + reap
-    DatabaseTest::TearDown();
+    MosquittoE2eTest::TearDown();  // the server (SIGKILL), then Mosquitto (SIGTERM), reaped
   }
 
-  std::string Diagnostics() const {
-    return "\n--- switchboard log ---\n" + server_->Log() + "\n--- mosquitto log ---\n" +
-           broker_->Log();
-  }
-
-  // POST /api/v1/mqtt/brokers; returns the new row's id (0 on failure).
-  std::int64_t CreateBroker(const std::string& body) {
-    const HttpResponse response = server_->Admin("POST", "/api/v1/mqtt/brokers", body);
-    EXPECT_TRUE(response.status == 200 || response.status == 201)
-        << response.status << " " << response.body << Diagnostics();
-    const std::int64_t id = JsonInt(ParseJsonObject(response.body), "id").value_or(0);
-    EXPECT_GT(id, 0) << response.body;
-    return id;
-  }
   // A TLS broker row for this test's Mosquitto (host localhost, in the
   // server certificate's subjectAltName), verified with `ca_pem_file`.
   JsonBody TlsBroker(const std::string& name, const std::string& ca_pem_file) const {
@@ -197,14 +150,10 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
   // The real export binary against the server's own config, the probe user
   // appended (docs/mosquitto.md section 5), then SIGHUP.
   void ExportAndReload() {
-    const std::string passwd = dir_.path() + "/passwd";
-    const auto exported = testing::RunCommand(
-        testing::SwitchboardBinary() + " export mosquitto --config " +
-        testing::ShellQuote(server_->config_path()) + " --password-file " +
-        testing::ShellQuote(passwd) + " --acl-file " + testing::ShellQuote(dir_.path() + "/acl"));
-    ASSERT_EQ(exported.exit_code, 0) << exported.output;
-    const auto appended = testing::RunCommand("cat " + testing::ShellQuote(ProbePasswordFile()) +
-                                              " >> " + testing::ShellQuote(passwd));
+    ASSERT_NO_FATAL_FAILURE(ExportMosquittoFiles(server_->config_path(), *broker_));
+    const auto appended =
+        testing::RunCommand("cat " + testing::ShellQuote(ProbePasswordFile()) + " >> " +
+                            testing::ShellQuote(broker_->password_file()));
     ASSERT_EQ(appended.exit_code, 0) << appended.output;
     broker_->Reload();
   }
@@ -233,19 +182,12 @@ class ProvisioningE2eTest : public testing::DatabaseTest {
     return ParseJsonObject(response.body);
   }
 
-  static testing::TempDir* suite_dir_;
-  static testing::TestPki* pki_;
-  testing::TempDir dir_;
-  std::unique_ptr<testing::MosquittoBroker> broker_;
-  std::unique_ptr<testing::SwitchboardProcess> server_;
+  testing::MosquittoBroker* broker_ = nullptr;  // in brokers_
   std::int64_t tls_broker_id_ = 0;
   std::int64_t plain_broker_id_ = 0;
   Device a_;
   Device b_;
 };
-
-testing::TempDir* ProvisioningE2eTest::suite_dir_ = nullptr;
-testing::TestPki* ProvisioningE2eTest::pki_ = nullptr;
 
 TEST_P(ProvisioningE2eTest, RegisteredDeviceConnectsOverTlsWithOnlyItsResponse) {
   ASSERT_NO_FATAL_FAILURE(Provision());
@@ -295,21 +237,7 @@ TEST_P(ProvisioningE2eTest, AnotherDevicesTopicsDeliverNothingAndDropWrites) {
   ASSERT_TRUE(client_b.Subscribe(b_.mqtt.subscribe.front()));
   // Granted in the SUBACK (PITFALLS), but nothing may be delivered on it.
   ASSERT_TRUE(client_a.Subscribe(b_.mqtt.subscribe.front()));
-
-  ASSERT_TRUE(client_b.Publish(b_.OwnTopic("telemetry"), "b-secret-reading"));
-  EXPECT_EQ(client_b.WaitForMessage(b_.OwnTopic("telemetry")), "b-secret-reading");
-  // a's own message, published after b's was acknowledged, arrives; b's
-  // would have been queued to a before it.
-  ASSERT_TRUE(client_a.Publish(a_.OwnTopic("marker"), "a-marker"));
-  EXPECT_EQ(client_a.WaitForMessage(a_.OwnTopic("marker")), "a-marker");
-  EXPECT_EQ(client_a.WaitForMessage(b_.OwnTopic("telemetry"), kQuiet), std::nullopt);
-
-  // a's write into b's tree is acknowledged and dropped: b's own later
-  // message arrives, the forged one never does.
-  ASSERT_TRUE(client_a.Publish(b_.OwnTopic("command"), "forged-command"));
-  ASSERT_TRUE(client_b.Publish(b_.OwnTopic("marker"), "b-marker"));
-  EXPECT_EQ(client_b.WaitForMessage(b_.OwnTopic("marker")), "b-marker");
-  EXPECT_EQ(client_b.WaitForMessage(b_.OwnTopic("command"), kQuiet), std::nullopt);
+  testing::ExpectTopicsIsolated(client_a, a_.mqtt, client_b, b_.mqtt, kQuiet);
 }
 
 TEST_P(ProvisioningE2eTest, ReassignedDeviceFollowsToThePlainBroker) {
@@ -386,4 +314,4 @@ TEST_P(ProvisioningE2eTest, BrokerTestRouteReportsReachableTcpAndTlsFailures) {
 SWITCHBOARD_BOTH_BACKENDS(ProvisioningE2eTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

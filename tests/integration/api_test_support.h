@@ -37,6 +37,21 @@ inline rapidjson::Document Json(const HttpResponse& response) {
   return document;
 }
 
+// `text` as a JSON string, quotes included: quotes, backslashes and
+// newlines (a PEM's) escaped; other control characters are left as they are.
+inline std::string JsonQuoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 inline std::vector<std::string> MemberNames(const rapidjson::Value& object) {
   std::vector<std::string> names;
   if (!object.IsObject()) return names;

@@ -6,35 +6,10 @@
 #include "api_test_support.h"
 #include "test_certificates.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
-using testing::AdminJson;
-using testing::ExpectAdminOnly;
-using testing::ExpectError;
-using testing::Int;
-using testing::IsNull;
-using testing::Json;
-using testing::MemberNames;
-using testing::OneShot;
-using testing::String;
-using testing::SwitchboardProcess;
-
 constexpr char kBrokers[] = "/api/v1/mqtt/brokers";
-
-// `text` as a JSON string (quotes, backslashes and newlines escaped).
-std::string JsonQuoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 const std::vector<std::string> kBrokerFields = {"id",
                                                 "name",
@@ -69,13 +44,8 @@ const std::vector<std::string> kBrokerFields = {"id",
                                                 "ca_cert_expires_at",
                                                 "ca_cert_expiring_soon"};
 
-class BrokersApiTest : public testing::DatabaseTest {
+class BrokersApiTest : public ServedDatabaseTest {
  protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
-  }
   std::string Item(std::int64_t id) const {
     return std::string(kBrokers) + "/" + std::to_string(id);
   }
@@ -84,7 +54,6 @@ class BrokersApiTest : public testing::DatabaseTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return Int(Json(r), "id");
   }
-  std::unique_ptr<SwitchboardProcess> server_;
 };
 
 TEST_P(BrokersApiTest, CreateGetListUpdateDelete) {
@@ -368,4 +337,4 @@ TEST_P(BrokersApiTest, SummaryCountsDevicesAndFleetsPerBroker) {
 SWITCHBOARD_BOTH_BACKENDS(BrokersApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -5,22 +5,8 @@
 
 #include "device_api_test_support.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::DeviceApiTest;
-using testing::ExpectApiError;
-using testing::ExpectNoInternals;
-using testing::Headers;
-using testing::HttpResponse;
-using testing::Keys;
-using testing::NewUuid;
-using testing::OneShot;
-using testing::ParseJson;
-using testing::Register;
-using testing::RegistrationBody;
-using testing::ServeOptions;
-using testing::SwitchboardProcess;
 
 using Strings = std::vector<std::string>;
 
@@ -204,4 +190,4 @@ TEST_P(DeviceMqttApiTest, ExplainUnknownDeviceIs404EvenWhenEnvResolves) {
 SWITCHBOARD_BOTH_BACKENDS(DeviceMqttApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -4,20 +4,8 @@
 
 #include "api_test_support.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::AdminJson;
-using testing::ExpectAdminOnly;
-using testing::ExpectError;
-using testing::Int;
-using testing::IsNull;
-using testing::Json;
-using testing::MemberNames;
-using testing::OneShot;
-using testing::String;
-using testing::SwitchboardProcess;
-using testing::TestUuid;
 
 const std::vector<std::string> kDeviceFields = {
     "id",          "uuid",       "device_name",    "device_type",
@@ -25,12 +13,11 @@ const std::vector<std::string> kDeviceFields = {
     "mac_address", "os_version", "agent_version",  "created_at",
     "updated_at"};
 
-class DevicesApiTest : public testing::DatabaseTest {
+class DevicesApiTest : public ServedDatabaseTest {
  protected:
   void SetUp() override {
-    DatabaseTest::SetUp();
+    ServedDatabaseTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
     default_broker_ = testing::CreateDefaultBroker(*server_);
     key_ = testing::CreateKey(*server_, "f1");
   }
@@ -40,7 +27,6 @@ class DevicesApiTest : public testing::DatabaseTest {
     }
   }
   std::string Item(int n) const { return "/api/v1/devices/" + TestUuid(n); }
-  std::unique_ptr<SwitchboardProcess> server_;
   std::int64_t default_broker_ = 0;
   std::string key_;
 };
@@ -212,4 +198,4 @@ TEST_P(DevicesApiTest, AuthMethodsAndMediaType) {
 SWITCHBOARD_BOTH_BACKENDS(DevicesApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -4,32 +4,13 @@
 
 #include "api_test_support.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::AdminJson;
-using testing::ExpectAdminOnly;
-using testing::ExpectError;
-using testing::Int;
-using testing::IsNull;
-using testing::Json;
-using testing::MemberNames;
-using testing::OneShot;
-using testing::String;
-using testing::SwitchboardProcess;
 
 const std::vector<std::string> kFleetFields = {"id",           "name",       "mqtt_broker_id",
                                                "device_count", "created_at", "updated_at"};
 
-class FleetsApiTest : public testing::DatabaseTest {
- protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
-  }
-  std::unique_ptr<SwitchboardProcess> server_;
-};
+class FleetsApiTest : public ServedDatabaseTest {};
 
 TEST_P(FleetsApiTest, CreateGetListUpdateDelete) {
   const std::int64_t broker = testing::CreateDefaultBroker(*server_);
@@ -151,4 +132,4 @@ TEST_P(FleetsApiTest, AuthMethodsAndMediaType) {
 SWITCHBOARD_BOTH_BACKENDS(FleetsApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -18,36 +18,10 @@
 #include "eventually.h"
 #include "test_certificates.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
 
-using testing::ConnackListener;
-using testing::Eventually;
-using testing::ExpectAdminOnly;
-using testing::ExpectError;
-using testing::Int;
-using testing::IsNull;
-using testing::Json;
-using testing::MemberNames;
-using testing::OneShot;
-using testing::String;
-using testing::SwitchboardProcess;
-
 constexpr char kBrokers[] = "/api/v1/mqtt/brokers";
-
-// `text` as a JSON string.
-std::string JsonQuoted(const std::string& text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '\n') {
-      out += "\\n";
-    } else {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // The value of one sample line of /metrics (`name{labels} value`); -1 when
 // the series is absent.
@@ -325,4 +299,4 @@ TEST_P(HealthApiTest, TwoInstancesProbeEachBrokerOncePerIntervalInTotal) {
 SWITCHBOARD_BOTH_BACKENDS(HealthApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

@@ -6,20 +6,8 @@
 #include "api_test_support.h"
 #include "util/crypto.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::AdminJson;
-using testing::ExpectAdminOnly;
-using testing::ExpectError;
-using testing::Int;
-using testing::IsNull;
-using testing::Json;
-using testing::MemberNames;
-using testing::OneShot;
-using testing::String;
-using testing::SwitchboardProcess;
-using testing::TestUuid;
 
 constexpr char kKeys[] = "/api/v1/provisioning-keys";
 
@@ -27,15 +15,7 @@ const std::vector<std::string> kListedFields = {
     "id",        "fleetId",  "description", "maxDevices", "devicesProvisioned",
     "expiresAt", "isActive", "createdAt",   "lastUsedAt"};
 
-class KeysApiTest : public testing::DatabaseTest {
- protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
-  }
-  std::unique_ptr<SwitchboardProcess> server_;
-};
+class KeysApiTest : public ServedDatabaseTest {};
 
 TEST_P(KeysApiTest, CreateShowsTheKeyOnceAndListNeverDoes) {
   const auto r = server_->Admin(
@@ -181,4 +161,4 @@ TEST_P(KeysApiTest, AuthMethodsAndMediaType) {
 SWITCHBOARD_BOTH_BACKENDS(KeysApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

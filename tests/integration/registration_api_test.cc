@@ -7,23 +7,8 @@
 
 #include "device_api_test_support.h"
 
-namespace switchboard {
+namespace switchboard::testing {
 namespace {
-
-using testing::DeviceApiTest;
-using testing::ExpectApiError;
-using testing::ExpectNoInternals;
-using testing::HttpConnection;
-using testing::HttpResponse;
-using testing::JsonHeaders;
-using testing::Keys;
-using testing::NewUuid;
-using testing::OneShot;
-using testing::ParseJson;
-using testing::Register;
-using testing::RegistrationBody;
-using testing::ServeOptions;
-using testing::SwitchboardProcess;
 
 using Strings = std::vector<std::string>;
 
@@ -569,4 +554,4 @@ TEST_P(RegistrationApiTest, NonJsonContentTypeIs415) {
 SWITCHBOARD_BOTH_BACKENDS(RegistrationApiTest);
 
 }  // namespace
-}  // namespace switchboard
+}  // namespace switchboard::testing

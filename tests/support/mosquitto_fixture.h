@@ -88,6 +88,9 @@ class MosquittoBroker {
   int plain_port() const { return plain_port_; }
   int tls_port() const { return tls_port_; }
   const std::string& log_path() const { return log_path_; }
+  // The files given to the constructor (what an export writes).
+  const std::string& password_file() const { return password_file_; }
+  const std::string& acl_file() const { return acl_file_; }
   std::string Log() const;  // the broker's log so far
   // Whether `needle` is in the log within `timeout`: Mosquitto logs a
   // client's DISCONNECT after it forwarded the messages before it, so a

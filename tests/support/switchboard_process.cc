@@ -140,4 +140,15 @@ HttpResponse SwitchboardProcess::Admin(std::string_view method, std::string_view
   return OneShot(port_, method, target, headers, json_body);
 }
 
+void ServedDatabaseTest::SetUp() {
+  DatabaseTest::SetUp();
+  if (IsSkipped() || HasFatalFailure()) return;
+  server_ = SwitchboardProcess::Start(ServeOptions(url()));
+}
+
+void ServedDatabaseTest::TearDown() {
+  server_.reset();
+  DatabaseTest::TearDown();
+}
+
 }  // namespace switchboard::testing

@@ -82,4 +82,22 @@ class SwitchboardProcess {
   std::uint16_t port_ = 0;
 };
 
+// A DatabaseTest whose database a `switchboard serve` serves: SetUp()
+// starts server_ with ServeOptions(url()) on the migrated database, and
+// TearDown() stops it before the database is dropped. A server that does
+// not start throws out of SetUp() (the test fails, its body does not run).
+// A derived SetUp calls ServedDatabaseTest::SetUp() first and returns when
+// `IsSkipped() || HasFatalFailure()` (no database).
+//
+//   class FleetsApiTest : public ServedDatabaseTest {};
+//   TEST_P(FleetsApiTest, X) { server_->Admin("GET", "/api/v1/fleets"); }
+//   SWITCHBOARD_BOTH_BACKENDS(FleetsApiTest);
+class ServedDatabaseTest : public DatabaseTest {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  std::unique_ptr<SwitchboardProcess> server_;
+};
+
 }  // namespace switchboard::testing
