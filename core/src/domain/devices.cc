@@ -320,6 +320,7 @@ DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::i
       tail += std::string(*filter.in_sync ? " AND " : " AND NOT ") + kDeviceInSync;
     }
     tail += " ORDER BY devices.id LIMIT :fetch";
+    page.devices.reserve(static_cast<std::size_t>(fetch));
     params.push_back([&](soci::statement& st) { st.exchange(soci::use(fetch)); });
     SelectDevicesWithReports(
         sql, tail,
