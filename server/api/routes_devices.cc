@@ -22,8 +22,7 @@ DeviceUpdate ParseDeviceUpdate(const http::Request& request) {
   return update;
 }
 
-void WriteDevice(http::JsonWriter& json, const DeviceRecord& d) {
-  json.StartObject();
+void WriteDeviceFields(http::JsonWriter& json, const DeviceRecord& d) {
   json.Field("id", d.id);
   json.Field("uuid", d.uuid);
   json.Field("device_name", d.device_name);
@@ -37,13 +36,41 @@ void WriteDevice(http::JsonWriter& json, const DeviceRecord& d) {
   TextOrNull(json, "agent_version", d.agent_version);
   json.Field("created_at", d.created_at);
   json.Field("updated_at", d.updated_at);
-  json.EndObject();
 }
 
 std::string DeviceJson(const DeviceRecord& device) {
   http::JsonWriter json;
-  WriteDevice(json, device);
+  json.StartObject();
+  WriteDeviceFields(json, device);
+  json.EndObject();
   return json.Take();
+}
+
+// The device object with `reported`: its last report, null until it sends
+// one, inSync as the stored rule computes it (kDeviceInSync,
+// domain/device_reports.h): no resolution. The same for a list row and the
+// single read.
+void WriteDeviceWithReport(http::JsonWriter& json, const DeviceWithReport& device) {
+  json.StartObject();
+  WriteDeviceFields(json, device);
+  json.Key("reported");
+  if (!device.reported) {
+    json.Null();
+  } else {
+    const StoredReport& last = *device.reported;
+    const StateReport& r = last.report;
+    json.StartObject();
+    json.Field("configVersion", r.config_version);
+    json.Field("connected", r.connected);
+    json.Field("broker", r.broker);
+    json.Field("brokerId", last.broker_id);
+    json.Field("lastError", r.last_error);
+    json.Field("agentVersion", r.agent_version);
+    json.Field("reportedAt", last.reported_at);
+    json.Field("inSync", last.in_sync);
+    json.EndObject();
+  }
+  json.EndObject();
 }
 
 DeviceFilter ParseDeviceFilter(const http::Request& request) {
@@ -70,7 +97,7 @@ http::Response ListDevices(App& app, const http::Request& request, const std::st
       IntegerQuery(request, "limit"), IntegerQuery(request, "after"), ParseDeviceFilter(request));
   http::JsonWriter json;
   json.StartObject().Key("devices").StartArray();
-  for (const DeviceRecord& device : page.devices) WriteDevice(json, device);
+  for (const DeviceWithReport& device : page.devices) WriteDeviceWithReport(json, device);
   json.EndArray();
   json.Field("count", page.devices.size());
   json.Field("next_after", page.next_after);  // null on the last page
@@ -78,34 +105,10 @@ http::Response ListDevices(App& app, const http::Request& request, const std::st
   return http::Response::Json(200, json.Take());
 }
 
-// The device with its last report: `reported` is null until it reports.
-// inSync as the devices list filter and the brokers summary count it
-// (kDeviceInSync, domain/device_reports.h): no resolution.
 http::Response GetDevice(App& app, const http::Request& request, const std::string&) {
-  const std::string uuid = request.PathParam("uuid");
-  const DeviceRecord device = app.devices().Get(uuid);
-  std::string json = DeviceJson(device);
-  const std::optional<StoredReport> last = app.device_reports().Last(device.uuid);
-  http::JsonWriter reported;
-  if (!last) {
-    reported.Null();
-  } else {
-    const StateReport& r = last->report;
-    reported.StartObject();
-    reported.Field("configVersion", r.config_version);
-    reported.Field("connected", r.connected);
-    reported.Field("broker", r.broker);
-    reported.Field("brokerId", last->broker_id);
-    reported.Field("lastError", r.last_error);
-    reported.Field("agentVersion", r.agent_version);
-    reported.Field("reportedAt", last->reported_at);
-    reported.Field("inSync", last->in_sync);
-    reported.EndObject();
-  }
-  // The device object with one more member.
-  json.pop_back();
-  json += ",\"reported\":" + reported.Take() + "}";
-  return http::Response::Json(200, std::move(json));
+  http::JsonWriter json;
+  WriteDeviceWithReport(json, app.devices().GetWithReport(request.PathParam("uuid")));
+  return http::Response::Json(200, json.Take());
 }
 
 http::Response UpdateDevice(App& app, const http::Request& request, const std::string&) {

@@ -579,6 +579,27 @@ test('12. a device that reported: in sync in the list, on its page, connected on
 
       await go(page, 'Devices');
       await heading(page, 'Devices');
+      // Unfiltered, every row says whether it is in sync, from the list.
+      await searchDevices(page, {fleet: 'plant-9'});
+      await listedDevices(page, '50 devices on this page matching the filters.');
+      const list = deviceList(page).table;
+      const columns = await list.getByRole('columnheader').allInnerTexts();
+      const syncColumn = columns.findIndex((text) => text.startsWith('In sync'));
+      assert.ok(syncColumn >= 0, JSON.stringify(columns));
+      const syncOf = (name) => list.getByRole('row').filter({hasText: name}).getByRole('cell')
+          .nth(syncColumn);
+      await expectText(syncOf('sensor-06'), /^yes$/);
+      await expectText(syncOf('sensor-07'), /^no$/);
+      await expectText(syncOf('sensor-08'), /^never reported$/);
+      // It sorts: in sync, not in sync, never reported; again, the reverse.
+      const sortBySync = list.getByRole('button', {name: 'In sync', exact: true});
+      await sortBySync.click();
+      assert.deepEqual((await list.getByRole('link').allInnerTexts()).slice(0, 3),
+          ['sensor-06', 'sensor-07', 'sensor-00']);
+      await sortBySync.click();
+      assert.deepEqual((await list.getByRole('link').allInnerTexts()).slice(-3),
+          ['sensor-49', 'sensor-07', 'sensor-06']);
+      await list.getByRole('button', {name: 'Id', exact: true}).click();
       await searchDevices(page, {fleet: 'plant-9', inSync: 'In sync'});
       assert.deepEqual(await listedDevices(page, '1 device on this page matching the filters.'),
           ['sensor-06']);
@@ -743,10 +764,11 @@ test('17. storage down: a banner, not a blank page', async () => {
   await go(page, 'Fleets');
   await heading(page, 'Fleets');
   const banner = page.getByRole('alert').filter({hasText: 'Switchboard'});
+  const create = page.getByRole('region', {name: 'Create a fleet'});
+  let retry = null;
   const restore = storageFault();
   try {
     // A change fails with the server's 503, and the banner says so.
-    const create = page.getByRole('region', {name: 'Create a fleet'});
     await create.getByRole('textbox', {name: 'Fleet id'}).fill('plant-12');
     await create.getByRole('textbox', {name: 'Fleet name'}).fill('Plant twelve');
     await create.getByRole('button', {name: 'Create fleet'}).click();
@@ -760,11 +782,23 @@ test('17. storage down: a banner, not a blank page', async () => {
       await expectText(page.getByRole('main'), 'Plant eleven');
     } else {
       await expectText(banner, /^Switchboard is not ready: storage unavailable\./);
-      await expectText(page.getByRole('main'), 'Fleets');
+      // Nothing loads: the list's error, and the form's section says why it
+      // is missing and offers the retry.
+      await expectText(page.getByRole('region', {name: 'All fleets'}).getByRole('alert'),
+          'Could not load the fleets: ');
+      await expectText(create, /The form needs the list of brokers, which could not be loaded: ./);
+      retry = create.getByRole('button', {name: 'Refresh now'});
+      await retry.waitFor({timeout: WAIT_MS});
     }
     await screenshot(page, 'storage-down');
   } finally {
     restore();
+  }
+  if (retry) {
+    // Storage back: the retry brings the form and the list.
+    await retry.click();
+    await create.getByRole('textbox', {name: 'Fleet id'}).waitFor({timeout: WAIT_MS});
+    await expectText(page.getByRole('region', {name: 'All fleets'}), 'Plant eleven');
   }
   // Back: the next readiness check lowers the banner, and the refused
   // change was not stored.

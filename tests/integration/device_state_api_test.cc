@@ -36,10 +36,10 @@ class DeviceStateApiTest : public testing::DatabaseTest {
     return OneShot(server_->port(), "PUT", "/api/v1/device/" + uuid + "/state",
                    {{"X-Device-API-Key", api_key}, {"Content-Type", "application/json"}}, body);
   }
-  std::string CurrentVersion() {
-    const HttpResponse r =
-        OneShot(server_->port(), "GET", "/api/v1/device/" + testing::TestUuid(1) + "/mqtt",
-                {{"X-Device-API-Key", kApiKey}});
+  // The device's config fetch (recorded as handed out): its configVersion.
+  std::string CurrentVersion(const std::string& uuid = testing::TestUuid(1)) {
+    const HttpResponse r = OneShot(server_->port(), "GET", "/api/v1/device/" + uuid + "/mqtt",
+                                   {{"X-Device-API-Key", kApiKey}});
     EXPECT_EQ(r.status, 200) << r.body;
     return String(Json(r), "configVersion");
   }
@@ -323,6 +323,81 @@ TEST_P(DeviceStateApiTest, TheInSyncFilterPagesExactly) {
   EXPECT_EQ(InSyncCount(), 4);
   const rapidjson::Document summary = Json(server_->Admin("GET", "/api/v1/mqtt/brokers/summary"));
   EXPECT_EQ(Int(summary["brokers"][0], "connected_count"), 7);
+}
+
+TEST_P(DeviceStateApiTest, EachListRowCarriesTheReportTheSingleReadShows) {
+  // Device 1 never reports. 2 reports what it was handed last. 3 reported,
+  // then was moved to broker beta and fetched the new version, which it has
+  // not reported. 4 reported what it was handed, then a broker edit made it
+  // not in sync until its next fetch.
+  using testing::TestUuid;
+  for (int n : {2, 3, 4}) {
+    ASSERT_EQ(testing::Register(*server_, key_, TestUuid(n), kApiKey).status, 200);
+  }
+  const std::int64_t beta = Int(
+      Json(server_->Admin("POST", "/api/v1/mqtt/brokers", R"({"name":"beta","host":"b.example"})")),
+      "id");
+  const std::string old3 = CurrentVersion(TestUuid(3));
+  ASSERT_EQ(Report(Body(old3, true), kApiKey, TestUuid(3)).status, 204);
+  ASSERT_EQ(Report(Body(CurrentVersion(TestUuid(4)), true), kApiKey, TestUuid(4)).status, 204);
+  ASSERT_TRUE(Json(server_->Admin("GET", "/api/v1/devices/" + TestUuid(4)))["reported"]["inSync"]
+                  .GetBool());
+  ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/devices/" + TestUuid(3),
+                               R"({"mqtt_broker_id":)" + std::to_string(beta) + "}")
+                .status,
+            200);
+  EXPECT_NE(CurrentVersion(TestUuid(3)), old3);
+  ASSERT_EQ(testing::AdminJson(*server_, "PUT", "/api/v1/mqtt/brokers/" + std::to_string(broker_),
+                               R"({"keep_alive":45})")
+                .status,
+            200);
+  ASSERT_EQ(Report(Body(CurrentVersion(TestUuid(2)), true), kApiKey, TestUuid(2)).status, 204);
+
+  const rapidjson::Document list = Json(server_->Admin("GET", "/api/v1/devices"));
+  ASSERT_EQ(list["devices"].Size(), 4u);
+  for (rapidjson::SizeType i = 0; i < 4; ++i) {
+    const rapidjson::Value& row = list["devices"][i];
+    SCOPED_TRACE(row["uuid"].GetString());
+    const rapidjson::Document single =
+        Json(server_->Admin("GET", "/api/v1/devices/" + TestUuid(static_cast<int>(i) + 1)));
+    EXPECT_TRUE(row == static_cast<const rapidjson::Value&>(single))
+        << "the list row and the single read differ";
+  }
+  const rapidjson::Value& rows = list["devices"];
+  EXPECT_TRUE(rows[0]["reported"].IsNull());
+  ASSERT_TRUE(rows[1]["reported"].IsObject());
+  EXPECT_TRUE(rows[1]["reported"]["inSync"].GetBool());
+  ASSERT_TRUE(rows[2]["reported"].IsObject());
+  EXPECT_EQ(String(rows[2]["reported"], "configVersion"), old3);
+  EXPECT_FALSE(rows[2]["reported"]["inSync"].GetBool()) << "reported an old version";
+  ASSERT_TRUE(rows[3]["reported"].IsObject());
+  EXPECT_FALSE(rows[3]["reported"]["inSync"].GetBool()) << "not fetched since the broker edit";
+
+  // The filter selects exactly the rows whose reported.inSync is true (or
+  // not), and those rows say so.
+  const auto filtered = [this](const std::string& value) {
+    const rapidjson::Document page = Json(server_->Admin("GET", "/api/v1/devices?inSync=" + value));
+    std::vector<std::string> out;
+    for (const auto& d : page["devices"].GetArray()) {
+      const bool in_sync = d["reported"].IsObject() && d["reported"]["inSync"].GetBool();
+      EXPECT_EQ(in_sync, value == "true") << d["uuid"].GetString();
+      out.push_back(d["uuid"].GetString());
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(filtered("true"), V{TestUuid(2)});
+  EXPECT_EQ(filtered("false"), (V{TestUuid(1), TestUuid(3), TestUuid(4)}));
+
+  // Device 4 fetches and reports what it is handed now: in sync, in both.
+  ASSERT_EQ(Report(Body(CurrentVersion(TestUuid(4)), true), kApiKey, TestUuid(4)).status, 204);
+  const rapidjson::Document after = Json(server_->Admin(
+      "GET", "/api/v1/devices?after=" + std::to_string(Int(list["devices"][2], "id"))));
+  ASSERT_EQ(after["devices"].Size(), 1u);
+  EXPECT_TRUE(after["devices"][0]["reported"]["inSync"].GetBool());
+  const rapidjson::Document single4 = Json(server_->Admin("GET", "/api/v1/devices/" + TestUuid(4)));
+  EXPECT_TRUE(after["devices"][0] == static_cast<const rapidjson::Value&>(single4));
+  EXPECT_EQ(filtered("true"), (V{TestUuid(2), TestUuid(4)}));
 }
 
 SWITCHBOARD_BOTH_BACKENDS(DeviceStateApiTest);

@@ -200,14 +200,20 @@ function rememberBack(key, previous) {
   sessionStorage.setItem(BACK_KEY, JSON.stringify(back));
 }
 
-// "yes" | "no" | "unknown": from the device's report when the answer carries
-// one (a uuid lookup), else from the in-sync filter the server applied.
+// "yes" | "no" | "never reported" from the row's `reported` (list rows and
+// a uuid lookup carry it). Without it (a server from before list rows
+// carried it), what the in-sync filter the server applied says, else "".
 function syncState(device, filters) {
-  if (device.reported !== undefined) return device.reported?.inSync === true ? 'yes' : 'no';
+  if (device.reported === null) return 'never reported';
+  if (device.reported !== undefined) return device.reported.inSync === true ? 'yes' : 'no';
   if (filters.inSync === 'true') return 'yes';
   if (filters.inSync === 'false') return 'no';
-  return 'unknown';
+  return '';
 }
+
+// Sorted ascending: in sync first, then not in sync, then never reported;
+// unknown last either way (dataTable sorts empty values last).
+const SYNC_ORDER = {'yes': 0, 'no': 1, 'never reported': 2};
 
 function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -239,10 +245,6 @@ function showResults(ctx, holder, page, filters, after, brokers) {
     notes.push(`${plural(page.devices.length, 'device')} on this page` +
         `${serverFiltering(filters) ? ' matching the filters' : ''}.`);
   }
-  if (filters.inSync !== '' && page.how !== 'uuid' && page.next !== null) {
-    notes.push('The in-sync filter checks at most 1000 devices per request, so a page can be ' +
-        'short and still have more after it.');
-  }
   const draw = () => {
     fill(holder,
         h('p', {role: 'status'}, notes.join(' ')),
@@ -272,16 +274,17 @@ function showResults(ctx, holder, page, filters, after, brokers) {
               cell: (d) => (d.mqtt_broker_id === null ?
                 h('span', {class: 'muted'}, 'chain decides') :
                 brokerName.get(d.mqtt_broker_id) ?? `broker ${d.mqtt_broker_id}`)},
-            {key: 'sync', label: 'In sync', sortable: true, value: (d) => syncState(d, filters),
-              cell: (d) => ({yes: 'yes', no: 'no', unknown: DASH})[syncState(d, filters)]},
+            {key: 'sync', label: 'In sync', sortable: true,
+              value: (d) => SYNC_ORDER[syncState(d, filters)] ?? null,
+              cell: (d) => {
+                const state = syncState(d, filters);
+                if (state === 'never reported') return h('span', {class: 'muted'}, state);
+                return state === '' ? DASH : state;
+              }},
             {key: 'created_at', label: 'Registered', sortable: true,
               cell: (d) => timeCell(d.created_at)},
           ],
         }),
-        filters.inSync === '' && page.how !== 'uuid' ?
-          h('p', {class: 'hint'}, 'The list does not carry each device\'s report: choose an ' +
-              'In sync filter to have the server check, or open a device for its last report.') :
-          null,
         page.how === 'uuid' ? null : h('nav', {class: 'pager', 'aria-label': 'Pages'},
             h('button', {type: 'button', disabled: after === '' || after === '0',
               onclick: () => go(readBack()[pageKey(after)] ?? '')}, 'Previous page'),

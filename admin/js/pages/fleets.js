@@ -11,7 +11,7 @@ export async function render(ctx) {
   ctx.setTitle('Fleets');
   const list = h('div', null, loading('fleets'));
   const status = statusLine(ctx.flash);
-  const createHolder = h('div');
+  const createHolder = h('div', null, loading('the form'));
   append(ctx.root, h('h1', null, 'Fleets'),
       h('p', {class: 'hint'}, 'A fleet groups devices; a provisioning key registers devices ' +
           'into its fleet. A fleet\'s broker is used by the fleet resolver when a device has ' +
@@ -24,6 +24,15 @@ export async function render(ctx) {
 
   let brokers = [];
   let fleets = [];
+  let formShown = false;
+  // The brokers page's answer to a failed load: the error, and "Refresh
+  // now" beside it. The form needs the brokers for its list, so until a
+  // load succeeds its section says why it is missing and offers the retry.
+  const refreshButton = () => h('div', {class: 'actions'},
+      h('button', {type: 'button', onclick: (event) => {
+        event.currentTarget.disabled = true;
+        reload();
+      }}, 'Refresh now'));
   const reload = async (message) => {
     try {
       const [b, f] = await Promise.all([api.get('/mqtt/brokers'), api.get('/fleets')]);
@@ -34,7 +43,14 @@ export async function render(ctx) {
       if (message !== undefined) status.textContent = message;
     } catch (e) {
       if (!ctx.alive()) return;
-      fill(list, errorBox(`Could not load the fleets: ${e.message}`));
+      const error = errorBox(`Could not load the fleets: ${e.message}`);
+      if (formShown) {
+        fill(list, error, refreshButton());
+      } else {
+        fill(list, error);
+        fill(createHolder, h('p', null, 'The form needs the list of brokers, which could not ' +
+            `be loaded: ${e.message}`), refreshButton());
+      }
     }
   };
 
@@ -44,8 +60,9 @@ export async function render(ctx) {
       b.name))];
 
   const draw = () => {
-    if (!createHolder.firstChild) {
-      append(createHolder, createForm(brokerOptions, async (body) => {
+    if (!formShown) {
+      formShown = true;
+      fill(createHolder, createForm(brokerOptions, async (body) => {
         const fleet = await api.post('/fleets', body);
         await reload(`Fleet ${fleet.id} created.`);
       }));

@@ -124,43 +124,4 @@ void RecordServedConfig(soci::session& sql, std::int64_t device_id, const std::s
       soci::use(served), soci::use(at), soci::use(id), soci::use(not_after);
 }
 
-std::optional<StoredReport> DeviceReports::Last(const std::string& uuid) {
-  const std::string key = ToLowerAscii(uuid);
-  std::optional<StoredReport> out;
-  bool found = false;
-  ReadWithRetry(storage_, [&](soci::session& sql) {
-    out.reset();
-    long long id = 0;
-    soci::indicator id_ind = soci::i_null;
-    sql << "SELECT id FROM devices WHERE uuid = :u", soci::use(key), soci::into(id, id_ind);
-    found = sql.got_data();
-    if (!found) return;
-    StoredReport r;
-    std::string last_error, agent_version;  // SOCI 4.0.3 reads no std::optional
-    int connected = 0;
-    int in_sync = 0;
-    long long broker_id = 0;
-    soci::indicator broker_ind = soci::i_null, error_ind = soci::i_null, agent_ind = soci::i_null;
-    sql << std::string(
-               "SELECT r.config_version, r.connected, r.broker, r.broker_id, "
-               "r.last_error, r.agent_version, r.reported_at, CASE WHEN ") +
-               kDeviceInSync +
-               " THEN 1 ELSE 0 END FROM device_reports r JOIN devices ON devices.id = "
-               "r.device_id WHERE r.device_id = :d",
-        soci::use(id), soci::into(r.report.config_version), soci::into(connected),
-        soci::into(r.report.broker), soci::into(broker_id, broker_ind),
-        soci::into(last_error, error_ind), soci::into(agent_version, agent_ind),
-        soci::into(r.reported_at), soci::into(in_sync);
-    if (!sql.got_data()) return;
-    r.report.connected = connected != 0;
-    r.in_sync = in_sync != 0;
-    if (broker_ind == soci::i_ok) r.broker_id = broker_id;
-    if (error_ind == soci::i_ok) r.report.last_error = last_error;
-    if (agent_ind == soci::i_ok) r.report.agent_version = agent_version;
-    out = std::move(r);
-  });
-  if (!found) throw NotFound("no device with uuid '" + key + "'");
-  return out;
-}
-
 }  // namespace switchboard

@@ -1,5 +1,7 @@
 // What devices report about themselves (`PUT /api/v1/device/{uuid}/state`,
 // docs/api.md): the last report per device, and which broker each is on.
+// Operators read the reports with their devices (Devices::List and
+// Devices::GetWithReport, devices.h).
 //
 // Thread-safe: every call leases its own session from the Storage pool.
 // Errors (domain_errors.h): ValidationError naming the JSON field,
@@ -44,8 +46,8 @@ struct StoredReport {
 // operator edit of the device clears what was handed out. What this does
 // not see until the device's next fetch: a change of broker health or of
 // the chain's YAML (docs/api.md, "inSync"). A SQL condition on a row of
-// `devices` (named `devices`), for the device read, the devices list
-// filter and the brokers summary; never NULL.
+// `devices` (named `devices`), for the device reads (`reported.inSync`),
+// the devices list filter and the brokers summary; never NULL.
 inline constexpr char kDeviceInSync[] =
     "(COALESCE(devices.served_config_counter, 0) = "
     "(SELECT version FROM config_version WHERE id = 1) AND EXISTS (SELECT 1 FROM device_reports "
@@ -86,10 +88,6 @@ class DeviceReports {
   // Unauthorized, ValidationError, StorageUnavailable.
   void Record(const std::string& uuid, const std::string& presented_api_key,
               const std::function<StateReport()>& read_report);
-
-  // The device's last report; nullopt when it never reported. Throws
-  // NotFound for an unknown uuid.
-  std::optional<StoredReport> Last(const std::string& uuid);
 
  private:
   Storage& storage_;

@@ -1,9 +1,11 @@
-// The column list of `devices` for the domain layer lives here.
+// The column list of `devices` for the domain layer lives here, and the
+// columns of `device_reports` that the operator's device reads show.
 #include "domain/devices.h"
 
 #include <soci/soci.h>
 
 #include <climits>
+#include <functional>
 
 #include "domain/device_reports.h"
 #include "domain/domain_errors.h"
@@ -17,10 +19,13 @@
 namespace switchboard {
 namespace {
 
+// Qualified: the operator's reads join device_reports, which has columns
+// of the same names (agent_version).
 constexpr char kDeviceColumns[] =
-    "SELECT id, uuid, device_name, device_type, fleet_id, region, mqtt_broker_id, "
-    "provisioned_by_key_id, mac_address, os_version, agent_version, created_at, updated_at, "
-    "api_key_hash FROM devices ";
+    "devices.id, devices.uuid, devices.device_name, devices.device_type, devices.fleet_id, "
+    "devices.region, devices.mqtt_broker_id, devices.provisioned_by_key_id, devices.mac_address, "
+    "devices.os_version, devices.agent_version, devices.created_at, devices.updated_at, "
+    "devices.api_key_hash";
 
 // One fetched row: values and the indicators of the nullable columns.
 struct DeviceRow {
@@ -72,6 +77,75 @@ struct DeviceRow {
     return r;
   }
 };
+
+// The device's last report, from `device_reports r` LEFT JOINed to
+// `devices`: every column is NULL when the device never reported. The
+// operator's device reads (the list and the single read) both select
+// through SelectDevicesWithReports, so a row of the list and the read of
+// the same device agree, inSync included (kDeviceInSync, device_reports.h).
+struct ReportRow {
+  long long device_id = 0, broker_id = 0;
+  int connected = 0, in_sync = 0;
+  std::string config_version, broker, last_error, agent_version, reported_at;
+  soci::indicator device_ind{}, version_ind{}, connected_ind{}, broker_ind{}, broker_id_ind{},
+      error_ind{}, agent_ind{}, reported_ind{}, in_sync_ind{};
+
+  static std::string Columns() {
+    return std::string(
+               "r.device_id, r.config_version, r.connected, r.broker, r.broker_id, "
+               "r.last_error, r.agent_version, r.reported_at, CASE WHEN ") +
+           kDeviceInSync + " THEN 1 ELSE 0 END";
+  }
+
+  void Bind(soci::statement& st) {
+    st.exchange(soci::into(device_id, device_ind));
+    st.exchange(soci::into(config_version, version_ind));
+    st.exchange(soci::into(connected, connected_ind));
+    st.exchange(soci::into(broker, broker_ind));
+    st.exchange(soci::into(broker_id, broker_id_ind));
+    st.exchange(soci::into(last_error, error_ind));
+    st.exchange(soci::into(agent_version, agent_ind));
+    st.exchange(soci::into(reported_at, reported_ind));
+    st.exchange(soci::into(in_sync, in_sync_ind));
+  }
+
+  std::optional<StoredReport> ToReport() const {
+    if (device_ind != soci::i_ok) return std::nullopt;
+    StoredReport r;
+    r.report.config_version = config_version;
+    r.report.connected = connected != 0;
+    r.report.broker = broker;
+    if (error_ind == soci::i_ok) r.report.last_error = last_error;
+    if (agent_ind == soci::i_ok) r.report.agent_version = agent_version;
+    if (broker_id_ind == soci::i_ok) r.broker_id = broker_id;
+    r.reported_at = reported_at;
+    r.in_sync = in_sync != 0;
+    return r;
+  }
+};
+
+// Runs "SELECT <device>, <its last report> FROM devices LEFT JOIN
+// device_reports ... `tail`" on `sql` and appends every row to `out`.
+// `bind_params` binds the parameters of `tail`, in the order they appear.
+// One statement whatever the number of rows. Throws soci::soci_error.
+void SelectDevicesWithReports(soci::session& sql, const std::string& tail,
+                              const std::function<void(soci::statement&)>& bind_params,
+                              std::vector<DeviceWithReport>& out) {
+  DeviceRow row;
+  ReportRow report;
+  soci::statement st(sql);
+  row.Bind(st);
+  report.Bind(st);
+  bind_params(st);
+  st.alloc();
+  st.prepare(std::string("SELECT ") + kDeviceColumns + ", " + ReportRow::Columns() +
+             " FROM devices LEFT JOIN device_reports r ON r.device_id = devices.id " + tail);
+  st.define_and_bind();
+  if (!st.execute(true)) return;
+  do {
+    out.push_back(DeviceWithReport{row.ToRecord(), report.ToReport()});
+  } while (st.fetch());
+}
 
 // LoadDeviceRecord's SELECT prepared once per pooled session
 // (session_cache.h). It also reads config_version, which lets a resolution
@@ -130,7 +204,7 @@ std::optional<DeviceRecord> LoadDeviceRecord(soci::session& sql, const std::stri
   row.Bind(st);
   st.exchange(soci::use(uuid));
   st.alloc();
-  st.prepare(std::string(kDeviceColumns) + "WHERE uuid = :uuid");
+  st.prepare(std::string("SELECT ") + kDeviceColumns + " FROM devices WHERE uuid = :uuid");
   st.define_and_bind();
   if (!st.execute(true)) return std::nullopt;
   if (api_key_hash != nullptr) *api_key_hash = row.api_key_hash;
@@ -143,6 +217,20 @@ DeviceRecord Devices::Get(const std::string& uuid) {
   ReadWithRetry(storage_, [&](soci::session& sql) { out = LoadDeviceRecord(sql, key); });
   if (!out) throw NotFound("no device with uuid '" + key + "'");
   return *out;
+}
+
+DeviceWithReport Devices::GetWithReport(const std::string& uuid) {
+  const std::string key = ToLowerAscii(uuid);
+  std::vector<DeviceWithReport> found;
+  ReadWithRetry(storage_, [&](soci::session& sql) {
+    found.clear();
+    std::string bound = key;
+    SelectDevicesWithReports(
+        sql, "WHERE devices.uuid = :uuid",
+        [&bound](soci::statement& st) { st.exchange(soci::use(bound)); }, found);
+  });
+  if (found.empty()) throw NotFound("no device with uuid '" + key + "'");
+  return std::move(found.front());
 }
 
 DeviceRecord Devices::Update(const std::string& uuid, const DeviceUpdate& update) {
@@ -207,40 +295,39 @@ DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::i
   DevicePage page;
   ReadWithRetry(storage_, [&](soci::session& sql) {
     page = DevicePage{};
-    DeviceRow row;
     long long bound_after = cursor;
     long long fetch = page_size + 1;  // one more tells whether a next page exists
     std::string fleet = filter.fleet_id.value_or("");
     std::string region = filter.region.value_or("");
     long long broker = filter.mqtt_broker_id.value_or(0);
-    soci::statement st(sql);
-    row.Bind(st);
-    std::string where = "WHERE id > :after";
-    st.exchange(soci::use(bound_after));
+    // Each condition with its parameter, so the two stay in step.
+    std::string tail = "WHERE devices.id > :after";
+    std::vector<std::function<void(soci::statement&)>> params = {
+        [&](soci::statement& st) { st.exchange(soci::use(bound_after)); }};
     if (filter.fleet_id) {
-      where += " AND fleet_id = :fleet";
-      st.exchange(soci::use(fleet));
+      tail += " AND devices.fleet_id = :fleet";
+      params.push_back([&](soci::statement& st) { st.exchange(soci::use(fleet)); });
     }
     if (filter.region) {
-      where += " AND region = :region";
-      st.exchange(soci::use(region));
+      tail += " AND devices.region = :region";
+      params.push_back([&](soci::statement& st) { st.exchange(soci::use(region)); });
     }
     if (filter.mqtt_broker_id) {
-      where += " AND mqtt_broker_id = :broker";
-      st.exchange(soci::use(broker));
+      tail += " AND devices.mqtt_broker_id = :broker";
+      params.push_back([&](soci::statement& st) { st.exchange(soci::use(broker)); });
     }
     if (filter.in_sync) {
-      where += std::string(*filter.in_sync ? " AND " : " AND NOT ") + kDeviceInSync;
+      tail += std::string(*filter.in_sync ? " AND " : " AND NOT ") + kDeviceInSync;
     }
-    st.exchange(soci::use(fetch));
-    st.alloc();
-    st.prepare(std::string(kDeviceColumns) + where + " ORDER BY id LIMIT :fetch");
-    st.define_and_bind();
-    if (st.execute(true)) {
-      do {
-        page.devices.push_back(row.ToRecord());
-      } while (st.fetch());
-    }
+    tail += " ORDER BY devices.id LIMIT :fetch";
+    page.devices.reserve(static_cast<std::size_t>(fetch));
+    params.push_back([&](soci::statement& st) { st.exchange(soci::use(fetch)); });
+    SelectDevicesWithReports(
+        sql, tail,
+        [&params](soci::statement& st) {
+          for (const auto& bind : params) bind(st);
+        },
+        page.devices);
   });
   if (static_cast<std::int64_t>(page.devices.size()) > page_size) {
     page.devices.pop_back();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/device_reports.h"
 #include "domain/validation.h"
 #include "storage/storage.h"
 #include "switchboard/device.h"
@@ -38,6 +39,12 @@ struct DeviceRecord {
   std::string agent_version;
   std::string created_at;
   std::string updated_at;
+};
+
+// A device with its last state report, as the operator's reads show it
+// (`GET /api/v1/devices` and `GET /api/v1/devices/{uuid}`).
+struct DeviceWithReport : DeviceRecord {
+  std::optional<StoredReport> reported;  // nullopt until the device reports
 };
 
 // The resolver's view of a device (switchboard/device.h).
@@ -68,7 +75,7 @@ struct DeviceFilter {
 
 // One page of `GET /api/v1/devices?limit&after`.
 struct DevicePage {
-  std::vector<DeviceRecord> devices;  // ordered by id
+  std::vector<DeviceWithReport> devices;  // ordered by id
   // Pass as `after` to get the next page; nullopt on the last page.
   std::optional<std::int64_t> next_after;
 };
@@ -91,11 +98,16 @@ class Devices {
   // `uuid` is matched case-insensitively (stored lowercase). Throws NotFound.
   DeviceRecord Get(const std::string& uuid);
 
+  // Get, with the device's last report read in the same statement as the
+  // list reads it. Throws NotFound.
+  DeviceWithReport GetWithReport(const std::string& uuid);
+
   // Throws ValidationError (field as in DeviceUpdate), NotFound.
   DeviceRecord Update(const std::string& uuid, const DeviceUpdate& update);
 
   // Devices with id > `after` (default 0) that match `filter`, at most
-  // `limit` (1..1000, default 100) of them. Throws ValidationError on
+  // `limit` (1..1000, default 100) of them, each with its last report: one
+  // statement for the page, whatever its size. Throws ValidationError on
   // `limit` or `after`.
   DevicePage List(std::optional<std::int64_t> limit, std::optional<std::int64_t> after,
                   const DeviceFilter& filter = {});
