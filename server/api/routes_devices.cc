@@ -47,7 +47,7 @@ std::string DeviceJson(const DeviceRecord& device) {
 }
 
 // The device object with `reported`: its last report, null until it sends
-// one, inSync as the stored rule computes it (kDeviceInSync,
+// one, inSync as the stored rule computes it (JoinedReportInSync,
 // domain/device_reports.h): no resolution. The same for a list row and the
 // single read.
 void WriteDeviceWithReport(http::JsonWriter& json, const DeviceWithReport& device) {

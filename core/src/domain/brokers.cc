@@ -537,7 +537,7 @@ std::vector<BrokerUsage> Brokers::Summary() {
                             "WHERE r.broker_id = b.id AND r.connected = 1), "
                             "(SELECT COUNT(*) FROM device_reports r JOIN devices ON devices.id = "
                             "r.device_id WHERE r.broker_id = b.id AND r.connected = 1 AND ") +
-                            kDeviceInSync + "), b.ca_cert FROM mqtt_broker_config b ORDER BY b.id",
+                            DeviceInSync() + "), b.ca_cert FROM mqtt_broker_config b ORDER BY b.id",
          soci::into(id), soci::into(row.name), soci::into(active), soci::into(is_default),
          soci::into(devices), soci::into(fleets), soci::into(connected), soci::into(in_sync),
          soci::into(ca_cert, ca_cert_ind));

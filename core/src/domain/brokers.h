@@ -168,7 +168,7 @@ struct BrokerUsage {
   // Devices whose last report (device_reports.h) says they are connected to
   // this broker.
   std::int64_t connected_count = 0;
-  // Of those, the devices in sync (kDeviceInSync, device_reports.h).
+  // Of those, the devices in sync (DeviceInSync, device_reports.h).
   std::int64_t in_sync_count = 0;
   // As PublicBroker's: derived from ca_cert.
   std::string ca_cert_expires_at;

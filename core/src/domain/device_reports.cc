@@ -13,6 +13,32 @@
 #include "util/time.h"
 
 namespace switchboard {
+
+namespace {
+
+constexpr char kServedAtCurrentCounter[] =
+    "COALESCE(devices.served_config_counter, 0) = (SELECT version FROM config_version WHERE id = "
+    "1)";
+
+std::string CarriesServedVersion(std::string_view report) {
+  return std::string(report) + ".config_version = devices.served_config_version";
+}
+
+}  // namespace
+
+const std::string& DeviceInSync() {
+  static const std::string rule = std::string("(") + kServedAtCurrentCounter +
+                                  " AND EXISTS (SELECT 1 FROM device_reports ir WHERE "
+                                  "ir.device_id = devices.id AND " +
+                                  CarriesServedVersion("ir") + "))";
+  return rule;
+}
+
+std::string JoinedReportInSync(std::string_view report) {
+  // No joined report: NULL = … is NULL, which COALESCE turns into false.
+  return std::string("COALESCE(") + kServedAtCurrentCounter + " AND " +
+         CarriesServedVersion(report) + ", FALSE)";
+}
 namespace {
 
 // A well-formed hash no key matches, so an unknown uuid costs one key check

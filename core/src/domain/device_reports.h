@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "engine/resolve_context.h"
 #include "storage/storage.h"
@@ -36,7 +37,7 @@ struct StoredReport {
   StateReport report;
   std::optional<std::int64_t> broker_id;  // the stored broker `broker` names, if any
   std::string reported_at;
-  bool in_sync = false;  // kDeviceInSync, at the time of the read
+  bool in_sync = false;  // the in-sync rule (below), at the time of the read
 };
 
 // In sync: the device's last report carries the configVersion the server
@@ -45,13 +46,18 @@ struct StoredReport {
 // config_version counter, so no broker or fleet has changed since. An
 // operator edit of the device clears what was handed out. What this does
 // not see until the device's next fetch: a change of broker health or of
-// the chain's YAML (docs/api.md, "inSync"). A SQL condition on a row of
-// `devices` (named `devices`), for the device reads (`reported.inSync`),
-// the devices list filter and the brokers summary; never NULL.
-inline constexpr char kDeviceInSync[] =
-    "(COALESCE(devices.served_config_counter, 0) = "
-    "(SELECT version FROM config_version WHERE id = 1) AND EXISTS (SELECT 1 FROM device_reports "
-    "ir WHERE ir.device_id = devices.id AND ir.config_version = devices.served_config_version))";
+// the chain's YAML (docs/api.md, "inSync").
+//
+// One rule, spelled for the two ways a query reaches the report; each is a
+// SQL condition on a row of `devices` (named `devices`), never NULL.
+// DeviceInSync() looks the report up (EXISTS): the brokers summary.
+// JoinedReportInSync(r) reads it from the report row joined as `r`
+// (`LEFT JOIN device_reports r ON r.device_id = devices.id`): the device
+// reads and the list's filter. PostgreSQL plans the EXISTS form, in a
+// select list or under NOT, as a hash of the whole report table per query,
+// ten times the cost of a 1,000-row page of the list.
+const std::string& DeviceInSync();
+std::string JoinedReportInSync(std::string_view report);
 
 // Records that the device `device_id` was handed `version`, resolved at
 // config_version `counter` (nullopt: read the current one first), on the

@@ -82,7 +82,7 @@ struct DeviceRow {
 // `devices`: every column is NULL when the device never reported. The
 // operator's device reads (the list and the single read) both select
 // through SelectDevicesWithReports, so a row of the list and the read of
-// the same device agree, inSync included (kDeviceInSync, device_reports.h).
+// the same device agree, inSync included (JoinedReportInSync, device_reports.h).
 struct ReportRow {
   long long device_id = 0, broker_id = 0;
   int connected = 0, in_sync = 0;
@@ -94,7 +94,7 @@ struct ReportRow {
     return std::string(
                "r.device_id, r.config_version, r.connected, r.broker, r.broker_id, "
                "r.last_error, r.agent_version, r.reported_at, CASE WHEN ") +
-           kDeviceInSync + " THEN 1 ELSE 0 END";
+           JoinedReportInSync("r") + " THEN 1 ELSE 0 END";
   }
 
   void Bind(soci::statement& st) {
@@ -317,7 +317,7 @@ DevicePage Devices::List(std::optional<std::int64_t> limit, std::optional<std::i
       params.push_back([&](soci::statement& st) { st.exchange(soci::use(broker)); });
     }
     if (filter.in_sync) {
-      tail += std::string(*filter.in_sync ? " AND " : " AND NOT ") + kDeviceInSync;
+      tail += std::string(*filter.in_sync ? " AND " : " AND NOT ") + JoinedReportInSync("r");
     }
     tail += " ORDER BY devices.id LIMIT :fetch";
     page.devices.reserve(static_cast<std::size_t>(fetch));
