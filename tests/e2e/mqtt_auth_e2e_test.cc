@@ -419,13 +419,16 @@ TEST_P(MqttAuthE2eTest, BadPluginOptionsStopMosquittoAtStart) {
 
 // 6. Load: 200 clients connecting 10 times each through the plugin, and the
 // auth route alone. Figures are printed (docs/benchmarks.md); what is
-// asserted is that every connect and every answer was right.
+// asserted is that every connect and every answer was right. A sanitized
+// build checks that with 3 rounds and 400 requests: the whole load took
+// 27-33 s per backend under AddressSanitizer (2-3 s in Release), and its
+// figures are not the ones to quote anyway.
 TEST_P(MqttAuthE2eTest, LoadConnectsThroughThePluginAndTheAuthRoute) {
   StartServer();
   testing::MosquittoBroker& broker = StartBroker("broker", kSharedToken);
   CreateBroker("live", broker, true);
   constexpr int kClients = 200;
-  constexpr int kRounds = 10;
+  constexpr int kRounds = kSanitizedBuild ? 3 : 10;
   constexpr int kThreads = 8;
   std::vector<Device> devices;
   devices.reserve(kClients);
@@ -457,7 +460,7 @@ TEST_P(MqttAuthE2eTest, LoadConnectsThroughThePluginAndTheAuthRoute) {
   EXPECT_EQ(failures.load(), 0) << Diagnostics();
 
   // The auth route alone: 4 clients on keep-alive connections.
-  constexpr int kRequests = 2000;
+  constexpr int kRequests = kSanitizedBuild ? 400 : 2000;
   std::atomic<int> wrong_answers{0};
   const Clock::time_point route_start = Clock::now();
   std::vector<std::thread> callers;

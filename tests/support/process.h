@@ -28,4 +28,20 @@ std::string ShellQuote(const std::string& text);
 // holds one.
 std::string SanitizerReport(const std::string& log);
 
+// True in a build with AddressSanitizer or ThreadSanitizer (GCC says so with
+// __SANITIZE_*__, clang with __has_feature), where every request costs
+// several times its CPU: a test that loads the server only to check every
+// answer can send fewer.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
 }  // namespace switchboard::testing
