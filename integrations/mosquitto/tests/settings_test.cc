@@ -109,7 +109,7 @@ TEST_F(SettingsTest, MissingUrlAndUnusableTokenFilesAreRefused) {
   }
 }
 
-TEST(SettingsTest, DurationsNeedAUnit) {
+TEST_F(SettingsTest, DurationsNeedAUnit) {
   Duration d{};
   EXPECT_TRUE(ParseDuration("1h", d));
   EXPECT_EQ(d, Duration(3'600'000));
