@@ -24,7 +24,6 @@ using testing::IsNull;
 using testing::Json;
 using testing::MemberNames;
 using testing::String;
-using testing::SwitchboardProcess;
 
 // Listens on 127.0.0.1 (a free port). Each connection: read the CONNECT,
 // then answer CONNACK with `connack_code`, or stay silent when it is < 0,
@@ -108,13 +107,8 @@ std::uint16_t ClosedPort() {
   return ntohs(address.sin_port);
 }
 
-class BrokerProbeApiTest : public testing::DatabaseTest {
+class BrokerProbeApiTest : public testing::ServedDatabaseTest {
  protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
-  }
   std::int64_t CreateBroker(const std::string& name, std::uint16_t port,
                             const std::string& extra = "") {
     const auto r = server_->Admin("POST", "/api/v1/mqtt/brokers",
@@ -126,7 +120,6 @@ class BrokerProbeApiTest : public testing::DatabaseTest {
   testing::HttpResponse Probe(std::int64_t id) {
     return server_->Admin("POST", "/api/v1/mqtt/brokers/" + std::to_string(id) + "/test");
   }
-  std::unique_ptr<SwitchboardProcess> server_;
 };
 
 TEST_P(BrokerProbeApiTest, ReachableBrokerAnswersConnack) {

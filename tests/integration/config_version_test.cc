@@ -21,7 +21,6 @@ using testing::HttpResponse;
 using testing::Int;
 using testing::Json;
 using testing::String;
-using testing::SwitchboardProcess;
 
 constexpr char kDeviceKey[] = "config-version-device-key-0123456789";
 
@@ -31,12 +30,11 @@ std::string PemJson(const std::string& pem) {
   return out + "\"";
 }
 
-class ConfigVersionTest : public testing::DatabaseTest {
+class ConfigVersionTest : public testing::ServedDatabaseTest {
  protected:
   void SetUp() override {
-    DatabaseTest::SetUp();
+    ServedDatabaseTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
     d_ = CreateBroker(R"({"name":"d","host":"d.example","region":"eu-west"})");
     b_ = CreateBroker(R"({"name":"b","host":"b.example","port":1884})");
     a_ = CreateBroker(R"({"name":"a","host":"a.example","is_default":true,"region":"eu-west",)"
@@ -74,7 +72,6 @@ class ConfigVersionTest : public testing::DatabaseTest {
     return version;
   }
 
-  std::unique_ptr<SwitchboardProcess> server_;
   std::int64_t a_ = 0, b_ = 0, d_ = 0;
 };
 

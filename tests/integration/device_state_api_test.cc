@@ -17,16 +17,14 @@ using testing::IsNull;
 using testing::Json;
 using testing::OneShot;
 using testing::String;
-using testing::SwitchboardProcess;
 
 constexpr char kApiKey[] = "device-api-key-0123456789";
 
-class DeviceStateApiTest : public testing::DatabaseTest {
+class DeviceStateApiTest : public testing::ServedDatabaseTest {
  protected:
   void SetUp() override {
-    DatabaseTest::SetUp();
+    ServedDatabaseTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
     broker_ = testing::CreateDefaultBroker(*server_, "alpha");
     key_ = testing::CreateKey(*server_, "fleet-state");
     ASSERT_EQ(testing::Register(*server_, key_, testing::TestUuid(1), kApiKey).status, 200);
@@ -74,7 +72,6 @@ class DeviceStateApiTest : public testing::DatabaseTest {
     return n;
   }
 
-  std::unique_ptr<SwitchboardProcess> server_;
   std::int64_t broker_ = 0;
   std::string key_;
 };

@@ -19,18 +19,11 @@ using testing::Json;
 using testing::MemberNames;
 using testing::OneShot;
 using testing::String;
-using testing::SwitchboardProcess;
 
 constexpr char kApiKey[] = "device-api-key-0123456789";
 
-class FailoverApiTest : public testing::DatabaseTest {
+class FailoverApiTest : public testing::ServedDatabaseTest {
  protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    server_ = SwitchboardProcess::Start(testing::ServeOptions(url()));
-  }
-
   std::int64_t CreateBroker(const std::string& name, const std::string& extra = "") {
     const HttpResponse r =
         server_->Admin("POST", "/api/v1/mqtt/brokers",
@@ -79,7 +72,6 @@ class FailoverApiTest : public testing::DatabaseTest {
     return String(Json(r), "configVersion");
   }
 
-  std::unique_ptr<SwitchboardProcess> server_;
   std::string key_;
 };
 
